@@ -1,0 +1,102 @@
+using ModelOpt.Onnx.Protos;
+
+namespace ModelOpt.Onnx.Ir;
+
+/// <summary>
+/// A computation graph: inputs, outputs, initializers and nodes in a deterministic order
+/// (the order of the file, or the order passes put them in). Fields the IR does not model
+/// (quantization annotations, metadata, unknown fields) stay in <see cref="Residual"/>.
+/// </summary>
+public sealed class Graph
+{
+    private readonly List<Node> _nodes = [];
+
+    internal Graph(GraphProto residual, Graph? parent)
+    {
+        Residual = residual;
+        Parent = parent;
+    }
+
+    /// <summary>Creates an empty top-level graph.</summary>
+    public Graph(string name) : this(new GraphProto { Name = name }, null)
+    {
+    }
+
+    internal GraphProto Residual { get; }
+
+    /// <summary>The graph that holds the node whose attribute this graph is; null for the main graph.</summary>
+    public Graph? Parent { get; }
+
+    /// <summary>The graph's name.</summary>
+    public string Name { get => Residual.Name; set => Residual.Name = value; }
+
+    /// <summary>Graph inputs in order (may include initializers, as older IR versions did).</summary>
+    public List<Value> Inputs { get; } = [];
+
+    /// <summary>Graph outputs in order.</summary>
+    public List<Value> Outputs { get; } = [];
+
+    /// <summary>Values whose <see cref="Value.Initializer"/> is set, in file order.</summary>
+    public List<Value> Initializers { get; } = [];
+
+    /// <summary>Values whose <see cref="Value.SparseInitializer"/> is set, in file order.</summary>
+    public List<Value> SparseInitializers { get; } = [];
+
+    /// <summary>Intermediate values with a declared type (the <c>value_info</c> list), in file order.</summary>
+    public List<Value> ValueInfos { get; } = [];
+
+    /// <summary>Nodes in order (topological in valid models).</summary>
+    public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>Appends a node.</summary>
+    public void AddNode(Node node) => InsertNode(_nodes.Count, node);
+
+    /// <summary>Inserts a node at <paramref name="index"/>.</summary>
+    public void InsertNode(int index, Node node)
+    {
+        node.Graph = this;
+        _nodes.Insert(index, node);
+    }
+
+    /// <summary>Removes a node and disconnects its inputs; its outputs must no longer be used.</summary>
+    public void RemoveNode(Node node)
+    {
+        if (!_nodes.Remove(node)) throw new InvalidOperationException($"{node} is not in graph '{Name}'.");
+        node.DetachInputs();
+        node.Graph = null;
+    }
+
+    /// <summary>Adds an initializer value holding <paramref name="tensor"/>.</summary>
+    public Value AddInitializer(string name, Tensor tensor)
+    {
+        var value = new Value(name) { Initializer = tensor };
+        Initializers.Add(value);
+        return value;
+    }
+
+    /// <summary>Every node of this graph and of all subgraphs below it, parents before children.</summary>
+    public IEnumerable<Node> AllNodes()
+    {
+        foreach (var node in _nodes)
+        {
+            yield return node;
+            foreach (var subgraph in node.Subgraphs)
+            {
+                foreach (var inner in subgraph.AllNodes()) yield return inner;
+            }
+        }
+    }
+
+    /// <summary>This graph and every subgraph below it.</summary>
+    public IEnumerable<Graph> AllGraphs()
+    {
+        yield return this;
+        foreach (var node in _nodes)
+        {
+            foreach (var subgraph in node.Subgraphs)
+            {
+                foreach (var inner in subgraph.AllGraphs()) yield return inner;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using ModelOpt.Cli.Commands;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Cli;
+
+/// <summary>
+/// Entry point of <c>modelopt</c>: expands response files, picks the command, and turns
+/// expected failures into canonical MSBuild diagnostics (<c>file: error MOPTnnnn: text</c>)
+/// so that the build task can forward them unchanged.
+/// </summary>
+internal static class CommandDispatcher
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            var arguments = ResponseFiles.Expand(args);
+            if (arguments.Count == 0 || arguments[0] is "-h" or "--help" or "help")
+            {
+                output.WriteLine(Usage);
+                return arguments.Count == 0 ? UsageError : Success;
+            }
+            string command = arguments[0];
+            var rest = arguments.Skip(1).ToList();
+            return command switch
+            {
+                "inspect" => InspectCommand.Run(rest, output),
+                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect."),
+            };
+        }
+        catch (ModelOptException e)
+        {
+            error.WriteLine(e.ToCanonicalString());
+            return e.Code == DiagnosticCode.InvalidArgument ? UsageError : Failure;
+        }
+    }
+
+    public const string Usage = """
+        modelopt - build-time ONNX model optimization
+
+        Usage:
+          modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
+                                                   op histogram, parameters, weight bytes, external data
+          modelopt @<response-file>                read arguments from a file, one per line
+        """;
+}

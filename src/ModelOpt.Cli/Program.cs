@@ -1,0 +1,3 @@
+using ModelOpt.Cli;
+
+return CommandDispatcher.Run(args, Console.Out, Console.Error);

@@ -29,13 +29,22 @@ internal static class CommandDispatcher
             return command switch
             {
                 "inspect" => InspectCommand.Run(rest, output),
-                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect."),
+                "optimize" => OptimizeCommand.Run(rest, output),
+                "build" => BuildCommand.Run(rest, output, error),
+                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, build."),
             };
         }
         catch (ModelOptException e)
         {
             error.WriteLine(e.ToCanonicalString());
             return e.Code == DiagnosticCode.InvalidArgument ? UsageError : Failure;
+        }
+        catch (Exception e)
+        {
+            // A bug, not a user error: still report it as a diagnostic the build shows as an
+            // error (with the stack on the following lines), never as a crash with exit code 134.
+            error.WriteLine($"modelopt: error {DiagnosticCode.InternalError}: internal error, please report it: {e}");
+            return Failure;
         }
     }
 
@@ -45,6 +54,11 @@ internal static class CommandDispatcher
         Usage:
           modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
                                                    op histogram, parameters, weight bytes, external data
+          modelopt optimize <model.onnx> -o <out.onnx> [--report r.json] [--markdown-report r.md]
+                   [--quantize None|Dynamic] [--per-channel true|false] [--symmetric true|false]
+                   [--exclude-nodes a;b] [--exclude-op-types Conv;Gemm] [--input-shapes x=1,3,224,224]
+                   [--resource-compression None|Brotli] ... (every OptimizeModel metadata, kebab-case)
+          modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
         """;
 }

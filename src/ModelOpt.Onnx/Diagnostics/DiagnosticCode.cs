@@ -35,4 +35,50 @@ public static class DiagnosticCode
 
     /// <summary>A command-line argument or option is wrong.</summary>
     public const string InvalidArgument = "MOPT0010";
+
+    /// <summary>An option or item metadata has a value outside what it accepts.</summary>
+    public const string InvalidOption = "MOPT0011";
+
+    /// <summary>An option asks for a capability this version does not have yet.</summary>
+    public const string NotAvailableYet = "MOPT0012";
+
+    // MOPT01xx: the engine (ModelOpt.Core passes).
+
+    /// <summary>A pass failed unexpectedly on a node; the message names the pass and the node. A bug: please report it.</summary>
+    public const string PassFailed = "MOPT0100";
+
+    /// <summary>The opset upgrade met an operator it has no knowledge of (unknown op, or a version step not described).</summary>
+    public const string OpsetUpgradeUnknownOperator = "MOPT0101";
+
+    /// <summary>The opset upgrade knows the operator, but this use of it has no equivalent in the target opset.</summary>
+    public const string OpsetUpgradeNotPossible = "MOPT0102";
+
+    /// <summary>The opset upgrade was asked for versions it does not cover (source too old, target too new, model-local functions).</summary>
+    public const string OpsetVersionUnsupported = "MOPT0103";
+
+    /// <summary>A weight tensor holds NaN or infinity, which no quantization scale can represent.</summary>
+    public const string NonFiniteWeights = "MOPT0104";
+
+    /// <summary>The optimized model does not load or run in ONNX Runtime, so it is not written.</summary>
+    public const string OptimizedModelRejected = "MOPT0120";
+
+    // MOPT0130–0139: static quantization and its calibration data.
+
+    /// <summary>Static quantization was asked for without calibration data, or the data holds no sample.</summary>
+    public const string CalibrationDataMissing = "MOPT0130";
+
+    /// <summary>A calibration file cannot be read as a tensor (corrupt <c>.pb</c>, bad <c>.npy</c> header, unsupported type or layout).</summary>
+    public const string CalibrationDataInvalid = "MOPT0131";
+
+    /// <summary>A calibration tensor's shape or element type does not fit the model input it is bound to.</summary>
+    public const string CalibrationShapeMismatch = "MOPT0132";
+
+    /// <summary>A calibration sample does not provide exactly the model's inputs (one missing, one too many, a name that is no input).</summary>
+    public const string CalibrationInputsMismatch = "MOPT0133";
+
+    /// <summary>ONNX Runtime could not run the float model on the calibration data.</summary>
+    public const string CalibrationRunFailed = "MOPT0134";
+
+    /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
+    public const string InternalError = "MOPT0999";
 }

@@ -84,6 +84,23 @@ public sealed class Node
         }
     }
 
+    /// <summary>
+    /// Drops the outputs from index <paramref name="count"/> on, for instance optional outputs a
+    /// newer operator version no longer has. The dropped values must no longer be read.
+    /// </summary>
+    public void TruncateOutputs(int count)
+    {
+        for (int i = _outputs.Count - 1; i >= count; i--)
+        {
+            if (_outputs[i] is { } value)
+            {
+                if (value.Uses.Count > 0) throw new InvalidOperationException($"{value} of {this} is still read by {value.Uses[0].Node}.");
+                value.Producer = null;
+            }
+            _outputs.RemoveAt(i);
+        }
+    }
+
     /// <summary>The attribute named <paramref name="name"/>, or null.</summary>
     public NodeAttribute? GetAttribute(string name) => Attributes.Find(a => a.Name == name);
 

@@ -95,6 +95,17 @@ public sealed class Tensor
     public static Tensor FromFloats(string name, IEnumerable<long> dims, ReadOnlySpan<float> values)
         => FromRawData(name, ElementType.Float, dims, MemoryMarshal.AsBytes(values).ToArray());
 
+    /// <summary>
+    /// A tensor over a parsed <c>TensorProto</c> with inline data, such as the <c>input_0.pb</c>
+    /// files of ONNX's test data sets. The caller checks that the data fits the shape; external
+    /// data is not followed.
+    /// </summary>
+    public static Tensor FromProto(TensorProto proto)
+    {
+        if (proto.DataLocation == TensorProto.Types.DataLocation.External) throw new ArgumentException($"Tensor '{proto.Name}' refers to external data.", nameof(proto));
+        return new Tensor(proto, null, null);
+    }
+
     /// <summary>A tensor whose data is a range of an existing external file (used to build huge models without loading them).</summary>
     public static Tensor FromExternalFile(string name, ElementType type, IEnumerable<long> dims, string modelDirectory, string location, long offset, ExternalDataStore store)
     {

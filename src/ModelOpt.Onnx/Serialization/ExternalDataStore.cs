@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 
@@ -10,12 +11,15 @@ namespace ModelOpt.Onnx.Serialization;
 /// read (they must stay inside the model's folder: no absolute paths, no <c>..</c>, no
 /// symbolic links), files are memory-mapped once when data is first asked for, and saving
 /// streams ranges with ordinary reads so that copying gigabytes does not raise the resident size.
+/// Each data file is opened once, when the model is loaded, and read through that handle: the
+/// bytes are those of the file that was checked, even when its path is replaced later (saving
+/// a model over its own files renames a new data file into place, with other offsets).
 /// </summary>
 public sealed class ExternalDataStore : IDisposable
 {
     private readonly Dictionary<string, MemoryMappedFile> _mappedFiles = new(StringComparer.Ordinal);
     private readonly List<MemoryMappedViewAccessor> _views = [];
-    private readonly Dictionary<string, long> _fileLengths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private bool _disposed;
 
     /// <summary>Creates a store for a model in <paramref name="modelDirectory"/>.</summary>
@@ -34,17 +38,25 @@ public sealed class ExternalDataStore : IDisposable
     internal ExternalDataReference Resolve(string modelPath, string tensorName, string location, long offset, long? length, long expectedLength)
     {
         string full = ResolveInsideModelFolder(modelPath, tensorName, location);
-        if (!_fileLengths.TryGetValue(full, out long fileLength))
+        if (!_handles.TryGetValue(full, out var handle))
         {
-            var info = new FileInfo(full);
-            if (!info.Exists)
+            if (!File.Exists(full))
             {
                 throw new ModelOptException(DiagnosticCode.ExternalDataOutOfRange, modelPath,
                     $"tensor '{tensorName}': external data file '{location}' does not exist next to the model. Copy the data file beside the model, or re-export the model with its data inside.");
             }
-            fileLength = info.Length;
-            _fileLengths[full] = fileLength;
+            try
+            {
+                handle = Open(full);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ModelOptException(DiagnosticCode.FileNotReadable, modelPath,
+                    $"tensor '{tensorName}': external data file '{location}' cannot be read: {e.Message}", e);
+            }
+            _handles[full] = handle;
         }
+        long fileLength = RandomAccess.GetLength(handle);
         long actualLength = length ?? (fileLength - offset);
         if (offset < 0 || actualLength < 0 || offset > fileLength || actualLength > fileLength - offset)
         {
@@ -98,12 +110,21 @@ public sealed class ExternalDataStore : IDisposable
         {
             throw new NotSupportedException($"Tensor data of {reference.Length} bytes in '{reference.Location}' is larger than one memory span; stream it with CopyRawDataTo.");
         }
-        if (!_mappedFiles.TryGetValue(reference.FullPath, out var file))
+        MemoryMappedViewAccessor view;
+        try
         {
-            file = MemoryMappedFile.CreateFromFile(reference.FullPath, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            _mappedFiles[reference.FullPath] = file;
+            var handle = EnsureStillInFile(reference);
+            if (!_mappedFiles.TryGetValue(reference.FullPath, out var file))
+            {
+                file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+                _mappedFiles[reference.FullPath] = file;
+            }
+            view = file.CreateViewAccessor(reference.Offset, reference.Length, MemoryMappedFileAccess.Read);
         }
-        var view = file.CreateViewAccessor(reference.Offset, reference.Length, MemoryMappedFileAccess.Read);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(reference, e);
+        }
         _views.Add(view);
         return new MappedViewMemory(view, (int)reference.Length).Memory;
     }
@@ -112,7 +133,15 @@ public sealed class ExternalDataStore : IDisposable
     internal void CopyTo(ExternalDataReference reference, Stream destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var handle = File.OpenHandle(reference.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read);
+        SafeFileHandle handle;
+        try
+        {
+            handle = EnsureStillInFile(reference);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(reference, e);
+        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
         try
         {
@@ -120,8 +149,16 @@ public sealed class ExternalDataStore : IDisposable
             long remaining = reference.Length;
             while (remaining > 0)
             {
-                int read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, remaining)), position);
-                if (read == 0) throw new IOException($"'{reference.FullPath}' ended early.");
+                int read;
+                try
+                {
+                    read = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, remaining)), position);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw Unreadable(reference, e);
+                }
+                if (read == 0) throw Changed(reference, "it ended early while being read");
                 destination.Write(buffer, 0, read);
                 position += read;
                 remaining -= read;
@@ -132,6 +169,36 @@ public sealed class ExternalDataStore : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    // Shared with writers and deleters: saving over the model's own files must stay possible.
+    private static SafeFileHandle Open(string path) => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+
+    // The data file was checked when the model was loaded, but it is read later (when a pass
+    // or the writer asks for the bytes) and may have been truncated since; mapping a range
+    // past its end would fail with an ArgumentOutOfRangeException, or fault when read.
+    private SafeFileHandle EnsureStillInFile(ExternalDataReference reference)
+    {
+        if (!_handles.TryGetValue(reference.FullPath, out var handle))
+        {
+            // A reference made by Tensor.FromExternalFile rather than by loading a model.
+            handle = Open(reference.FullPath);
+            _handles[reference.FullPath] = handle;
+        }
+        long length = RandomAccess.GetLength(handle);
+        if (reference.Offset + reference.Length > length) throw Changed(reference, $"it is now {length} bytes");
+        return handle;
+    }
+
+    private static ModelOptException Changed(ExternalDataReference reference, string what)
+        => new(DiagnosticCode.ExternalDataOutOfRange, reference.FullPath,
+            $"external data file '{reference.Location}' changed after the model was loaded ({what}; the tensor needs offset {reference.Offset}, length {reference.Length}). Load the model again.");
+
+    private static ModelOptException Unreadable(ExternalDataReference reference, Exception e)
+        => e is FileNotFoundException or DirectoryNotFoundException
+            ? new(DiagnosticCode.ExternalDataOutOfRange, reference.FullPath,
+                $"external data file '{reference.Location}' does not exist. Restore it or load the model again.", e)
+            : new(DiagnosticCode.FileNotReadable, reference.FullPath,
+                $"external data file '{reference.Location}' cannot be read: {e.Message}", e);
 
     /// <inheritdoc/>
     public void Dispose()
@@ -145,6 +212,7 @@ public sealed class ExternalDataStore : IDisposable
             view.Dispose();
         }
         foreach (var file in _mappedFiles.Values) file.Dispose();
+        foreach (var handle in _handles.Values) handle.Dispose();
     }
 
     /// <summary>Exposes a mapped view as <see cref="Memory{T}"/>.</summary>

@@ -23,9 +23,8 @@ public static class OnnxModelWriter
     public static void Save(OnnxModel model, string path, ModelSaveOptions? options = null)
     {
         options ??= ModelSaveOptions.Default;
-        string fullPath = Path.GetFullPath(path);
+        string fullPath = UserPath.GetFullPath(path, DiagnosticCode.CannotWriteModel, "output");
         string directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
 
         bool external = UseExternalData(model, options);
         string dataFileName = options.ExternalDataFileName ?? Path.GetFileName(fullPath) + ".data";
@@ -36,10 +35,20 @@ public static class OnnxModelWriter
         }
 
         string modelTemp = TempPath(fullPath);
-        string dataPath = Path.Combine(directory, dataFileName);
+        string dataPath = external ? DataFilePath(fullPath, directory, dataFileName) : fullPath + ".data";
         string dataTemp = TempPath(dataPath);
         try
         {
+            Directory.CreateDirectory(directory);
+            // Checked before anything is written: once the data file is renamed into place,
+            // a model file that cannot follow would leave a mismatched pair behind.
+            string? inTheWay = Directory.Exists(fullPath) ? fullPath : external && Directory.Exists(dataPath) ? dataPath : null;
+            if (inTheWay is not null)
+            {
+                throw new ModelOptException(DiagnosticCode.CannotWriteModel, fullPath,
+                    $"the model cannot be written: '{inTheWay}' is a folder. Remove it or choose another output path.");
+            }
+
             ModelProto proto;
             if (external)
             {
@@ -59,14 +68,45 @@ public static class OnnxModelWriter
             if (external) File.Move(dataTemp, dataPath, overwrite: true);
             File.Move(modelTemp, fullPath, overwrite: true);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelOptException(DiagnosticCode.CannotWriteModel, fullPath, $"the model cannot be written: {e.Message}", e);
         }
         finally
         {
-            File.Delete(modelTemp);
-            File.Delete(dataTemp);
+            DeleteIfPresent(modelTemp);
+            DeleteIfPresent(dataTemp);
+        }
+    }
+
+    /// <summary>
+    /// Where the data file goes. The reader only accepts locations inside the model's folder
+    /// (ExternalDataStore), so a name that would leave it is refused here rather than
+    /// producing a model that cannot be loaded again. Both separators count, as in the reader.
+    /// </summary>
+    private static string DataFilePath(string modelPath, string directory, string dataFileName)
+    {
+        string[] segments = dataFileName.Split('/', '\\');
+        if (dataFileName.Length == 0 || Path.IsPathRooted(dataFileName) || dataFileName.StartsWith('/') || dataFileName.StartsWith('\\')
+            || dataFileName.Contains(':', StringComparison.Ordinal) || dataFileName.Contains('\0', StringComparison.Ordinal)
+            || segments.Any(segment => segment == "..") || segments[^1].Length == 0 || segments[^1] == ".")
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidArgument, modelPath,
+                $"ExternalDataFileName '{UserPath.Printable(dataFileName)}' is rejected: the data file must be a file inside the model's folder (a relative path without '..'), or the saved model could not be loaded again.");
+        }
+        return Path.Combine([directory, .. segments.Where(segment => segment.Length > 0 && segment != ".")]);
+    }
+
+    // The temporary file may never have been created, or its folder may not exist (the failure
+    // being reported); cleaning up must not replace that error with another one.
+    private static void DeleteIfPresent(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

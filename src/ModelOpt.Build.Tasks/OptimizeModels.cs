@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace ModelOpt.Build.Tasks;
+
+/// <summary>
+/// Runs the <c>modelopt</c> worker once for all stale models of the project:
+/// <c>dotnet exec modelopt.dll @response-file</c>. The heavy work (ONNX Runtime, native code,
+/// gigabytes of weights) stays out of the long-lived MSBuild node; Ctrl+C kills the worker
+/// (ToolTask's cancellation), and the worker never leaves a partial output behind.
+/// The worker prints canonical diagnostics (<c>file: error MOPTnnnn: text</c>), which are
+/// logged as errors and warnings; its summary lines are logged at high importance, details
+/// (lines indented by two spaces) at low importance.
+/// </summary>
+public sealed class OptimizeModels : ToolTask
+{
+    /// <summary>The stale planned models (from <see cref="PlanModelOutputs"/>).</summary>
+    [Required]
+    public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary>Full path of <c>modelopt.dll</c>.</summary>
+    [Required]
+    public string WorkerAssembly { get; set; } = "";
+
+    /// <summary>The project file, named by diagnostics about item metadata.</summary>
+    [Required]
+    public string ProjectFile { get; set; } = "";
+
+    /// <summary>The project-wide execution provider (<c>ModelOptExecutionProvider</c>), used where an item sets none.</summary>
+    public string ExecutionProvider { get; set; } = "";
+
+    /// <inheritdoc/>
+    protected override string ToolName => "dotnet";
+
+    /// <inheritdoc/>
+    protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.High;
+
+    /// <inheritdoc/>
+    protected override Encoding ResponseFileEncoding => new UTF8Encoding(false);
+
+    /// <inheritdoc/>
+    protected override string GenerateFullPathToTool()
+    {
+        // The SDK tells tasks which dotnet runs the build; use the same one for the worker.
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return string.IsNullOrEmpty(host) ? ToolName : host!;
+    }
+
+    /// <inheritdoc/>
+    protected override string GenerateCommandLineCommands()
+    {
+        var builder = new CommandLineBuilder();
+        builder.AppendSwitch("exec");
+        builder.AppendFileNameIfNotNull(WorkerAssembly);
+        return builder.ToString();
+    }
+
+    /// <summary>One argument per line (the worker reads lines), so no path ever needs quoting.</summary>
+    protected override string GenerateResponseFileCommands()
+    {
+        var lines = new StringBuilder();
+        lines.Append("build\n");
+        foreach (var model in Models)
+        {
+            Line(lines, "--model", model.GetMetadata("FullPath"));
+            Line(lines, "--output", model.GetMetadata("OutputPath"));
+            Line(lines, "--report", model.GetMetadata("ReportPath"));
+            Line(lines, "--markdown-report", model.GetMetadata("MarkdownReportPath"));
+            Line(lines, "--project", ProjectFile);
+            foreach (var (metadata, option) in ModelMetadata.EngineOptions)
+            {
+                string value = model.GetMetadata(metadata).Trim();
+                if (metadata == "ExecutionProvider" && value.Length == 0) value = ExecutionProvider;
+                if (value.Length > 0) Line(lines, option, value);
+            }
+            lines.Append("--end\n");
+        }
+        return lines.ToString();
+    }
+
+    private static void Line(StringBuilder lines, string option, string value)
+        => lines.Append(option).Append('\n').Append(value).Append('\n');
+
+    /// <inheritdoc/>
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+    {
+        var importance = singleLine.StartsWith("  ", StringComparison.Ordinal) ? MessageImportance.Low : messageImportance;
+        base.LogEventsFromTextOutput(singleLine, importance);
+    }
+
+    /// <inheritdoc/>
+    protected override bool HandleTaskExecutionErrors()
+    {
+        // The worker already reported what went wrong with MOPT codes; don't add MSB6006 on top.
+        return Log.HasLoggedErrors ? false : base.HandleTaskExecutionErrors();
+    }
+
+    /// <inheritdoc/>
+    protected override bool ValidateParameters()
+    {
+        if (!File.Exists(WorkerAssembly))
+        {
+            Log.LogError(null, "MOPT0051", null, ProjectFile, 0, 0, 0, 0,
+                "The ModelOpt worker '{0}' does not exist. Restore the ModelOpt.Build package again, or fix ModelOptToolPath.", WorkerAssembly);
+            return false;
+        }
+        return base.ValidateParameters();
+    }
+}

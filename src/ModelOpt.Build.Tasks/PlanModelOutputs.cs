@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace ModelOpt.Build.Tasks;
+
+/// <summary>
+/// Decides, without touching any model, where each <c>OptimizeModel</c> item's outputs go:
+/// <c>modelopt/&lt;name&gt;.&lt;hash&gt;.onnx</c>, where the hash covers the item's path, every engine
+/// option and the tool version, so that changing one item's metadata re-runs exactly that
+/// item. Also assigns the manifest resource name and the accessor class name.
+/// </summary>
+public sealed class PlanModelOutputs : Task
+{
+    /// <summary>The <c>OptimizeModel</c> items.</summary>
+    [Required]
+    public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary>The project's folder (item paths are relative to it).</summary>
+    [Required]
+    public string ProjectDirectory { get; set; } = "";
+
+    /// <summary>Full path of <c>$(IntermediateOutputPath)modelopt/</c>.</summary>
+    [Required]
+    public string IntermediateDirectory { get; set; } = "";
+
+    /// <summary>The project's root namespace, the prefix of default manifest resource names.</summary>
+    public string RootNamespace { get; set; } = "";
+
+    /// <summary>The ModelOpt version (tasks and worker ship together), part of every hash so that a new engine re-optimizes.</summary>
+    public string ToolVersion { get; set; }
+        = typeof(PlanModelOutputs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    /// <summary>The items with <c>OutputPath</c>, <c>ReportPath</c>, <c>LogicalName</c>, <c>AccessorName</c>, <c>OptionsHash</c> and <c>RelativePath</c> set.</summary>
+    [Output]
+    public ITaskItem[] PlannedModels { get; set; } = [];
+
+    /// <inheritdoc/>
+    public override bool Execute()
+    {
+        var planned = new List<ITaskItem>();
+        var accessorNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var model in Models.OrderBy(m => RelativePath(m), StringComparer.Ordinal))
+        {
+            string relativePath = RelativePath(model);
+            string hash = OptionsHash(model, relativePath);
+            string name = Path.GetFileNameWithoutExtension(relativePath);
+            bool brotli = string.Equals(model.GetMetadata("ResourceCompression"), "Brotli", StringComparison.OrdinalIgnoreCase);
+
+            var item = new TaskItem(model);
+            item.SetMetadata("RelativePath", relativePath);
+            item.SetMetadata("OptionsHash", hash);
+            item.SetMetadata("OutputPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.onnx{(brotli ? ".br" : "")}"));
+            item.SetMetadata("ReportPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.report.json"));
+            item.SetMetadata("MarkdownReportPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.report.md"));
+            if (string.IsNullOrEmpty(model.GetMetadata("LogicalName")))
+            {
+                item.SetMetadata("LogicalName", DefaultResourceName(relativePath));
+            }
+            item.SetMetadata("AccessorName", UniqueAccessorName(relativePath, accessorNames));
+            planned.Add(item);
+        }
+        PlannedModels = planned.ToArray();
+        return !Log.HasLoggedErrors;
+    }
+
+    private string RelativePath(ITaskItem model)
+    {
+        string full = Path.GetFullPath(Path.Combine(ProjectDirectory, model.ItemSpec));
+        string root = Path.GetFullPath(ProjectDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        string relative = full.StartsWith(root, StringComparison.OrdinalIgnoreCase) ? full.Substring(root.Length) : Path.GetFileName(full);
+        return relative.Replace('\\', '/');
+    }
+
+    private string OptionsHash(ITaskItem model, string relativePath)
+    {
+        var text = new StringBuilder();
+        text.Append("tool=").Append(ToolVersion).Append('\n');
+        text.Append("path=").Append(relativePath).Append('\n');
+        foreach (var (metadata, _) in ModelMetadata.EngineOptions)
+        {
+            text.Append(metadata).Append('=').Append(model.GetMetadata(metadata).Trim()).Append('\n');
+        }
+        foreach (var file in DataFiles(model))
+        {
+            text.Append("data=").Append(file.FullName).Append(':').Append(file.Length.ToString(CultureInfo.InvariantCulture))
+                .Append(':').Append(file.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        using var sha = SHA256.Create();
+        byte[] digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString()));
+        return string.Concat(digest.Take(6).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// Files besides the model that change its output: its external data (by convention named
+    /// after the model, e.g. <c>model.onnx.data</c>, <c>model_data.bin</c>) and the calibration,
+    /// validation and training folders. Their sizes and times go into the hash, so editing one
+    /// re-optimizes the model although the model file itself did not change.
+    /// </summary>
+    private IEnumerable<FileInfo> DataFiles(ITaskItem model)
+    {
+        var files = new List<FileInfo>();
+        var modelFile = new FileInfo(Path.GetFullPath(Path.Combine(ProjectDirectory, model.ItemSpec)));
+        if (modelFile.Directory is { Exists: true } folder)
+        {
+            string stem = Path.GetFileNameWithoutExtension(modelFile.Name);
+            files.AddRange(folder.EnumerateFiles(stem + "*")
+                .Where(f => !string.Equals(f.Extension, ".onnx", StringComparison.OrdinalIgnoreCase)));
+        }
+        foreach (string metadata in new[] { "CalibrationData", "ValidationData", "TrainingData" })
+        {
+            string value = model.GetMetadata(metadata).Trim();
+            if (value.Length == 0) continue;
+            var dataFolder = new DirectoryInfo(Path.GetFullPath(Path.Combine(ProjectDirectory, value)));
+            if (dataFolder.Exists) files.AddRange(dataFolder.EnumerateFiles("*", SearchOption.AllDirectories));
+        }
+        return files.OrderBy(f => f.FullName, StringComparer.Ordinal);
+    }
+
+    // The name the SDK would give the raw file as an EmbeddedResource: root namespace, then
+    // the folders and the file name joined with dots.
+    private string DefaultResourceName(string relativePath)
+    {
+        string dotted = relativePath.Replace('/', '.');
+        return string.IsNullOrEmpty(RootNamespace) ? dotted : RootNamespace + "." + dotted;
+    }
+
+    private static string UniqueAccessorName(string relativePath, HashSet<string> taken)
+    {
+        string baseName = Identifier(Path.GetFileNameWithoutExtension(relativePath));
+        string candidate = baseName;
+        if (!taken.Add(candidate))
+        {
+            // Same file name in another folder: qualify with the folders, then number as a last resort.
+            candidate = Identifier(Path.ChangeExtension(relativePath, null)!.Replace('/', '_'));
+            for (int i = 2; !taken.Add(candidate); i++) candidate = baseName + i.ToString(CultureInfo.InvariantCulture);
+        }
+        return candidate;
+    }
+
+    /// <summary>A PascalCase C# identifier from a file name: <c>resnet18-v2.int8</c> becomes <c>Resnet18V2Int8</c>.</summary>
+    internal static string Identifier(string name)
+    {
+        var result = new StringBuilder();
+        bool upperNext = true;
+        foreach (char c in name)
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                result.Append(upperNext ? char.ToUpperInvariant(c) : c);
+                upperNext = false;
+            }
+            else if (c == '_')
+            {
+                result.Append('_');
+                upperNext = true;
+            }
+            else
+            {
+                upperNext = true;
+            }
+        }
+        if (result.Length == 0 || char.IsDigit(result[0])) result.Insert(0, "Model");
+        return result.ToString();
+    }
+}

@@ -1,0 +1,87 @@
+using ModelOpt.Cli.Engine;
+using ModelOpt.Cli.Options;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Cli.Commands;
+
+/// <summary>
+/// <c>modelopt build @response-file</c>: the worker side of the MSBuild task. The response file
+/// holds one block per stale model (<c>--model</c> … <c>--end</c>). Every model is attempted
+/// even when an earlier one fails, so one build reports every problem at once.
+/// </summary>
+internal static class BuildCommand
+{
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        var jobs = ParseJobs(args, error, out bool parseFailed);
+        bool failed = parseFailed;
+        foreach (var job in jobs)
+        {
+            try
+            {
+                var report = ModelOptimizer.Run(job);
+                output.WriteLine(report.SummaryLine());
+                if (job.MarkdownReportPath is not null) output.WriteLine($"  report: {job.MarkdownReportPath}");
+            }
+            catch (ModelOptException e)
+            {
+                error.WriteLine(e.ToCanonicalString());
+                failed = true;
+            }
+        }
+        return failed ? CommandDispatcher.Failure : CommandDispatcher.Success;
+    }
+
+    private static List<OptimizationJob> ParseJobs(IReadOnlyList<string> args, TextWriter error, out bool failed)
+    {
+        failed = false;
+        var jobs = new List<OptimizationJob>();
+        var block = new Dictionary<string, string>(StringComparer.Ordinal);
+        var options = new List<KeyValuePair<string, string>>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == "--end")
+            {
+                try
+                {
+                    jobs.Add(ToJob(block, options));
+                }
+                catch (ModelOptException e)
+                {
+                    // Bad metadata fails this item (pointing at the project), not the others.
+                    error.WriteLine(e.ToCanonicalString());
+                    failed = true;
+                }
+                block.Clear();
+                options.Clear();
+                continue;
+            }
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            {
+                throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"build: unexpected argument '{arg}'; expected '--name value' pairs ending with '--end'.");
+            }
+            string value = args[++i];
+            string name = arg[2..];
+            if (name is "model" or "output" or "report" or "markdown-report" or "project") block[name] = value;
+            else options.Add(KeyValuePair.Create(name, value));
+        }
+        if (block.Count > 0 || options.Count > 0) throw new ModelOptException(DiagnosticCode.InvalidArgument, null, "build: the last model block has no '--end'.");
+        return jobs;
+    }
+
+    private static OptimizationJob ToJob(Dictionary<string, string> block, List<KeyValuePair<string, string>> options)
+    {
+        if (!block.TryGetValue("model", out string? model) || !block.TryGetValue("output", out string? output))
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidArgument, null, "build: every block needs --model and --output.");
+        }
+        string? project = block.GetValueOrDefault("project");
+        var parsed = OptimizationOptions.Parse(options, project, $"OptimizeModel '{model}'");
+        if (!File.Exists(model))
+        {
+            throw new ModelOptException(DiagnosticCode.FileNotReadable, project ?? model, $"OptimizeModel '{model}': the model file does not exist. Fix the item's Include path.");
+        }
+        return new OptimizationJob(model, output, block.GetValueOrDefault("report"), block.GetValueOrDefault("markdown-report"), project, parsed);
+    }
+}

@@ -1,0 +1,42 @@
+using ModelOpt.Cli.Engine;
+using ModelOpt.Cli.Options;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Cli.Commands;
+
+/// <summary><c>modelopt optimize &lt;in&gt; -o &lt;out&gt; [--report r.json] [--markdown-report r.md] [options]</c>: the same engine outside MSBuild.</summary>
+internal static class OptimizeCommand
+{
+    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    {
+        string? input = null, outputPath = null, report = null, markdown = null;
+        var options = new List<KeyValuePair<string, string>>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith('-'))
+            {
+                if (input is not null) throw Usage($"unexpected argument '{arg}'");
+                input = arg;
+                continue;
+            }
+            if (i + 1 >= args.Count) throw Usage($"option '{arg}' needs a value");
+            string value = args[++i];
+            switch (arg)
+            {
+                case "-o" or "--output": outputPath = value; break;
+                case "--report": report = value; break;
+                case "--markdown-report": markdown = value; break;
+                default: options.Add(KeyValuePair.Create(arg.TrimStart('-'), value)); break;
+            }
+        }
+        if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
+
+        var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input));
+        output.WriteLine(ModelOptimizer.Run(job).SummaryLine());
+        return CommandDispatcher.Success;
+    }
+
+    private static ModelOptException Usage(string why)
+        => new(DiagnosticCode.InvalidArgument, null, $"optimize: {why}. Usage: modelopt optimize <model.onnx> -o <output.onnx> [--quantize Dynamic] [--per-channel true] ...");
+}

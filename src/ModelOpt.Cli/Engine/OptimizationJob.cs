@@ -1,0 +1,15 @@
+using ModelOpt.Cli.Options;
+
+namespace ModelOpt.Cli.Engine;
+
+/// <summary>
+/// One model to optimize: where it is, where its outputs go, and with which options.
+/// <paramref name="DiagnosticsFile"/> is the file option errors point at (the project, for build items).
+/// </summary>
+public sealed record OptimizationJob(
+    string ModelPath,
+    string OutputPath,
+    string? ReportPath,
+    string? MarkdownReportPath,
+    string? DiagnosticsFile,
+    OptimizationOptions Options);

@@ -1,0 +1,47 @@
+using ModelOpt.Core.Passes;
+using ModelOpt.Core.Quantization;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Float16;
+
+/// <summary>
+/// Float16 conversion (item metadata Quantize="Float16"): FLOAT weights are stored as FLOAT16
+/// and nodes compute in FLOAT16, halving the file. The model's FLOAT inputs and outputs stay
+/// FLOAT by default, with casts at the boundary. Operators that must stay FLOAT (ONNX schemas
+/// without FLOAT16, ONNX Runtime CPU limits, quantized operators: <see cref="Float16BlockList"/>),
+/// options' exclusions, other domains' operators and nodes whose input types cannot be told stay
+/// FLOAT, with casts where they meet FLOAT16 values, and <see cref="Report"/> says why, node by
+/// node. If/Loop/Scan bodies are converted with their node; constants are converted where they
+/// are stored (initializers, Constant nodes, ConstantOfShape values); type attributes (Cast's
+/// <c>to</c>, <c>dtype</c>) follow; value_info is updated; redundant casts are removed.
+/// </summary>
+public sealed class Float16ConversionPass : IModelPass
+{
+    /// <summary>Creates the pass.</summary>
+    public Float16ConversionPass(Float16ConversionOptions? options = null)
+    {
+        Options = options ?? Float16ConversionOptions.Default;
+    }
+
+    /// <summary>The options.</summary>
+    public Float16ConversionOptions Options { get; }
+
+    /// <inheritdoc/>
+    public string Name => "Float16Conversion";
+
+    /// <summary>What the last <see cref="Run"/> did, node by node; null before the first run.</summary>
+    public QuantizationReport? Report { get; private set; }
+
+    /// <summary>Totals of the last <see cref="Run"/> (tensors converted, values clamped, casts); null before the first run.</summary>
+    public Float16ConversionSummary? Summary { get; private set; }
+
+    /// <inheritdoc/>
+    public bool Run(OnnxModel model)
+    {
+        var converter = new Float16Converter(model, Options);
+        bool modified = converter.HasWork;
+        Summary = modified ? converter.Apply() : new Float16ConversionSummary(0, default, 0, 0);
+        Report = new QuantizationReport(converter.Report(), null, model.GetOpsetVersion(""));
+        return modified;
+    }
+}

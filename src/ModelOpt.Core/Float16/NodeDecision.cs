@@ -1,0 +1,7 @@
+namespace ModelOpt.Core.Float16;
+
+/// <summary>The precision chosen for one node, before anything changes.</summary>
+/// <param name="Converted">True: the node computes in FLOAT16. False: it stays in FLOAT.</param>
+/// <param name="Reason">Why it stays in FLOAT; null when converted.</param>
+/// <param name="Reported">True when the node reads or writes a FLOAT tensor, so the report lists it.</param>
+internal sealed record NodeDecision(bool Converted, string? Reason, bool Reported);

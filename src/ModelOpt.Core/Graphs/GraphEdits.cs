@@ -1,0 +1,71 @@
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Graphs;
+
+/// <summary>Small graph edits that several passes need, kept in one place.</summary>
+public static class GraphEdits
+{
+    /// <summary>A base for names derived from <paramref name="node"/>: its name, else its first output's.</summary>
+    public static string BaseName(Node node)
+        => node.Name.Length > 0 ? node.Name : node.Outputs.FirstOrDefault(o => o is not null)?.Name ?? node.OpType;
+
+    /// <summary>The position of <paramref name="node"/> in its graph.</summary>
+    public static int IndexOf(Node node)
+    {
+        var graph = node.Graph ?? throw new InvalidOperationException($"{node} is not in a graph.");
+        var nodes = graph.Nodes;
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            if (ReferenceEquals(nodes[i], node)) return i;
+        }
+        throw new InvalidOperationException($"{node} is not in graph '{graph.Name}'.");
+    }
+
+    /// <summary>Inserts <paramref name="nodes"/> just before <paramref name="anchor"/>, in order.</summary>
+    public static void InsertBefore(Node anchor, params Node[] nodes)
+    {
+        var graph = anchor.Graph!;
+        int index = IndexOf(anchor);
+        foreach (var node in nodes) graph.InsertNode(index++, node);
+    }
+
+    /// <summary>True when a graph of the model returns <paramref name="value"/> as an output.</summary>
+    public static bool IsGraphOutput(OnnxModel model, Value value)
+        => model.Graph.AllGraphs().Any(g => g.Outputs.Contains(value));
+
+    /// <summary>True when nothing reads <paramref name="value"/>: no node input and no graph output.</summary>
+    public static bool IsUnused(OnnxModel model, Value value)
+        => value.Uses.Count == 0 && !IsGraphOutput(model, value);
+
+    /// <summary>
+    /// Removes the constant behind <paramref name="value"/> once nothing reads it: its
+    /// initializer (and the graph input of the same name that IR version 3 required), or the
+    /// <c>Constant</c> node that produces it. Returns whether something was removed.
+    /// </summary>
+    public static bool RemoveConstantIfUnused(OnnxModel model, Value value)
+    {
+        if (!IsUnused(model, value)) return false;
+        if (value.Producer is { OpType: "Constant" } constant && constant.Outputs.Count == 1)
+        {
+            constant.Graph!.RemoveNode(constant);
+            return true;
+        }
+        foreach (var graph in model.Graph.AllGraphs())
+        {
+            if (graph.Initializers.Remove(value))
+            {
+                graph.Inputs.Remove(value);
+                graph.ValueInfos.Remove(value);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Adds an initializer named from <paramref name="hint"/> to <paramref name="graph"/>.</summary>
+    public static Value AddInitializer(Graph graph, NameScope names, string hint, Func<string, Tensor> create)
+    {
+        string name = names.Reserve(hint);
+        return graph.AddInitializer(name, create(name));
+    }
+}

@@ -1,0 +1,16 @@
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization;
+
+/// <summary>Quantizes one operator type for <see cref="DynamicQuantizationPass"/>.</summary>
+internal interface IDynamicOpQuantizer
+{
+    /// <summary>The operator this quantizer handles (default ONNX domain).</summary>
+    string OpType { get; }
+
+    /// <summary>Why <paramref name="node"/> must stay in float, or null when it can be quantized. Changes nothing.</summary>
+    string? WhyNot(QuantizationContext context, Node node);
+
+    /// <summary>Replaces <paramref name="node"/> by its integer form; returns the granularity used and, when coarser than asked, why.</summary>
+    (QuantizationGranularity Granularity, string? Note) Quantize(QuantizationContext context, Node node);
+}

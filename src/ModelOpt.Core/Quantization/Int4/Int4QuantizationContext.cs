@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Int4;
+
+/// <summary>
+/// The state one run of <see cref="Int4WeightOnlyQuantizationPass"/> shares between operator
+/// quantizers: names, quantized weights (one copy per weight and layout even when several nodes
+/// read it), and the float weights to drop at the end. Owned by the pass, so the quantizers stay
+/// stateless.
+/// </summary>
+internal sealed class Int4QuantizationContext
+{
+    /// <summary>ONNX Runtime's contrib operator domain, where MatMulNBits and GatherBlockQuantized live.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    private readonly Dictionary<(Graph Graph, Value Weight, string Operator), Int4Weight> _weights = [];
+    private readonly List<Value> _replacedWeights = [];
+
+    public Int4QuantizationContext(OnnxModel model, Int4QuantizationOptions options, IModelPass pass)
+    {
+        Model = model;
+        Options = options;
+        Pass = pass;
+        Names = NameScope.ForModel(model);
+    }
+
+    public OnnxModel Model { get; }
+
+    public Int4QuantizationOptions Options { get; }
+
+    public IModelPass Pass { get; }
+
+    public NameScope Names { get; }
+
+    /// <summary>Why input <paramref name="index"/> is not a constant FLOAT matrix; null when it is.</summary>
+    public string? WeightProblem(Node node, int index) => QuantizableWeights.Problem(Model, node, index, minRank: 2, maxRank: 2);
+
+    /// <summary>The dimensions of the constant matrix at input <paramref name="index"/> (which <see cref="WeightProblem"/> accepted).</summary>
+    public (long Rows, long Columns) WeightDims(Node node, int index)
+    {
+        var dims = ConstantValues.TryGetTensor(Model, node.Inputs[index]!)!.Dims;
+        return (dims[0], dims[1]);
+    }
+
+    /// <summary>
+    /// Why the 4-bit form is not worth writing: a matrix too large for one array, or one so small
+    /// that codes plus scales take as many bytes as the FLOAT weight. Null when it is worth it.
+    /// </summary>
+    public string? SizeProblem(Node node, int index, long rows, long columns, Func<Int4Layout> layout)
+    {
+        var name = node.Inputs[index]!.Name;
+        if (rows * columns > Array.MaxLength)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"its weight '{name}' has {rows * columns} elements, more than one array holds");
+        }
+        long floatBytes = rows * columns * sizeof(float);
+        long int4Bytes = layout().ByteCount(Options.Symmetric);
+        return int4Bytes < floatBytes
+            ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"its weight '{name}' is so small that the 4-bit form ({int4Bytes} bytes with scales) is not smaller than FLOAT ({floatBytes} bytes)");
+    }
+
+    /// <summary>
+    /// Adds the 4-bit form of weight input <paramref name="index"/> of <paramref name="node"/> as
+    /// initializers of the node's graph, once per (weight, layout), and marks the float weight for
+    /// removal once nothing reads it.
+    /// </summary>
+    public Int4Weight AddQuantizedWeight(Node node, int index, Int4Layout layout)
+    {
+        var source = node.Inputs[index]!;
+        var graph = node.Graph!;
+        var key = (graph, source, layout.Operator);
+        if (_weights.TryGetValue(key, out var existing)) return existing;
+
+        var blocks = Int4BlockQuantizer.Quantize(QuantizableWeights.ReadFinite(Pass, Model, node, index), layout, Options.Symmetric);
+        var data = GraphEdits.AddInitializer(graph, Names, source.Name + "_q4",
+            name => Tensor.FromRawData(name, ElementType.UInt8, layout.DataDims, blocks.Data));
+        var scales = GraphEdits.AddInitializer(graph, Names, source.Name + "_scales",
+            name => Tensor.FromRawData(name, ElementType.Float, layout.ScaleDims, MemoryMarshal.AsBytes(blocks.Scales.AsSpan()).ToArray()));
+        var zeroPoints = blocks.ZeroPoints is null
+            ? null
+            : GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_points",
+                name => Tensor.FromRawData(name, ElementType.UInt8, layout.ZeroPointDims, blocks.ZeroPoints));
+        var result = new Int4Weight(data, scales, zeroPoints);
+        _weights.Add(key, result);
+        if (!_replacedWeights.Contains(source)) _replacedWeights.Add(source);
+        return result;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="replacement"/> (created without outputs) where <paramref name="original"/>
+    /// was: same position, same output values, so every reader and graph output follows; then the
+    /// original leaves the graph.
+    /// </summary>
+    public static void Replace(Node original, Node replacement)
+    {
+        GraphEdits.InsertBefore(original, replacement);
+        var outputs = original.Outputs.ToArray();
+        original.Graph!.RemoveNode(original);
+        foreach (var output in outputs) replacement.AddOutput(output);
+    }
+
+    /// <summary>Drops the float weights that no node reads any more (initializers or Constant nodes).</summary>
+    public void RemoveReplacedWeights()
+    {
+        foreach (var weight in _replacedWeights) GraphEdits.RemoveConstantIfUnused(Model, weight);
+    }
+}

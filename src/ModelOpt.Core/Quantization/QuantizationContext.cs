@@ -1,0 +1,177 @@
+using System.Runtime.InteropServices;
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization;
+
+/// <summary>
+/// The state one run of <see cref="DynamicQuantizationPass"/> shares between operator
+/// quantizers: names, quantized weights (one copy per weight even when several nodes read it),
+/// shared activation quantizers, and the weights to drop at the end. Owned by the pass, not by
+/// the quantizers, so they stay stateless.
+/// </summary>
+internal sealed class QuantizationContext
+{
+    private readonly Dictionary<(Graph Graph, Value Weight, string Variant), WeightValues> _weights = [];
+    private readonly Dictionary<(Graph Graph, Value Activation), ActivationValues> _sharedActivations = [];
+    private readonly List<Value> _replacedWeights = [];
+
+    public QuantizationContext(OnnxModel model, DynamicQuantizationOptions options, IModelPass pass)
+    {
+        Model = model;
+        Options = options;
+        Pass = pass;
+        Names = NameScope.ForModel(model);
+    }
+
+    public OnnxModel Model { get; }
+
+    public DynamicQuantizationOptions Options { get; }
+
+    public IModelPass Pass { get; }
+
+    public NameScope Names { get; }
+
+    /// <summary>Why the input at <paramref name="index"/> is not a usable FLOAT weight of the given rank; null when it is.</summary>
+    public string? WeightProblem(Node node, int index, int minRank, int maxRank)
+        => QuantizableWeights.Problem(Model, node, index, minRank, maxRank);
+
+    /// <summary>Why the activation input is not FLOAT, as DynamicQuantizeLinear needs; null when it is or cannot be told.</summary>
+    public static string? ActivationProblem(Node node)
+    {
+        // The weight is FLOAT and ONNX gives MatMul, Gemm and Conv one type T for both, so an
+        // undeclared activation type is FLOAT as well.
+        var type = node.Inputs[0] is { } input ? ValueTypes.ElementTypeOf(input) : ElementType.Undefined;
+        return type is ElementType.Undefined or ElementType.Float
+            ? null
+            : $"its input '{node.Inputs[0]!.Name}' is {ElementTypes.OnnxName(type)}; DynamicQuantizeLinear takes FLOAT";
+    }
+
+    /// <summary>The weight's values as floats; NaN or infinity is an error naming the tensor.</summary>
+    public float[] ReadWeight(Node node, int index) => QuantizableWeights.ReadFinite(Pass, Model, node, index);
+
+    /// <summary>
+    /// Adds the 8-bit form of a weight as initializers of <paramref name="node"/>'s graph, once
+    /// per (weight, <paramref name="variant"/>): the values with <paramref name="dims"/>, the
+    /// scales with <paramref name="scaleDims"/>, and the zero point (a scalar when it is the same
+    /// for every channel, else shaped like the scales).
+    /// </summary>
+    /// <remarks>
+    /// The weights are quantized as int8 and stored as UINT8 with 128 added to values and zero
+    /// points, which is the same number line shifted (symmetric int8 [-127, 127] with zero point 0
+    /// becomes [1, 255] with zero point 128). Measured with ONNX Runtime 1.31.1 on CPU:
+    /// MatMulInteger and ConvInteger accept uint8 activations with int8 or uint8 weights, but
+    /// with int8 weights on x86-64 CPUs without VNNI (AVX2, AVX-512F) the kernels add pairs of
+    /// u8·s8 products in 16 bits (VPMADDUBSW) and saturate: a [4×48]·[48×20] product was off by
+    /// up to 26,229 in int32, while uint8 weights were exact (see ONNX Runtime's quantization
+    /// documentation on "reduce_range" and U8U8). A built model must be right on every machine,
+    /// so the weights are uint8.
+    /// </remarks>
+    public WeightValues AddQuantizedWeight(Node node, int index, string variant, Func<float[]> values, long[] dims,
+        int channels, long innerStride, long[] scaleDims)
+    {
+        var source = node.Inputs[index]!;
+        var key = (node.Graph!, source, variant);
+        if (_weights.TryGetValue(key, out var existing)) return existing;
+
+        var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric);
+        var graph = node.Graph!;
+        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+            name => Tensor.FromRawData(name, ElementType.UInt8, dims, ToUnsigned(weight.Values)));
+        var scale = GraphEdits.AddInitializer(graph, Names, source.Name + "_scale",
+            name => Tensor.FromRawData(name, ElementType.Float, scaleDims, MemoryMarshal.AsBytes(weight.Scales.AsSpan()).ToArray()));
+        bool oneZeroPoint = weight.ZeroPoints.All(z => z == weight.ZeroPoints[0]);
+        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+            name => Tensor.FromRawData(name, ElementType.UInt8, oneZeroPoint ? [] : scaleDims,
+                ToUnsigned(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints)));
+        var result = new WeightValues(quantized, scale, zeroPoint);
+        _weights.Add(key, result);
+        RemoveLaterIfUnused(source);
+        return result;
+    }
+
+    /// <summary>
+    /// Quantizes <paramref name="activation"/> to uint8 at run time with DynamicQuantizeLinear
+    /// inserted before <paramref name="consumer"/>. With <paramref name="share"/>, consumers of the
+    /// same activation reuse one; MatMul and Gemm get their own, because ONNX Runtime fuses
+    /// DynamicQuantizeLinear into DynamicQuantizeMatMul only when its outputs have one reader each
+    /// (onnxruntime/core/optimizer/dynamic_quantize_matmul_fusion.cc).
+    /// </summary>
+    public ActivationValues QuantizeActivation(Node consumer, Value activation, bool share)
+    {
+        var key = (consumer.Graph!, activation);
+        if (share && _sharedActivations.TryGetValue(key, out var shared)) return shared;
+
+        string baseName = share ? activation.Name : GraphEdits.BaseName(consumer) + "_input";
+        var node = new Node("DynamicQuantizeLinear", [activation],
+            [Names.Reserve(baseName + "_quantized"), Names.Reserve(baseName + "_scale"), Names.Reserve(baseName + "_zero_point")],
+            Names.Reserve(baseName + "_DynamicQuantizeLinear"));
+        GraphEdits.InsertBefore(consumer, node);
+        var result = new ActivationValues(node.Outputs[0]!, node.Outputs[1]!, node.Outputs[2]!);
+        if (share) _sharedActivations.Add(key, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Finishes the rewrite of <paramref name="original"/>: <paramref name="integerOp"/> (int32
+    /// result) → Cast to FLOAT → Mul by (activation scale × weight scale) → Add
+    /// <paramref name="bias"/> when given, the last node producing the original output; then the
+    /// original node leaves the graph. This is the shape ONNX Runtime's
+    /// MatMulIntegerToFloatFusion matches (onnxruntime/core/optimizer/matmul_integer_to_float.cc):
+    /// the scale product is Mul(activation scale, weight scale) in that order, and the bias is the
+    /// second input of the Add.
+    /// </summary>
+    public void ReplaceWithScaledProduct(Node original, Node integerOp, ActivationValues activation, WeightValues weight, Value? bias)
+    {
+        string baseName = GraphEdits.BaseName(original);
+        var cast = new Node("Cast", [integerOp.Outputs[0]], [Names.Reserve(baseName + "_float")], Names.Reserve(baseName + "_Cast"));
+        cast.Attributes.Add(NodeAttribute.FromInt("to", (long)ElementType.Float));
+        var scale = new Node("Mul", [activation.Scale, weight.Scale], [Names.Reserve(baseName + "_output_scale")], Names.Reserve(baseName + "_scale_Mul"));
+        var rescale = new Node("Mul", [cast.Outputs[0], scale.Outputs[0]], bias is null ? [] : [Names.Reserve(baseName + "_unbiased")], Names.Reserve(baseName + "_rescale_Mul"));
+        var last = rescale;
+        var nodes = new List<Node> { integerOp, cast, scale, rescale };
+        if (bias is not null)
+        {
+            last = new Node("Add", [rescale.Outputs[0], bias], [], Names.Reserve(baseName + "_bias_Add"));
+            nodes.Add(last);
+        }
+        GraphEdits.InsertBefore(original, [.. nodes]);
+        var output = original.Outputs[0]!;
+        original.Graph!.RemoveNode(original);
+        last.AddOutput(output);
+    }
+
+    /// <summary>Inserts a helper node (a Transpose, a bias Reshape) before <paramref name="anchor"/> and returns its output.</summary>
+    public Value InsertBefore(Node anchor, string opType, Value?[] inputs, string outputHint, params NodeAttribute[] attributes)
+    {
+        var node = new Node(opType, inputs, [Names.Reserve(outputHint)], Names.Reserve(outputHint + "_" + opType));
+        node.Attributes.AddRange(attributes);
+        GraphEdits.InsertBefore(anchor, node);
+        return node.Outputs[0]!;
+    }
+
+    /// <summary>Adds a FLOAT initializer beside <paramref name="node"/>.</summary>
+    public Value AddFloatConstant(Node node, string hint, long[] dims, float[] values)
+        => GraphEdits.AddInitializer(node.Graph!, Names, hint, name => Tensor.FromFloats(name, dims, values));
+
+    /// <summary>Marks a constant that a rewrite replaced (a bias folded with beta) for removal at the end.</summary>
+    public void RemoveLaterIfUnused(Value value)
+    {
+        if (!_replacedWeights.Contains(value)) _replacedWeights.Add(value);
+    }
+
+    /// <summary>int8 to uint8 by adding 128 (see <see cref="AddQuantizedWeight"/>).</summary>
+    private static byte[] ToUnsigned(ReadOnlySpan<sbyte> values)
+    {
+        var result = new byte[values.Length];
+        for (int i = 0; i < values.Length; i++) result[i] = (byte)(values[i] + 128);
+        return result;
+    }
+
+    /// <summary>Drops the float weights that no node reads any more (initializers or Constant nodes).</summary>
+    public void RemoveReplacedWeights()
+    {
+        foreach (var weight in _replacedWeights) GraphEdits.RemoveConstantIfUnused(Model, weight);
+    }
+}

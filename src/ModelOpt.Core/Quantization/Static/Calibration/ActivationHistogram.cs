@@ -1,0 +1,95 @@
+namespace ModelOpt.Core.Quantization.Static.Calibration;
+
+/// <summary>
+/// Streamed statistics of one activation over all calibration samples: the exact minimum and
+/// maximum, and optionally a histogram of fixed size, so memory stays the same however many
+/// samples are seen.
+/// </summary>
+/// <remarks>
+/// The histogram has <see cref="Bins"/> equal bins over [-R, R], symmetric around zero so that it
+/// also gives the histogram of |x| (bin k of |x| = bins Bins/2 + k and Bins/2 − 1 − k), which
+/// the entropy method works on. R starts at the largest magnitude of the first non-zero batch;
+/// when a later batch goes beyond, R doubles (as often as needed) by adding neighbouring bins in
+/// pairs, which is exact because Bins is a multiple of 4 (old bin i lands in new bin
+/// (Bins/2 + i)/2). So the range of the data always covers at least half of the bins: the
+/// resolution over [0, max|x|] is at least Bins/4 bins. NaN and infinities are not counted: no
+/// finite range represents them, and one stray value must not decide the scale of a tensor.
+/// </remarks>
+internal sealed class ActivationHistogram
+{
+    /// <summary>Bins over [-R, R]; 2048 over [0, R] for |x|, the size TensorRT's entropy calibration uses.</summary>
+    public const int Bins = 4096;
+
+    private readonly long[]? _counts;
+
+    public ActivationHistogram(bool withHistogram)
+    {
+        _counts = withHistogram ? new long[Bins] : null;
+    }
+
+    /// <summary>The smallest finite value seen (+∞ before any).</summary>
+    public float Min { get; private set; } = float.PositiveInfinity;
+
+    /// <summary>The largest finite value seen (−∞ before any).</summary>
+    public float Max { get; private set; } = float.NegativeInfinity;
+
+    /// <summary>Finite values seen.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>The histogram's half-width R (0 until a non-zero value arrives).</summary>
+    public float Radius { get; private set; }
+
+    /// <summary>The bin counts over [-R, R]; null when only min and max are kept.</summary>
+    public ReadOnlySpan<long> Counts => _counts;
+
+    /// <summary>Adds one batch of values (one output of one sample).</summary>
+    public void Add(ReadOnlySpan<float> values)
+    {
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
+        long finite = 0;
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v)) continue;
+            if (v < min) min = v;
+            if (v > max) max = v;
+            finite++;
+        }
+        if (finite == 0) return;
+        Min = Math.Min(Min, min);
+        Max = Math.Max(Max, max);
+        Count += finite;
+        if (_counts is null) return;
+
+        float magnitude = Math.Max(Math.Abs(min), Math.Abs(max));
+        if (Radius == 0f)
+        {
+            // All zeros so far: the zero bin is the same whatever R becomes, so count them there.
+            if (magnitude == 0f)
+            {
+                _counts[Bins / 2] += finite;
+                return;
+            }
+            Radius = magnitude;
+        }
+        while (magnitude > Radius) Grow();
+
+        float perUnit = Bins / (2f * Radius);
+        float radius = Radius;
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v)) continue;
+            int bin = (int)((v + radius) * perUnit);
+            _counts[Math.Clamp(bin, 0, Bins - 1)]++;
+        }
+    }
+
+    /// <summary>Doubles R: old bin i (of width w) lies in new bin (Bins/2 + i)/2 (of width 2w).</summary>
+    private void Grow()
+    {
+        var counts = _counts!;
+        var merged = new long[Bins];
+        for (int i = 0; i < Bins; i++) merged[(Bins / 2 + i) >> 1] += counts[i];
+        merged.CopyTo(counts, 0);
+        Radius *= 2f;
+    }
+}

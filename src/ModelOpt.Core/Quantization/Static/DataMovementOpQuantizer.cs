@@ -1,0 +1,29 @@
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Static;
+
+/// <summary>
+/// Operators that only move or select values: MaxPool, Reshape, Flatten. Their output is
+/// quantized with their input's scale and zero point, and only when the input is quantized
+/// anyway; ONNX Runtime then removes the DequantizeLinear/QuantizeLinear pair around them and runs
+/// them on the 8-bit data (DropQDQNodesRules: equal parameters required, a positive scale for
+/// MaxPool, MaxPool from opset 12, which has 8-bit types).
+/// </summary>
+internal sealed class DataMovementOpQuantizer(string opType) : IStaticOpQuantizer
+{
+    public string OpType { get; } = opType;
+
+    public OutputParameters Output => OutputParameters.SameAsInput;
+
+    public IReadOnlyList<int> ActivationInputs(Node node) => [0];
+
+    public string? WhyNot(StaticQuantizationContext context, Node node)
+    {
+        // MaxPool's optional Indices output is INT64: quantizing around a node that produces it would change nothing useful.
+        if (node.Outputs.Count(o => o is not null) != 1 || node.Outputs[0] is null) return "it has more than one output";
+        return context.ActivationProblem(node, 0);
+    }
+
+    public (QuantizationGranularity? Granularity, string? Note) QuantizeConstants(StaticQuantizationContext context, Node node, QuantizationParameters input)
+        => (null, null);
+}

@@ -1,0 +1,151 @@
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Static;
+
+/// <summary>
+/// What <see cref="StaticQuantizationPass"/> will quantize in the main graph, decided before
+/// anything changes: the nodes (with their quantizers), the nodes left in float (with the
+/// reason), and the activations that get QuantizeLinear/DequantizeLinear, in graph order.
+/// </summary>
+/// <remarks>
+/// Rules, after ONNX Runtime's QDQ node units (qdq_selectors.cc):
+/// <list type="bullet">
+/// <item>A quantized Conv, MatMul, Gemm, Add, Concat or pool quantizes its activation inputs and its
+/// output. If the output's only reader is a Relu and activations are asymmetric, the Relu's output
+/// is quantized instead: its range starts at 0, so its zero point is the type's lowest value, and
+/// ONNX Runtime then drops the Relu into the fused node (NodeGroupSelector's redundant Clip/Relu).</item>
+/// <item>MaxPool, Reshape and Flatten are quantized only when their input is, with the same parameters.</item>
+/// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits.</item>
+/// </list>
+/// </remarks>
+internal sealed class QdqPlan
+{
+    private readonly List<Value> _tensors = [];
+    private readonly HashSet<Value> _tensorSet = [];
+
+    /// <summary>The quantized nodes in graph order, with their quantizers.</summary>
+    public List<(Node Node, IStaticOpQuantizer Quantizer)> Nodes { get; } = [];
+
+    /// <summary>Nodes left in float, with the reason.</summary>
+    public Dictionary<Node, string> FloatReasons { get; } = [];
+
+    /// <summary>Notes on quantized nodes (coarser granularity, output left in float).</summary>
+    public Dictionary<Node, string> Notes { get; } = [];
+
+    /// <summary>Relu nodes merged into the quantized node before them, with that node.</summary>
+    public Dictionary<Node, Node> FusedRelus { get; } = [];
+
+    /// <summary>The activations to quantize, in the order they were found (graph order of their first quantized user or producer).</summary>
+    public IReadOnlyList<Value> Tensors => _tensors;
+
+    /// <summary>Activations that reuse another's parameters (outputs of MaxPool, Reshape, Flatten), with that activation.</summary>
+    public Dictionary<Value, Value> SameAs { get; } = [];
+
+    /// <summary>The activations whose ranges calibration must measure.</summary>
+    public IEnumerable<Value> Calibrated => _tensors.Where(t => !SameAs.ContainsKey(t));
+
+    /// <summary>The activation whose parameters <paramref name="value"/> uses (itself unless it reuses another's).</summary>
+    public Value ParametersOf(Value value)
+    {
+        while (SameAs.TryGetValue(value, out var source)) value = source;
+        return value;
+    }
+
+    /// <summary>Decides what to quantize; <paramref name="forcedFloat"/> keeps nodes in float with a reason (found by calibration).</summary>
+    public static QdqPlan Create(StaticQuantizationContext context, IReadOnlyDictionary<Node, string> forcedFloat)
+    {
+        var model = context.Model;
+        var options = context.Options;
+        var plan = new QdqPlan();
+        var candidates = new List<(Node Node, IStaticOpQuantizer Quantizer)>();
+        foreach (var node in model.Graph.Nodes)
+        {
+            if (node.OpType == "Constant" && IsDefaultDomain(node)) continue;
+            string name = GraphEdits.BaseName(node);
+            string? reason;
+            IStaticOpQuantizer? quantizer = null;
+            if (!IsDefaultDomain(node)) reason = $"operators of domain '{node.Domain}' are not quantized";
+            else if (Excluded(options, node, name) is { } exclusion) reason = exclusion;
+            else if (forcedFloat.TryGetValue(node, out var forced)) reason = forced;
+            else if (node.OpType == "Relu") reason = "a Relu is quantized only right after a quantized node, whose output it then becomes";
+            else if ((quantizer = StaticQuantizers.Find(node.OpType)) is null) reason = $"no static quantizer for {node.OpType}; it runs in float";
+            else reason = PassErrors.OnNode(context.Pass, model, node, () => quantizer.WhyNot(context, node));
+
+            if (reason is not null) plan.FloatReasons[node] = reason;
+            else candidates.Add((node, quantizer!));
+        }
+
+        foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.Calibrated))
+        {
+            plan.Nodes.Add((node, quantizer));
+            foreach (int i in quantizer.ActivationInputs(node)) plan.Add(node.Inputs[i]!);
+            var output = node.Outputs[0]!;
+            if (GraphEdits.IsGraphOutput(model, output))
+            {
+                plan.Notes[node] = "its output is a graph output and stays float";
+            }
+            else if (FusibleRelu(context, output) is { } relu)
+            {
+                plan.FusedRelus[relu] = node;
+                plan.FloatReasons.Remove(relu);
+                plan.Add(relu.Outputs[0]!);
+            }
+            else
+            {
+                plan.Add(output);
+            }
+        }
+
+        foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.SameAsInput))
+        {
+            var input = node.Inputs[0]!;
+            var output = node.Outputs[0]!;
+            if (!plan._tensorSet.Contains(input))
+            {
+                plan.FloatReasons[node] = "its input is not quantized (it is quantized only to pass quantized data along)";
+                continue;
+            }
+            if (GraphEdits.IsGraphOutput(model, output))
+            {
+                plan.FloatReasons[node] = "its output is a graph output and stays float";
+                continue;
+            }
+            plan.Nodes.Add((node, quantizer));
+            plan.Add(output);
+            plan.SameAs[output] = input;
+        }
+
+        // Keep the quantized nodes in graph order, whatever pass found them.
+        var order = model.Graph.Nodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i);
+        plan.Nodes.Sort((a, b) => order[a.Node].CompareTo(order[b.Node]));
+        return plan;
+    }
+
+    private void Add(Value value)
+    {
+        if (_tensorSet.Add(value)) _tensors.Add(value);
+    }
+
+    /// <summary>The Relu that can take over <paramref name="output"/>'s quantization, or null.</summary>
+    private static Node? FusibleRelu(StaticQuantizationContext context, Value output)
+    {
+        // With symmetric activations the zero point sits mid-range, so quantizing does not clip at 0 and the Relu must stay.
+        if (context.Options.SymmetricActivations || output.Uses.Count != 1) return null;
+        var relu = output.Uses[0].Node;
+        if (relu.OpType != "Relu" || !IsDefaultDomain(relu) || relu.Graph != context.Model.Graph) return null;
+        if (Excluded(context.Options, relu, GraphEdits.BaseName(relu)) is not null) return null;
+        var reluOutput = relu.Outputs.Count == 1 ? relu.Outputs[0] : null;
+        return reluOutput is null || GraphEdits.IsGraphOutput(context.Model, reluOutput) ? null : relu;
+    }
+
+    private static string? Excluded(StaticQuantizationOptions options, Node node, string name)
+    {
+        if (options.ExcludeNodes.Contains(name)) return "excluded by ExcludeNodes";
+        if (options.ExcludeOpTypes.Contains(node.OpType)) return "excluded by ExcludeOpTypes";
+        return null;
+    }
+
+    private static bool IsDefaultDomain(Node node) => node.Domain is "" or "ai.onnx";
+}

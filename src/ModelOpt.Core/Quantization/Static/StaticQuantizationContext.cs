@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Static;
+
+/// <summary>
+/// The state one run of <see cref="StaticQuantizationPass"/> shares between operator quantizers:
+/// names, the scale and zero-point initializers of each quantized activation, and the float
+/// constants to drop at the end. Owned by the pass, so the quantizers stay stateless.
+/// </summary>
+internal sealed class StaticQuantizationContext
+{
+    private readonly Dictionary<Value, (Value Scale, Value ZeroPoint)> _activationParameters = [];
+    private readonly List<Value> _replaced = [];
+
+    public StaticQuantizationContext(OnnxModel model, StaticQuantizationOptions options, IModelPass pass)
+    {
+        Model = model;
+        Options = options;
+        Pass = pass;
+        Names = NameScope.ForModel(model);
+    }
+
+    public OnnxModel Model { get; }
+
+    public StaticQuantizationOptions Options { get; }
+
+    public IModelPass Pass { get; }
+
+    public NameScope Names { get; }
+
+    /// <summary>
+    /// The storage type of quantized weights: int8, as ONNX Runtime's QDQ selectors require for
+    /// int8 activations (ConvNodeGroupSelector: weight type equal to input type) and as its
+    /// U8S8 kernels take with uint8 activations.
+    /// </summary>
+    public ElementType WeightType => ElementType.Int8;
+
+    /// <summary>Why the activation input <paramref name="index"/> cannot be quantized (a constant, or not FLOAT); null when it can.</summary>
+    public string? ActivationProblem(Node node, int index)
+    {
+        var value = index < node.Inputs.Count ? node.Inputs[index] : null;
+        if (value is null) return string.Create(CultureInfo.InvariantCulture, $"its input {index} is missing");
+        if (ConstantValues.TryGetTensor(Model, value) is not null || value.Initializer is not null)
+        {
+            return $"its input '{value.Name}' is a constant, not an activation";
+        }
+        var type = ValueTypes.ElementTypeOf(value);
+        return type is ElementType.Float or ElementType.Undefined
+            ? null
+            : $"its input '{value.Name}' is {ElementTypes.OnnxName(type)}; only FLOAT activations are quantized";
+    }
+
+    /// <summary>
+    /// Reads <paramref name="node"/>'s input <paramref name="index"/> through a new
+    /// DequantizeLinear of int8 <paramref name="values"/> (shape <paramref name="dims"/>) with the
+    /// given scales and zero points; <paramref name="axis"/> when per channel (scales of more than
+    /// one element). The old constant is removed at the end if nothing else reads it.
+    /// </summary>
+    public void DequantizeWeight(Node node, int index, sbyte[] values, long[] dims, float[] scales, sbyte[] zeroPoints, int? axis)
+    {
+        var source = node.Inputs[index]!;
+        var graph = node.Graph!;
+        long[] scaleDims = axis is null ? [] : [scales.Length];
+        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+            name => Tensor.FromRawData(name, WeightType, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        var scale = AddFloats(graph, source.Name + "_scale", scaleDims, scales);
+        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+            name => Tensor.FromRawData(name, WeightType, scaleDims, MemoryMarshal.AsBytes(zeroPoints.AsSpan()).ToArray()));
+        ReadThroughDequantize(node, index, source, [quantized, scale, zeroPoint], axis);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="node"/>'s bias input <paramref name="index"/> through a new
+    /// DequantizeLinear of int32 <paramref name="values"/> with <paramref name="scales"/> (axis 0
+    /// when there is one scale per element) and zero point 0.
+    /// </summary>
+    public void DequantizeBias(Node node, int index, int[] values, long[] dims, float[] scales)
+    {
+        var source = node.Inputs[index]!;
+        var graph = node.Graph!;
+        bool perElement = scales.Distinct().Skip(1).Any();
+        long[] scaleDims = perElement ? [scales.Length] : [];
+        float[] storedScales = perElement ? scales : [scales[0]];
+        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+            name => Tensor.FromRawData(name, ElementType.Int32, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        var scale = AddFloats(graph, source.Name + "_scale", scaleDims, storedScales);
+        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+            name => Tensor.FromRawData(name, ElementType.Int32, scaleDims, new byte[4 * storedScales.Length]));
+        ReadThroughDequantize(node, index, source, [quantized, scale, zeroPoint], perElement ? 0 : null);
+    }
+
+    /// <summary>
+    /// Quantizes <paramref name="activation"/>: one QuantizeLinear, then one DequantizeLinear per
+    /// reading node, so that every consumer has a DequantizeLinear of its own (the node units
+    /// ONNX Runtime's QDQ selectors match; a shared one would be duplicated by its
+    /// EnsureUniqueDQForNodeUnit transformer anyway). Activations with the parameters of the same
+    /// <paramref name="source"/> share its scale and zero-point initializers, which is how ONNX
+    /// Runtime's IsQDQPairSupported sees them as equal.
+    /// </summary>
+    public void Quantize(Value activation, Value source, QuantizationParameters parameters)
+    {
+        var graph = Model.Graph;
+        if (!_activationParameters.TryGetValue(source, out var shared))
+        {
+            var scale = AddFloats(graph, source.Name + "_scale", [], [parameters.Scale]);
+            byte zero = parameters.Type == ElementType.UInt8 ? (byte)parameters.ZeroPoint : unchecked((byte)(sbyte)parameters.ZeroPoint);
+            var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+                name => Tensor.FromRawData(name, parameters.Type, [], new[] { zero }));
+            shared = (scale, zeroPoint);
+            _activationParameters.Add(source, shared);
+        }
+
+        var readers = activation.Uses.Select(u => u.Node).Distinct().OrderBy(GraphEdits.IndexOf).ToArray();
+        if (readers.Length == 0) return;
+        var quantize = new Node("QuantizeLinear", [activation, shared.Scale, shared.ZeroPoint],
+            [Names.Reserve(activation.Name + "_quantized")], Names.Reserve(activation.Name + "_QuantizeLinear"));
+        GraphEdits.InsertBefore(readers[0], quantize);
+        foreach (var reader in readers)
+        {
+            var dequantize = new Node("DequantizeLinear", [quantize.Outputs[0], shared.Scale, shared.ZeroPoint],
+                [Names.Reserve(activation.Name + "_dequantized")], Names.Reserve(activation.Name + "_DequantizeLinear"));
+            GraphEdits.InsertBefore(reader, dequantize);
+            for (int i = 0; i < reader.Inputs.Count; i++)
+            {
+                if (ReferenceEquals(reader.Inputs[i], activation)) reader.SetInput(i, dequantize.Outputs[0]);
+            }
+        }
+    }
+
+    /// <summary>Drops the float weights and biases that no node reads any more.</summary>
+    public void RemoveReplacedConstants()
+    {
+        foreach (var value in _replaced) GraphEdits.RemoveConstantIfUnused(Model, value);
+    }
+
+    private void ReadThroughDequantize(Node node, int index, Value source, Value[] inputs, int? axis)
+    {
+        var dequantize = new Node("DequantizeLinear", inputs, [Names.Reserve(source.Name + "_dequantized")],
+            Names.Reserve(source.Name + "_DequantizeLinear"));
+        if (axis is { } a) dequantize.Attributes.Add(NodeAttribute.FromInt("axis", a));
+        GraphEdits.InsertBefore(node, dequantize);
+        node.SetInput(index, dequantize.Outputs[0]);
+        if (!_replaced.Contains(source)) _replaced.Add(source);
+    }
+
+    private Value AddFloats(Graph graph, string hint, long[] dims, float[] values)
+        => GraphEdits.AddInitializer(graph, Names, hint, name => Tensor.FromFloats(name, dims, values));
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Opsets;
+using ModelOpt.Core.Passes;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Static;
+
+/// <summary>
+/// Static quantization in QDQ form: weights become int8 constants read through
+/// DequantizeLinear (per channel or per tensor, biases int32), and activations get
+/// QuantizeLinear → DequantizeLinear pairs with scales and zero points measured on calibration
+/// data. The model stays a standard ONNX float graph; ONNX Runtime's QDQ transformer fuses each
+/// DQ → op → Q group into an integer kernel (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, …).
+/// Conv, MatMul, Gemm and the activation operators between them are quantized
+/// (<see cref="StaticQuantizers"/>); every other node passes through in float and is listed,
+/// with the reason, in <see cref="Report"/>. Run <see cref="Folding.BatchNormFoldingPass"/>
+/// first: a Conv followed by BatchNormalization is not a fusable group.
+/// </summary>
+/// <remarks>
+/// Order of work: decide what to quantize (<see cref="QdqPlan"/>); upgrade to opset 13 if needed
+/// (DequantizeLinear's per-axis form and 8-bit MaxPool); run the float model in ONNX Runtime on
+/// every calibration sample with the chosen activations as outputs and stream their statistics
+/// (<see cref="ActivationCalibrator"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
+/// and parameters; rewrite. Only the main graph is quantized; subgraphs pass through.
+/// </remarks>
+public sealed class StaticQuantizationPass : IModelPass
+{
+    /// <summary>The opset the output needs: DequantizeLinear-13 has <c>axis</c> (per channel), MaxPool-12 takes 8-bit data.</summary>
+    public const int MinimumOpset = 13;
+
+    /// <summary>Creates the pass.</summary>
+    /// <param name="options">How to quantize; <see cref="StaticQuantizationOptions.Default"/> when null.</param>
+    /// <param name="calibrationData">The samples activations are measured on; required.</param>
+    public StaticQuantizationPass(StaticQuantizationOptions? options, CalibrationDataSet? calibrationData)
+    {
+        Options = options ?? StaticQuantizationOptions.Default;
+        CalibrationData = calibrationData;
+    }
+
+    /// <summary>The options.</summary>
+    public StaticQuantizationOptions Options { get; }
+
+    /// <summary>The calibration samples.</summary>
+    public CalibrationDataSet? CalibrationData { get; }
+
+    /// <inheritdoc/>
+    public string Name => "StaticQuantization";
+
+    /// <summary>What the last <see cref="Run"/> did, node by node (every node of the main graph but Constants); null before the first run.</summary>
+    public QuantizationReport? Report { get; private set; }
+
+    /// <summary>The range each calibrated activation got in the last <see cref="Run"/>, by value name.</summary>
+    public IReadOnlyDictionary<string, ActivationRange> ActivationRanges { get; private set; } = new Dictionary<string, ActivationRange>();
+
+    /// <inheritdoc/>
+    public bool Run(OnnxModel model)
+    {
+        CheckOptions(model);
+        var data = CalibrationData ?? throw PassErrors.InModel(this, model, DiagnosticCode.CalibrationDataMissing,
+            "static quantization measures activation ranges on calibration data, and none was given. Set CalibrationData to a folder of .pb or .npy input files, or choose Quantize=\"Dynamic\", which needs none.");
+
+        var context = new StaticQuantizationContext(model, Options, this);
+        var plan = QdqPlan.Create(context, new Dictionary<Node, string>());
+        long? before = model.GetOpsetVersion("");
+        bool upgrade = plan.Nodes.Count > 0 && before < MinimumOpset;
+        if (upgrade)
+        {
+            // The upgrade may rewrite nodes (it never replaces the quantized operators), so plan again on its result.
+            new OpsetUpgradePass(MinimumOpset).Run(model);
+            context = new StaticQuantizationContext(model, Options, this);
+            plan = QdqPlan.Create(context, new Dictionary<Node, string>());
+        }
+        var reported = model.Graph.Nodes.Where(n => !(n.OpType == "Constant" && n.Domain.Length == 0)).ToArray();
+        if (plan.Nodes.Count == 0)
+        {
+            Report = BuildReport(reported, plan, [], null, model.GetOpsetVersion(""));
+            return false;
+        }
+
+        var statistics = Calibrate(model, data, ref plan, context);
+        var parameters = new Dictionary<Value, QuantizationParameters>();
+        var ranges = new Dictionary<string, ActivationRange>(StringComparer.Ordinal);
+        foreach (var tensor in plan.Calibrated)
+        {
+            var range = RangeEstimator.Estimate(statistics[tensor], Options.CalibrationMethod, Options.Percentile, EntropyLevels());
+            ranges[tensor.Name] = range;
+            parameters[tensor] = QuantizationParameters.FromRange(range, Options.ActivationType, Options.SymmetricActivations);
+        }
+
+        var granularities = new Dictionary<Node, (QuantizationGranularity? Granularity, string? Note)>();
+        foreach (var (node, quantizer) in plan.Nodes)
+        {
+            var input = parameters[plan.ParametersOf(node.Inputs[quantizer.ActivationInputs(node)[0]]!)];
+            granularities[node] = PassErrors.OnNode(this, model, node, () => quantizer.QuantizeConstants(context, node, input));
+        }
+        foreach (var tensor in plan.Tensors)
+        {
+            var source = plan.ParametersOf(tensor);
+            context.Quantize(tensor, source, parameters[source]);
+        }
+        context.RemoveReplacedConstants();
+
+        ActivationRanges = ranges;
+        Report = BuildReport(reported, plan, granularities, upgrade ? before : null, model.GetOpsetVersion(""));
+        return upgrade || plan.Nodes.Count > 0;
+    }
+
+    /// <summary>
+    /// Collects statistics for the plan's activations. An activation that turns out not to be
+    /// FLOAT when the model runs (its type was not declared) keeps the nodes around it in float:
+    /// the plan is made again without them, which only removes activations, so the statistics
+    /// already collected still cover it.
+    /// </summary>
+    private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, CalibrationDataSet data, ref QdqPlan plan, StaticQuantizationContext context)
+    {
+        var observed = plan.Calibrated.ToArray();
+        var (histograms, types) = ActivationCalibrator.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);
+        var notFloat = new Dictionary<Value, ElementType>();
+        for (int i = 0; i < observed.Length; i++)
+        {
+            if (types[i] != ElementType.Float) notFloat[observed[i]] = types[i];
+        }
+        if (notFloat.Count > 0)
+        {
+            var forced = new Dictionary<Node, string>();
+            foreach (var (node, quantizer) in plan.Nodes.Where(n => n.Quantizer.Output == OutputParameters.Calibrated))
+            {
+                var touched = quantizer.ActivationInputs(node).Select(i => node.Inputs[i]!)
+                    .Append(plan.FusedRelus.FirstOrDefault(p => p.Value == node).Key?.Outputs[0] ?? node.Outputs[0]!);
+                if (touched.FirstOrDefault(notFloat.ContainsKey) is { } value)
+                {
+                    forced[node] = $"'{value.Name}' is {ElementTypes.OnnxName(notFloat[value])} when the model runs; only FLOAT activations are quantized";
+                }
+            }
+            plan = QdqPlan.Create(context, forced);
+        }
+        var result = new Dictionary<Value, ActivationHistogram>();
+        for (int i = 0; i < observed.Length; i++) result[observed[i]] = histograms[i];
+        return result;
+    }
+
+    /// <summary>Grid steps a one-sided activation range gets, for the entropy search: all 256 when asymmetric, half when symmetric.</summary>
+    private int EntropyLevels() => Options.SymmetricActivations ? 128 : 256;
+
+    private void CheckOptions(OnnxModel model)
+    {
+        if (Options.CalibrationMethod == CalibrationMethod.Percentile && !(Options.Percentile > 50 && Options.Percentile <= 100))
+        {
+            throw PassErrors.InModel(this, model, DiagnosticCode.InvalidOption,
+                string.Create(CultureInfo.InvariantCulture, $"Percentile {Options.Percentile} is outside (50, 100]; it is the percentage of values each range keeps, e.g. 99.999."));
+        }
+    }
+
+    private static QuantizationReport BuildReport(IReadOnlyList<Node> nodes, QdqPlan plan,
+        Dictionary<Node, (QuantizationGranularity? Granularity, string? Note)> granularities, long? upgradedFrom, long? opset)
+    {
+        var entries = new List<NodeQuantization>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            string name = GraphEdits.BaseName(node);
+            if (granularities.TryGetValue(node, out var done))
+            {
+                string? note = JoinNotes(done.Note, plan.Notes.GetValueOrDefault(node));
+                entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.StaticInt8, done.Granularity, note));
+            }
+            else if (plan.FusedRelus.TryGetValue(node, out var producer))
+            {
+                entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.StaticInt8, null,
+                    $"merged into {GraphEdits.BaseName(producer)}: its output's zero point is the lowest 8-bit value, so ONNX Runtime drops the Relu into the fused node"));
+            }
+            else
+            {
+                entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Float, null,
+                    plan.FloatReasons.GetValueOrDefault(node) ?? "it runs in float"));
+            }
+        }
+        return new QuantizationReport(entries, upgradedFrom, opset);
+    }
+
+    private static string? JoinNotes(string? a, string? b) => a is null ? b : b is null ? a : a + "; " + b;
+}

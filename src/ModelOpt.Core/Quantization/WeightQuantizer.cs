@@ -1,0 +1,77 @@
+namespace ModelOpt.Core.Quantization;
+
+/// <summary>
+/// Float weights to int8, per tensor or per channel. Deterministic by construction: one
+/// sequential pass per statistic, round-half-to-even as ONNX's QuantizeLinear specifies, no
+/// dependence on thread timing.
+/// </summary>
+internal static class WeightQuantizer
+{
+    /// <summary>
+    /// The smallest scale ever written. A channel whose weights are all zero (or tiny) would
+    /// otherwise get scale 0, and a zero scale turns into 0·∞ = NaN wherever a runtime divides by
+    /// it. With the floor, such a channel quantizes to zeros and dequantizes to zeros, and any
+    /// weight below 127 × 1e-12 in magnitude is off by at most 5e-13.
+    /// </summary>
+    public const float MinimumScale = 1e-12f;
+
+    /// <summary>Symmetric weights use [-127, 127]: -128 would make the range lopsided around zero point 0.</summary>
+    private const int SymmetricMax = 127;
+
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1.</summary>
+    public static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Quantizes <paramref name="values"/> (finite) whose channel for element i is
+    /// <c>(i / innerStride) % channels</c>: for a [K, N] MatMul weight per output column that is
+    /// (channels N, stride 1); for a [M, C, kH, kW] Conv weight per output channel (M, C·kH·kW);
+    /// per tensor, (1, length).
+    /// </summary>
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> values, int channels, long innerStride, bool symmetric)
+    {
+        var min = new float[channels];
+        var max = new float[channels];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = Channel(i, channels, innerStride);
+            min[c] = Math.Min(min[c], values[i]);
+            max[c] = Math.Max(max[c], values[i]);
+        }
+
+        var scales = new float[channels];
+        var zeroPoints = new sbyte[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            // min and max start at 0, so the range always contains 0 and 0 is exactly representable
+            // (ONNX's DynamicQuantizeLinear adjusts its range the same way).
+            if (symmetric)
+            {
+                scales[c] = Math.Max(Math.Max(-min[c], max[c]) / SymmetricMax, MinimumScale);
+            }
+            else
+            {
+                scales[c] = Math.Max((max[c] - min[c]) / (sbyte.MaxValue - sbyte.MinValue), MinimumScale);
+                zeroPoints[c] = (sbyte)Math.Clamp(sbyte.MinValue - MathF.Round(min[c] / scales[c], MidpointRounding.ToEven), sbyte.MinValue, sbyte.MaxValue);
+            }
+        }
+
+        int low = symmetric ? -SymmetricMax : sbyte.MinValue;
+        var quantized = new sbyte[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = Channel(i, channels, innerStride);
+            float q = MathF.Round(values[i] / scales[c], MidpointRounding.ToEven) + zeroPoints[c];
+            quantized[i] = (sbyte)Math.Clamp(q, low, sbyte.MaxValue);
+        }
+        return new QuantizedWeight(quantized, scales, zeroPoints);
+    }
+
+    private static int Channel(int index, int channels, long innerStride) => (int)(index / innerStride % channels);
+}

@@ -1,0 +1,53 @@
+using ModelOpt.Onnx.Analysis;
+using ModelOpt.Onnx.Serialization;
+
+namespace ModelOpt.Benchmarks;
+
+/// <summary>
+/// The hidden sub-commands a measuring child runs. Each warms up on a tiny model, settles the
+/// GC, takes the resident size as baseline, does the measured work, and reports the peak.
+/// </summary>
+internal static class MeasureCommands
+{
+    /// <summary><c>measure-peak &lt;model&gt; &lt;out&gt;</c>: load, then save with the default options.</summary>
+    public const string Peak = "measure-peak";
+
+    /// <summary><c>measure-large &lt;model&gt; &lt;out&gt;</c>: load, summarize, save with external data.</summary>
+    public const string Large = "measure-large";
+
+    public static int Run(string command, IReadOnlyList<string> args, TextWriter output)
+    {
+        if (args.Count != 2) throw new ArgumentException($"usage: {command} <model.onnx> <output.onnx>");
+        string model = args[0];
+        string destination = args[1];
+        string scratch = Path.GetDirectoryName(Path.GetFullPath(destination))!;
+
+        WarmUpModel.Run(scratch);
+        ProcessMemory.Settle();
+        bool reset = ProcessMemory.TryResetPeak();
+        long baseline = ProcessMemory.CurrentResidentBytes();
+
+        long summaryExternalBytes = command == Large
+            ? LoadInspectSaveExternal(model, destination)
+            : LoadSave(model, destination);
+
+        long peak = ProcessMemory.PeakResidentBytes();
+        ChildProcess.Report(new PeakMeasurement(baseline, peak, reset, summaryExternalBytes), output);
+        return 0;
+    }
+
+    private static long LoadSave(string source, string destination)
+    {
+        using var model = OnnxModelReader.Load(source);
+        OnnxModelWriter.Save(model, destination);
+        return 0;
+    }
+
+    private static long LoadInspectSaveExternal(string source, string destination)
+    {
+        using var model = OnnxModelReader.Load(source);
+        var summary = ModelSummary.Create(model);
+        OnnxModelWriter.Save(model, destination, new ModelSaveOptions { ExternalData = ExternalDataMode.Always });
+        return summary.ExternalDataFiles.Sum(f => f.Bytes);
+    }
+}

@@ -1,0 +1,12 @@
+namespace ModelOpt.Benchmarks;
+
+/// <summary>
+/// What a measuring child process reports back: resident size right before the measured work,
+/// the peak during it, whether the peak could be reset after warm-up, and (for the large model)
+/// the external bytes that <c>ModelSummary</c> saw.
+/// </summary>
+internal sealed record PeakMeasurement(long BaselineBytes, long PeakBytes, bool PeakWasReset, long SummaryExternalBytes)
+{
+    /// <summary>The memory the measured work added on top of the baseline.</summary>
+    public long AddedBytes => Math.Max(0, PeakBytes - BaselineBytes);
+}

@@ -1,0 +1,79 @@
+using ModelOpt.Cli.Options;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Cli.Tests;
+
+public sealed class OptimizationOptionsTests
+{
+    private static OptimizationOptions Parse(params (string Option, string Value)[] pairs)
+        => OptimizationOptions.Parse(pairs.Select(p => KeyValuePair.Create(p.Option, p.Value)), "/p/app.csproj", "OptimizeModel 'm.onnx'");
+
+    [Fact]
+    public void Defaults_are_the_contract_defaults()
+    {
+        var options = Parse();
+
+        Assert.Equal(QuantizeMode.Dynamic, options.Quantize);
+        Assert.True(options.PerChannel);
+        Assert.True(options.Symmetric);
+        Assert.Equal(32, options.BlockSize);
+        Assert.Equal(ResourceCompression.None, options.ResourceCompression);
+    }
+
+    [Fact]
+    public void Values_parse_case_insensitively_with_lists_and_shapes()
+    {
+        var options = Parse(("quantize", "none"), ("per-channel", "False"), ("exclude-nodes", " a ; b;"),
+            ("input-shapes", "x=1,3,224,224; mask=1,128"), ("resource-compression", "Brotli"), ("sparsity", "0"));
+
+        Assert.Equal(QuantizeMode.None, options.Quantize);
+        Assert.False(options.PerChannel);
+        Assert.Equal(["a", "b"], options.ExcludeNodes);
+        Assert.Equal([1L, 3, 224, 224], options.InputShapes["x"]);
+        Assert.Equal([1L, 128], options.InputShapes["mask"]);
+        Assert.Equal(ResourceCompression.Brotli, options.ResourceCompression);
+    }
+
+    [Theory]
+    [InlineData("quantize", "Bogus", "None, Dynamic, Static, Int4, Float16, Auto")]
+    [InlineData("quantize", "1", "None, Dynamic")]
+    [InlineData("block-size", "48", "32, 64, 128")]
+    [InlineData("sparsity", "1.5", "from 0 to 1")]
+    [InlineData("per-channel", "yes", "true or false")]
+    [InlineData("input-shapes", "x=1,-3", "positive whole dimensions")]
+    [InlineData("channel-multiple", "2.5", "whole number")]
+    public void Invalid_values_are_MOPT0011_naming_the_item_and_the_accepted_values(string option, string value, string expected)
+    {
+        var e = Assert.Throws<ModelOptException>(() => Parse((option, value)));
+
+        Assert.Equal(DiagnosticCode.InvalidOption, e.Code);
+        Assert.Equal("/p/app.csproj", e.FilePath);
+        Assert.Contains("OptimizeModel 'm.onnx'", e.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("quantize", "Static")]
+    [InlineData("quantize", "Int4")]
+    [InlineData("quantize", "Float16")]
+    [InlineData("quantize", "Auto")]
+    [InlineData("prune", "Magnitude")]
+    [InlineData("prune", "Structured")]
+    [InlineData("distill", "true")]
+    [InlineData("min-cosine-similarity", "0.99")]
+    public void Capabilities_not_built_yet_are_MOPT0012_never_ignored(string option, string value)
+    {
+        var e = Assert.Throws<ModelOptException>(() => Parse((option, value)));
+
+        Assert.Equal(DiagnosticCode.NotAvailableYet, e.Code);
+        Assert.Contains("not available yet", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_options_are_refused()
+    {
+        var e = Assert.Throws<ModelOptException>(() => Parse(("frobnicate", "1")));
+
+        Assert.Equal(DiagnosticCode.InvalidArgument, e.Code);
+    }
+}

@@ -1,0 +1,87 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ModelOpt.Cli.Tests;
+
+public sealed class OptimizeCommandTests
+{
+    private static string ResNet18Path
+        => typeof(OptimizeCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Path").Value!;
+
+    private static (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exitCode = CommandDispatcher.Run(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void Optimize_quantizes_ResNet18_writes_reports_and_is_deterministic()
+    {
+        using var folder = new ScratchFolder();
+        string first = Path.Combine(folder.Path, "a.onnx"), second = Path.Combine(folder.Path, "b.onnx");
+        string report = Path.Combine(folder.Path, "r.json"), markdown = Path.Combine(folder.Path, "r.md");
+
+        var run = Run("optimize", ResNet18Path, "-o", first, "--report", report, "--markdown-report", markdown);
+        Run("optimize", ResNet18Path, "-o", second);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.StartsWith("ResNet18.onnx: 63.7 MB -> 16.0 MB (25%), Dynamic (22 of 22 nodes quantized)", run.Output, StringComparison.Ordinal);
+        Assert.True(new FileInfo(first).Length <= 0.26 * new FileInfo(ResNet18Path).Length);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(22, json.RootElement.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("precision").GetString() == "Int8"));
+        Assert.Contains("| Convolution249 | Conv | Int8 (PerChannel) |", File.ReadAllText(markdown), StringComparison.Ordinal);
+        using var session = new InferenceSession(first);
+        Assert.Single(session.OutputMetadata);
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp*"));
+    }
+
+    [Fact]
+    public void Brotli_output_decompresses_to_the_uncompressed_output()
+    {
+        using var folder = new ScratchFolder();
+        string plain = Path.Combine(folder.Path, "m.onnx"), compressed = Path.Combine(folder.Path, "m.onnx.br");
+        string model = TinyModels.MatMul(folder.Path, "m.onnx.src", 64);
+
+        Assert.Equal(0, Run("optimize", model, "-o", plain).ExitCode);
+        Assert.Equal(0, Run("optimize", model, "-o", compressed, "--resource-compression", "Brotli").ExitCode);
+
+        using var brotli = new BrotliStream(File.OpenRead(compressed), CompressionMode.Decompress);
+        using var decompressed = new MemoryStream();
+        brotli.CopyTo(decompressed);
+        Assert.Equal(File.ReadAllBytes(plain), decompressed.ToArray());
+    }
+
+    [Fact]
+    public void Build_runs_every_block_and_reports_each_failure_in_canonical_form()
+    {
+        using var folder = new ScratchFolder();
+        string good = TinyModels.MatMul(folder.Path, "good.onnx", 32);
+        string corrupt = Path.Combine(folder.Path, "corrupt.onnx");
+        File.WriteAllBytes(corrupt, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]);
+        string project = Path.Combine(folder.Path, "app.csproj");
+        string staleOutput = Path.Combine(folder.Path, "corrupt.out.onnx");
+        File.WriteAllText(staleOutput, "an output of an earlier, good version of the model");
+        string rsp = Path.Combine(folder.Path, "args.rsp");
+        File.WriteAllLines(rsp,
+        [
+            "build",
+            "--model", corrupt, "--output", staleOutput, "--project", project, "--end",
+            "--model", good, "--output", Path.Combine(folder.Path, "good.out.onnx"), "--project", project, "--quantize", "Bogus", "--end",
+            "--model", good, "--output", Path.Combine(folder.Path, "good.ok.onnx"), "--project", project, "--quantize", "Dynamic", "--end",
+        ]);
+
+        var (exitCode, output, error) = Run("@" + rsp);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"{corrupt}: error MOPT0002:", error, StringComparison.Ordinal);
+        Assert.Contains($"{project}: error MOPT0011:", error, StringComparison.Ordinal);
+        Assert.Contains("good.onnx:", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder.Path, "good.ok.onnx")));
+        Assert.False(File.Exists(staleOutput), "a failed model's earlier output must not survive to be embedded");
+    }
+}

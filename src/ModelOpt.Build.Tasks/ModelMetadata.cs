@@ -7,6 +7,9 @@ namespace ModelOpt.Build.Tasks;
 /// </summary>
 internal static class ModelMetadata
 {
+    /// <summary>Metadata holding folders: relative to the project, passed to the worker as full paths.</summary>
+    public static readonly string[] PathOptions = ["CalibrationData", "ValidationData", "TrainingData"];
+
     /// <summary>(metadata name, worker option) pairs in a fixed order: the order of the response file and of the options hash.</summary>
     public static readonly (string Metadata, string Option)[] EngineOptions =
     [
@@ -16,6 +19,10 @@ internal static class ModelMetadata
         ("BlockSize", "--block-size"),
         ("CalibrationData", "--calibration-data"),
         ("CalibrationMethod", "--calibration-method"),
+        ("Percentile", "--percentile"),
+        ("ActivationType", "--activation-type"),
+        ("KeepIoTypes", "--keep-io-types"),
+        ("ReduceWeightRange", "--reduce-weight-range"),
         ("ValidationData", "--validation-data"),
         ("InputShapes", "--input-shapes"),
         ("Prune", "--prune"),

@@ -74,6 +74,10 @@ public sealed class OptimizeModels : ToolTask
             {
                 string value = model.GetMetadata(metadata).Trim();
                 if (metadata == "ExecutionProvider" && value.Length == 0) value = ExecutionProvider;
+                if (value.Length > 0 && Array.IndexOf(ModelMetadata.PathOptions, metadata) >= 0)
+                {
+                    value = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ProjectFile)!, value));
+                }
                 if (value.Length > 0) Line(lines, option, value);
             }
             lines.Append("--end\n");

@@ -29,7 +29,7 @@ internal static class CommandDispatcher
             return command switch
             {
                 "inspect" => InspectCommand.Run(rest, output),
-                "optimize" => OptimizeCommand.Run(rest, output),
+                "optimize" => OptimizeCommand.Run(rest, output, error),
                 "build" => BuildCommand.Run(rest, output, error),
                 _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, build."),
             };
@@ -55,7 +55,9 @@ internal static class CommandDispatcher
           modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
                                                    op histogram, parameters, weight bytes, external data
           modelopt optimize <model.onnx> -o <out.onnx> [--report r.json] [--markdown-report r.md]
-                   [--quantize None|Dynamic] [--per-channel true|false] [--symmetric true|false]
+                   [--quantize None|Dynamic|Static|Int4|Float16] [--per-channel true|false]
+                   [--symmetric true|false] [--block-size 32|64|128] [--calibration-data dir]
+                   [--calibration-method MinMax|Percentile|Entropy] [--activation-type UInt8|Int8]
                    [--exclude-nodes a;b] [--exclude-op-types Conv;Gemm] [--input-shapes x=1,3,224,224]
                    [--resource-compression None|Brotli] ... (every OptimizeModel metadata, kebab-case)
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end

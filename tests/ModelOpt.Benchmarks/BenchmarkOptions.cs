@@ -11,7 +11,8 @@ internal enum BenchmarkParts
     ResNetMemory = 2,
     Large = 4,
     NoOpBuild = 8,
-    All = ResNetTime | ResNetMemory | Large | NoOpBuild,
+    Quantization = 16,
+    All = ResNetTime | ResNetMemory | Large | NoOpBuild | Quantization,
 }
 
 /// <summary>Command-line options of a benchmark run (the default run measures everything).</summary>
@@ -19,7 +20,7 @@ internal sealed record BenchmarkOptions
 {
     public const string Usage =
         "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--temp-dir DIR]\n" +
-        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build";
+        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization";
 
     public BenchmarkParts Parts { get; init; } = BenchmarkParts.All;
 
@@ -96,6 +97,7 @@ internal sealed record BenchmarkOptions
                 case "resnet": parts |= BenchmarkParts.ResNetTime | BenchmarkParts.ResNetMemory; break;
                 case "large": parts |= BenchmarkParts.Large; break;
                 case "noop-build": parts |= BenchmarkParts.NoOpBuild; break;
+                case "quantization": parts |= BenchmarkParts.Quantization; break;
                 default: error = $"unknown benchmark part '{part}'."; break;
             }
         }

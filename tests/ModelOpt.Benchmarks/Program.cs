@@ -49,7 +49,7 @@ internal static class Program
     private static int Run(BenchmarkOptions options, TextWriter output)
     {
         string resNet18 = ResNet18Path();
-        if ((options.Parts & (BenchmarkParts.ResNetTime | BenchmarkParts.ResNetMemory)) != 0 && !File.Exists(resNet18))
+        if ((options.Parts & (BenchmarkParts.ResNetTime | BenchmarkParts.ResNetMemory | BenchmarkParts.Quantization)) != 0 && !File.Exists(resNet18))
         {
             throw new InvalidOperationException($"ResNet18 is not at '{resNet18}'; restore the project (the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 holds it).");
         }
@@ -80,6 +80,11 @@ internal static class Program
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Large external-data model ({options.LargeGiB} GiB requested, child process):"));
                 results.AddRange(LargeModelBenchmark.Run(options.LargeGiB, scratch, output));
+            }
+            if (options.Parts.HasFlag(BenchmarkParts.Quantization))
+            {
+                output.WriteLine("Quantization: ONNX Runtime CPU latency of quantized models against fp32, and quantizing time:");
+                results.AddRange(QuantizationBenchmark.Run(resNet18, scratch, options.Runs, options.WarmUpRuns, output));
             }
             if (options.Parts.HasFlag(BenchmarkParts.NoOpBuild))
             {

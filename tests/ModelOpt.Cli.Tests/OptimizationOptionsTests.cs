@@ -53,9 +53,6 @@ public sealed class OptimizationOptionsTests
     }
 
     [Theory]
-    [InlineData("quantize", "Static")]
-    [InlineData("quantize", "Int4")]
-    [InlineData("quantize", "Float16")]
     [InlineData("quantize", "Auto")]
     [InlineData("prune", "Magnitude")]
     [InlineData("prune", "Structured")]
@@ -67,6 +64,30 @@ public sealed class OptimizationOptionsTests
 
         Assert.Equal(DiagnosticCode.NotAvailableYet, e.Code);
         Assert.Contains("not available yet", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Static_without_calibration_data_is_MOPT0130()
+    {
+        var e = Assert.Throws<ModelOptException>(() => Parse(("quantize", "Static")));
+
+        Assert.Equal(DiagnosticCode.CalibrationDataMissing, e.Code);
+        Assert.Contains("CalibrationData", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Static_Int4_and_Float16_options_parse()
+    {
+        var options = Parse(("quantize", "Static"), ("calibration-data", "data"), ("calibration-method", "Entropy"),
+            ("percentile", "99.9"), ("activation-type", "Int8"), ("block-size", "128"), ("keep-io-types", "false"));
+
+        Assert.Equal(QuantizeMode.Static, options.Quantize);
+        Assert.Equal("data", options.CalibrationData);
+        Assert.Equal(ModelOpt.Core.Quantization.Static.CalibrationMethod.Entropy, options.CalibrationMethod);
+        Assert.Equal(99.9, options.Percentile);
+        Assert.Equal(ModelOpt.Core.Quantization.Static.ActivationType.Int8, options.ActivationType);
+        Assert.Equal(128, options.BlockSize);
+        Assert.False(options.KeepIoTypes);
     }
 
     [Fact]

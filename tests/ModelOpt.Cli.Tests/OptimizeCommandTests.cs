@@ -84,4 +84,55 @@ public sealed class OptimizeCommandTests
         Assert.True(File.Exists(Path.Combine(folder.Path, "good.ok.onnx")));
         Assert.False(File.Exists(staleOutput), "a failed model's earlier output must not survive to be embedded");
     }
+
+    [Theory]
+    [InlineData("Float16", "Float16 (", 0.55)]
+    [InlineData("Int4", "Int4 (1 of 1 nodes quantized)", 0.2)]
+    public void Float16_and_Int4_modes_shrink_a_MatMul_model(string mode, string summary, double maxRatio)
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 256);
+        string output = Path.Combine(folder.Path, "out.onnx");
+
+        var run = Run("optimize", model, "-o", output, "--quantize", mode);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains(summary, run.Output, StringComparison.Ordinal);
+        Assert.True(new FileInfo(output).Length <= maxRatio * new FileInfo(model).Length, $"{new FileInfo(output).Length} of {new FileInfo(model).Length}");
+    }
+
+    [Fact]
+    public void Static_mode_calibrates_on_npy_files()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
+        string data = Path.Combine(folder.Path, "calibration");
+        Directory.CreateDirectory(data);
+        var random = new Random(3);
+        for (int i = 0; i < 4; i++)
+        {
+            var values = Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            NpyWriter.Write(Path.Combine(data, $"sample{i}.npy"), values, [1, 64]);
+        }
+        string output = Path.Combine(folder.Path, "out.onnx");
+
+        var run = Run("optimize", model, "-o", output, "--quantize", "Static", "--calibration-data", data);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Static (1 of 1 nodes quantized)", run.Output, StringComparison.Ordinal);
+        using var session = new InferenceSession(output);
+        Assert.Single(session.OutputMetadata);
+    }
+
+    [Fact]
+    public void Cuda_falls_back_to_the_cpu_with_warning_MOPT0013()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 16);
+
+        var run = Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--execution-provider", "Cuda");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("warning MOPT0013", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -19,7 +19,7 @@ internal static class BuildCommand
         {
             try
             {
-                var report = ModelOptimizer.Run(job);
+                var report = ModelOptimizer.Run(job, error);
                 output.WriteLine(report.SummaryLine());
                 if (job.MarkdownReportPath is not null) output.WriteLine($"  report: {job.MarkdownReportPath}");
             }

@@ -7,7 +7,7 @@ namespace ModelOpt.Cli.Commands;
 /// <summary><c>modelopt optimize &lt;in&gt; -o &lt;out&gt; [--report r.json] [--markdown-report r.md] [options]</c>: the same engine outside MSBuild.</summary>
 internal static class OptimizeCommand
 {
-    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         string? input = null, outputPath = null, report = null, markdown = null;
         var options = new List<KeyValuePair<string, string>>();
@@ -33,7 +33,7 @@ internal static class OptimizeCommand
         if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
 
         var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input));
-        output.WriteLine(ModelOptimizer.Run(job).SummaryLine());
+        output.WriteLine(ModelOptimizer.Run(job, error).SummaryLine());
         return CommandDispatcher.Success;
     }
 

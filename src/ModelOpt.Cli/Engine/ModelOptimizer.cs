@@ -20,8 +20,13 @@ internal static class ModelOptimizer
     private const int BrotliQuality = 9;
     private const int BrotliWindow = 22;
 
-    public static OptimizationReport Run(OptimizationJob job)
+    public static OptimizationReport Run(OptimizationJob job, TextWriter diagnostics)
     {
+        if (job.Options.ExecutionProvider == ExecutionProviderKind.Cuda)
+        {
+            // The worker ships ONNX Runtime's CPU build; CUDA arrives with GPU support.
+            diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {DiagnosticCode.CudaFallsBackToCpu}: {job.ModelPath}: ExecutionProvider=\"Cuda\" is not available in this version; calibration and validation run on the CPU.");
+        }
         try
         {
             return RunCore(job);

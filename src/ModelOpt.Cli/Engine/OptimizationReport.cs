@@ -23,7 +23,8 @@ public sealed record OptimizationReport(
     public string SummaryLine()
     {
         int quantized = Nodes.Count(n => n.Precision != NodePrecision.Float);
-        string mode = Options.Quantize == QuantizeMode.None ? "not quantized" : $"{Options.Quantize} ({quantized} of {Nodes.Count} nodes quantized)";
+        string verb = Options.Quantize == QuantizeMode.Float16 ? "converted" : "quantized";
+        string mode = Options.Quantize == QuantizeMode.None ? "not quantized" : $"{Options.Quantize} ({quantized} of {Nodes.Count} nodes {verb})";
         string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
         return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({100.0 * OptimizedBytes / Math.Max(1, OriginalBytes):F0}%), {mode}{compression}, validated in ONNX Runtime";
     }

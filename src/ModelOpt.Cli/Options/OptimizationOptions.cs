@@ -1,13 +1,11 @@
 using System.Globalization;
+using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Cli.Options;
 
 /// <summary>Quantization modes of the contract (DESIGN.md §1).</summary>
 public enum QuantizeMode { None, Dynamic, Static, Int4, Float16, Auto }
-
-/// <summary>Activation range estimation for static quantization.</summary>
-public enum CalibrationMethod { MinMax, Percentile, Entropy }
 
 /// <summary>Pruning modes.</summary>
 public enum PruneMode { None, Magnitude, Structured }
@@ -35,6 +33,10 @@ public sealed record OptimizationOptions
     public int BlockSize { get; init; } = 32;
     public string? CalibrationData { get; init; }
     public CalibrationMethod CalibrationMethod { get; init; } = CalibrationMethod.MinMax;
+    public double Percentile { get; init; } = 99.999;
+    public ActivationType ActivationType { get; init; } = ActivationType.UInt8;
+    public bool KeepIoTypes { get; init; } = true;
+    public bool ReduceWeightRange { get; init; } = true;
     public string? ValidationData { get; init; }
     public IReadOnlyDictionary<string, long[]> InputShapes { get; init; } = new Dictionary<string, long[]>();
     public PruneMode Prune { get; init; } = PruneMode.None;
@@ -55,7 +57,8 @@ public sealed record OptimizationOptions
     public static readonly IReadOnlyDictionary<string, string> MetadataNames = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["quantize"] = "Quantize", ["per-channel"] = "PerChannel", ["symmetric"] = "Symmetric", ["block-size"] = "BlockSize",
-        ["calibration-data"] = "CalibrationData", ["calibration-method"] = "CalibrationMethod", ["validation-data"] = "ValidationData",
+        ["calibration-data"] = "CalibrationData", ["calibration-method"] = "CalibrationMethod", ["percentile"] = "Percentile",
+        ["activation-type"] = "ActivationType", ["keep-io-types"] = "KeepIoTypes", ["reduce-weight-range"] = "ReduceWeightRange", ["validation-data"] = "ValidationData",
         ["input-shapes"] = "InputShapes", ["prune"] = "Prune", ["prune-scope"] = "PruneScope", ["sparsity"] = "Sparsity",
         ["channel-multiple"] = "ChannelMultiple", ["distill"] = "Distill", ["training-data"] = "TrainingData",
         ["execution-provider"] = "ExecutionProvider", ["min-cosine-similarity"] = "MinCosineSimilarity",
@@ -87,6 +90,10 @@ public sealed record OptimizationOptions
                 "block-size" => o with { BlockSize = (int)parser.Number(32, 128, [32, 64, 128]) },
                 "calibration-data" => o with { CalibrationData = parser.NonEmpty() },
                 "calibration-method" => o with { CalibrationMethod = parser.Enum<CalibrationMethod>() },
+                "percentile" => o with { Percentile = parser.Number(50, 100) },
+                "activation-type" => o with { ActivationType = parser.Enum<ActivationType>() },
+                "keep-io-types" => o with { KeepIoTypes = parser.Bool() },
+                "reduce-weight-range" => o with { ReduceWeightRange = parser.Bool() },
                 "validation-data" => o with { ValidationData = parser.NonEmpty() },
                 "input-shapes" => o with { InputShapes = parser.Shapes() },
                 "prune" => o with { Prune = parser.Enum<PruneMode>() },
@@ -105,18 +112,23 @@ public sealed record OptimizationOptions
                 _ => o,
             };
         }
-        o.RefuseWhatIsNotBuiltYet(where, subject);
+        o.Validate(where, subject);
         return o;
     }
 
-    // Capabilities that later issues bring. Naming them here keeps a user from believing
-    // an option worked when it was ignored.
-    private void RefuseWhatIsNotBuiltYet(string? where, string subject)
+    // Checks that need several options at once, and refuses capabilities that later versions
+    // bring: naming them keeps a user from believing an option worked when it was ignored.
+    private void Validate(string? where, string subject)
     {
         void Refuse(string metadata, string value) => throw new ModelOptException(DiagnosticCode.NotAvailableYet, where,
-            $"{subject}: {metadata}=\"{value}\" is not available yet in this version of ModelOpt.Build. Remove it (or use Quantize=\"Dynamic\"/\"None\").");
+            $"{subject}: {metadata}=\"{value}\" is not available yet in this version of ModelOpt.Build. Remove it.");
 
-        if (Quantize is QuantizeMode.Static or QuantizeMode.Int4 or QuantizeMode.Float16 or QuantizeMode.Auto) Refuse("Quantize", Quantize.ToString());
+        if (Quantize is QuantizeMode.Auto) Refuse("Quantize", Quantize.ToString());
+        if (Quantize is QuantizeMode.Static && CalibrationData is null)
+        {
+            throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, where,
+                $"{subject}: Quantize=\"Static\" needs calibration inputs: set CalibrationData to a folder of ONNX TensorProto .pb files (test_data_set layout) or .npy files.");
+        }
         if (Prune != PruneMode.None) Refuse("Prune", Prune.ToString());
         if (Distill) Refuse("Distill", "true");
         if (MinCosineSimilarity > 0) Refuse("MinCosineSimilarity", MinCosineSimilarity.ToString(CultureInfo.InvariantCulture));

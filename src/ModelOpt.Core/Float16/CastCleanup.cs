@@ -43,7 +43,7 @@ internal sealed class CastCleanup(OnnxModel model, IReadOnlyDictionary<Value, El
 
     private ElementType TypeOf(Value value) => types.GetValueOrDefault(value);
 
-    private static ElementType Target(Node cast) => (ElementType)cast.GetAttribute("to")!.Int;
+    private static ElementType Target(Node cast) => TypeAttributes.Read(cast.GetAttribute("to")!);
 
     private bool TrySimplify(Node cast, HashSet<Node> removed)
     {
@@ -51,7 +51,7 @@ internal sealed class CastCleanup(OnnxModel model, IReadOnlyDictionary<Value, El
         var output = cast.Outputs[0]!;
         var source = TypeOf(input);
         var target = Target(cast);
-        if (source == ElementType.Undefined) return false;
+        if (source == ElementType.Undefined || target == ElementType.Undefined) return false;
 
         if (source == target)
         {

@@ -123,7 +123,7 @@ internal sealed class CastInserter
     /// <summary>Declares the cast's output like its source (shape kept, element type changed) when the source is declared.</summary>
     private static void AddValueInfo(Graph graph, Value source, Value output)
     {
-        var target = (ElementType)output.Producer!.GetAttribute("to")!.Int;
+        var target = TypeAttributes.Read(output.Producer!.GetAttribute("to")!);
         if (Retyped(source.Type, target) is not { } type) return;
         output.Type = type;
         graph.ValueInfos.Add(output);

@@ -51,7 +51,7 @@ internal static class ElementTypeInference
     }
 
     /// <summary>The element type an output gets from <paramref name="rule"/> given the input types in <paramref name="types"/>.</summary>
-    public static ElementType OutputType(Node node, OutputTypeRule rule, IReadOnlyDictionary<Value, ElementType> types)
+    private static ElementType OutputType(Node node, OutputTypeRule rule, IReadOnlyDictionary<Value, ElementType> types)
     {
         switch (rule.Source)
         {
@@ -61,7 +61,7 @@ internal static class ElementTypeInference
             case OutputTypeSource.Fixed:
                 return rule.Type;
             case OutputTypeSource.Attribute:
-                if (node.GetAttribute(rule.Attribute!) is { Kind: AttributeKind.Int } attribute) return (ElementType)attribute.Int;
+                if (node.GetAttribute(rule.Attribute!) is { } attribute) return TypeAttributes.Read(attribute);
                 if (rule.Input >= 0) return rule.Input < node.Inputs.Count && node.Inputs[rule.Input] is { } fallback ? types.GetValueOrDefault(fallback) : ElementType.Undefined;
                 return rule.Type;
             case OutputTypeSource.ConstantValue:
@@ -96,8 +96,8 @@ internal static class ElementTypeInference
     /// <summary>
     /// If: outputs typed like the branches' outputs. Loop: body inputs (iteration, condition,
     /// carried values) typed from the Loop's inputs, Loop outputs from body outputs 1…. Scan: body
-    /// inputs from the Scan's inputs (a scan input's element type is its slices'), outputs from
-    /// body outputs (ONNX Operators.md, If/Loop/Scan).
+    /// inputs from the Scan's inputs (a scan input's element type is its slices'; Scan-8 has the
+    /// sequence lengths first), outputs from body outputs (ONNX Operators.md, If/Loop/Scan).
     /// </summary>
     private static void InferControlFlow(Node node, Dictionary<Value, ElementType> types, long opset)
     {
@@ -108,11 +108,12 @@ internal static class ElementTypeInference
         };
         if (body is not null)
         {
+            int scanOffset = node.OpType == "Scan" && opset < 9 ? 1 : 0;
             for (int i = 0; i < body.Inputs.Count; i++)
             {
                 var seed = node.OpType == "Loop"
                     ? i switch { 0 => ElementType.Int64, 1 => ElementType.Bool, _ => TypeOfInput(node, i, types) }
-                    : TypeOfInput(node, i, types);
+                    : TypeOfInput(node, i + scanOffset, types);
                 types[body.Inputs[i]] = seed;
             }
         }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
+using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Float16;
@@ -40,6 +42,16 @@ public sealed class Float16ConversionPass : IModelPass
     {
         var converter = new Float16Converter(model, Options);
         bool modified = converter.HasWork;
+        long opset = model.GetOpsetVersion("") ?? 1;
+        if (modified && opset < TypeAttributes.IntegerCastSince)
+        {
+            // ONNX Runtime runs FLOAT16 nodes that have no FLOAT16 CPU kernel by inserting Casts
+            // with an integer 'to' (insert_cast_transformer.cc), which Cast-1 rejects; our own
+            // boundary casts would need Cast-6 too. Checked with the backend suite's opset-1 models.
+            throw PassErrors.InModel(this, model, DiagnosticCode.Float16OpsetTooOld,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"the model imports opset {opset}; Float16 needs opset {TypeAttributes.IntegerCastSince} or later, whose Cast takes an integer 'to' as the casts between FLOAT and FLOAT16 need. Re-export the model at opset {TypeAttributes.IntegerCastSince} or later (13 or later recommended), or choose another Quantize mode."));
+        }
         Summary = modified ? converter.Apply() : new Float16ConversionSummary(0, default, 0, 0);
         Report = new QuantizationReport(converter.Report(), null, model.GetOpsetVersion(""));
         return modified;

@@ -17,6 +17,8 @@ namespace ModelOpt.Core.Float16;
 /// </summary>
 internal sealed class Float16Converter
 {
+    private const string KeptConstant = "every reader of its value needs FLOAT";
+
     private readonly OnnxModel _model;
     private readonly Float16ConversionOptions _options;
     private readonly long _opset;
@@ -25,11 +27,13 @@ internal sealed class Float16Converter
     private readonly Dictionary<Node, NodeDecision> _decisions = [];
     private readonly Dictionary<Graph, Node> _owners = [];
     private readonly Dictionary<Value, List<(Graph Graph, int Index)>> _outputSlots = [];
-    private readonly Dictionary<Value, Float16Rounding> _rounded = [];
+    private readonly Dictionary<Value, (Float16Rounding Rounding, string Name)> _rounded = [];
     private readonly Dictionary<Node, string> _constantsKeptInFloat = [];
+    private readonly Dictionary<Tensor, long> _beyondRange = [];
     private readonly IReadOnlyList<Node> _nodes;
     private readonly NameScope _names;
     private int _convertedTensors;
+    private bool _applied;
 
     public Float16Converter(OnnxModel model, Float16ConversionOptions options)
     {
@@ -54,25 +58,29 @@ internal sealed class Float16Converter
         Decide(model.Graph, inherited: null);
     }
 
-    /// <summary>True when applying would change the model: a node computes in FLOAT16, or FLOAT inputs/outputs become FLOAT16.</summary>
+    /// <summary>
+    /// True when applying would change the model: a node computes in FLOAT16, or FLOAT inputs/outputs
+    /// become FLOAT16. (A Constant alone is no work: it is converted only for converted readers.)
+    /// </summary>
     public bool HasWork
-        => _decisions.Values.Any(d => d.Converted && d.Reported)
+        => _decisions.Any(d => d.Value.Converted && d.Value.Reported && d.Key.OpType != "Constant")
            || (!_options.KeepIoTypes && _model.Graph.Inputs.Concat(_model.Graph.Outputs).Any(v => Original(v) == ElementType.Float));
 
     /// <summary>Changes the model as decided and returns the totals.</summary>
     public Float16ConversionSummary Apply()
     {
+        _applied = true;
         ComputeConvertedTypes();
-        var casts = new CastInserter(_model, _names, _converted);
         ConvertConstants();
         RewriteTypeAttributes();
+        var casts = new CastInserter(_model, _names, _converted);
         FixGraphOutputs(casts);
         FixReaders(casts);
         UpdateDeclarations();
         var cleanup = new CastCleanup(_model, _converted);
         var removed = cleanup.Run();
         int insertedRemoved = casts.Inserted.Count(removed.Contains);
-        var rounding = _rounded.Values.Aggregate(default(Float16Rounding), (a, b) => a + b);
+        var rounding = _rounded.Values.Aggregate(default(Float16Rounding), (sum, entry) => sum + entry.Rounding);
         return new Float16ConversionSummary(_convertedTensors, rounding, casts.Inserted.Count - insertedRemoved, cleanup.Removed - insertedRemoved);
     }
 
@@ -84,10 +92,11 @@ internal sealed class Float16Converter
         {
             var decision = _decisions[node];
             if (!decision.Reported) continue;
-            string name = GraphEdits.BaseName(node);
-            if (_constantsKeptInFloat.TryGetValue(node, out var why))
+            string name = decision.Name;
+            // Without work to apply, no converted node reads a constant, so every Constant stays FLOAT.
+            if (_constantsKeptInFloat.TryGetValue(node, out var why) || !_applied && decision.Converted && node.OpType == "Constant")
             {
-                entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Float, null, why));
+                entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Float, null, why ?? KeptConstant));
             }
             else if (decision.Converted)
             {
@@ -102,6 +111,9 @@ internal sealed class Float16Converter
     }
 
     private ElementType Original(Value? value) => value is null ? ElementType.Undefined : _original.GetValueOrDefault(value);
+
+    /// <summary>True for the main graph (subgraphs built in code have no <see cref="Graph.Parent"/> either, so identity decides).</summary>
+    private bool IsMain(Graph graph) => ReferenceEquals(graph, _model.Graph);
 
     private static bool IsStandard(Node node) => node.Domain.Length == 0 || node.Domain == "ai.onnx";
 
@@ -118,7 +130,7 @@ internal sealed class Float16Converter
             var decision = Decide(node, inherited);
             _decisions[node] = decision;
             // A body belongs to its node: when the node stays in FLOAT, so does all of the body.
-            string? inner = inherited ?? (decision.Converted ? null : $"inside {Describe(node)}, which stays in FLOAT");
+            string? inner = inherited ?? (decision.Converted ? null : $"inside node '{decision.Name}' ({node.OpType}), which stays in FLOAT");
             foreach (var subgraph in node.Subgraphs) Decide(subgraph, inner);
         }
     }
@@ -127,14 +139,15 @@ internal sealed class Float16Converter
     {
         var rule = RuleOf(node);
         bool reported = ReadsOrWritesFloat(node, rule);
-        NodeDecision Keep(string reason) => new(false, reason, reported);
+        string name = GraphEdits.BaseName(node);
+        NodeDecision Keep(string reason) => new(name, false, reason, reported);
 
         if (inherited is not null) return Keep(inherited);
-        if (_options.ExcludeNodes.Contains(GraphEdits.BaseName(node))) return Keep("excluded by ExcludeNodes");
+        if (_options.ExcludeNodes.Contains(name)) return Keep("excluded by ExcludeNodes");
         if (_options.ExcludeOpTypes.Contains(node.OpType)) return Keep("excluded by ExcludeOpTypes");
         if (!IsStandard(node)) return Keep($"an operator of domain '{node.Domain}', whose float16 support is not known");
         if (_options.BlockedOpTypes.Contains(node.OpType)) return Keep("blocked by BlockedOpTypes");
-        if (Float16BlockList.ReasonFor(node.OpType) is { } blocked) return Keep(blocked);
+        if (Float16BlockList.ReasonFor(node) is { } blocked) return Keep(blocked);
         if (rule is null && !IsControlFlow(node)) return Keep($"{node.OpType} is not in the float16 operator table");
         if (rule is not null && _opset < rule.Float16Since)
         {
@@ -149,7 +162,38 @@ internal sealed class Float16Converter
                 return Keep($"the element type of its input '{input.Name}' is not known");
             }
         }
-        return new NodeDecision(true, null, reported);
+        if (OutOfRangeConstant(node, rule) is { } outOfRange) return Keep(outOfRange);
+        return new NodeDecision(name, true, null, reported);
+    }
+
+    /// <summary>
+    /// Why a constant the node would read in FLOAT16 cannot be: finite values beyond ±65504 have no
+    /// float16 form, and clamping them changes what the node computes (the CNTK ResNet18 keeps
+    /// variances above 65504 in its first BatchNormalization; clamped, its features' cosine to the
+    /// original fell from 0.99999 to 0.9996). The node stays FLOAT and reads the exact values.
+    /// </summary>
+    private string? OutOfRangeConstant(Node node, OperatorTypeRule? rule)
+    {
+        for (int i = 0; i < node.Inputs.Count; i++)
+        {
+            if (node.Inputs[i] is not { } input || Original(input) != ElementType.Float) continue;
+            if (rule is not null && (rule.AnyTypeInputs.Contains(i) || rule.FixedFloatInputs.Contains(i))) continue;
+            if (ConstantValues.TryGetTensor(_model, input) is { ElementType: ElementType.Float } tensor && BeyondRange(tensor) is > 0 and var count)
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"its constant input '{input.Name}' holds {count} value(s) beyond ±65504, float16's largest finite value");
+            }
+        }
+        if (node.OpType == "ConstantOfShape" && node.GetAttribute("value")?.Tensor is { ElementType: ElementType.Float } fill && BeyondRange(fill) > 0)
+        {
+            return "its value lies beyond ±65504, float16's largest finite value";
+        }
+        return null;
+    }
+
+    private long BeyondRange(Tensor tensor)
+    {
+        if (!_beyondRange.TryGetValue(tensor, out long count)) _beyondRange[tensor] = count = Float16Tensors.CountBeyondRange(tensor);
+        return count;
     }
 
     private bool ReadsOrWritesFloat(Node node, OperatorTypeRule? rule)
@@ -160,8 +204,6 @@ internal sealed class Float16Converter
         }
         return node.Outputs.Any(o => Original(o) == ElementType.Float);
     }
-
-    private string Describe(Node node) => $"node '{GraphEdits.BaseName(node)}' ({node.OpType})";
 
     // ---- types -----------------------------------------------------------------------------
 
@@ -183,7 +225,7 @@ internal sealed class Float16Converter
     private ElementType OutputRequirement(Graph graph, int index)
     {
         if (Original(graph.Outputs[index]) != ElementType.Float) return ElementType.Undefined;
-        return graph.Parent is null
+        return IsMain(graph)
             ? _options.KeepIoTypes ? ElementType.Float : ElementType.Float16
             : BodyIsFloat16(graph) ? ElementType.Float16 : ElementType.Float;
     }
@@ -195,7 +237,7 @@ internal sealed class Float16Converter
     private ElementType InputType(Graph graph, Value input)
     {
         if (Original(input) != ElementType.Float) return Original(input);
-        if (graph.Parent is null) return _options.KeepIoTypes ? ElementType.Float : ElementType.Float16;
+        if (IsMain(graph)) return _options.KeepIoTypes ? ElementType.Float : ElementType.Float16;
         return BodyIsFloat16(graph) ? ElementType.Float16 : ElementType.Float;
     }
 
@@ -285,7 +327,7 @@ internal sealed class Float16Converter
         foreach (var slot in _outputSlots.GetValueOrDefault(value) ?? [])
         {
             var need = OutputRequirement(slot.Graph, slot.Index);
-            if (slot.Graph.Parent is null) mainOutput = need;
+            if (IsMain(slot.Graph)) mainOutput = need;
             else if (need == ElementType.Float16) halfOutputs.Add(slot);
             else if (need == ElementType.Float) fullOutputs.Add(slot);
         }
@@ -294,7 +336,7 @@ internal sealed class Float16Converter
         _converted[value] = ElementType.Float;
         if (!needsHalf)
         {
-            if (constantNode is not null) _constantsKeptInFloat[constantNode] = "every reader of its value needs FLOAT";
+            if (constantNode is not null) _constantsKeptInFloat[constantNode] = KeptConstant;
             return;
         }
 
@@ -318,7 +360,8 @@ internal sealed class Float16Converter
     private Tensor Convert(Value value, Tensor tensor, string name)
     {
         var converted = Float16Tensors.Convert(tensor, name, out var rounding);
-        _rounded[value] = rounding;
+        // Notes name the constant as the model did, before copies or casts add suffixes.
+        _rounded[value] = (rounding, value.Name);
         _convertedTensors++;
         return converted;
     }
@@ -409,7 +452,7 @@ internal sealed class Float16Converter
                 var output = graph.Outputs[i];
                 var need = OutputRequirement(graph, i);
                 if (need == ElementType.Undefined || _converted.GetValueOrDefault(output) == need) continue;
-                if (graph.Parent is null)
+                if (IsMain(graph))
                 {
                     // Main-graph inputs and initializers already have the type the interface needs.
                     if (output.Producer is null) continue;
@@ -460,11 +503,12 @@ internal sealed class Float16Converter
         var notes = new List<string>();
         foreach (var value in node.Inputs.Concat(node.Outputs))
         {
-            if (value is null || !_rounded.TryGetValue(value, out var rounding) || rounding.IsExact) continue;
+            if (value is null || !_rounded.TryGetValue(value, out var entry) || entry.Rounding.IsExact) continue;
+            var rounding = entry.Rounding;
             var parts = new List<string>();
             if (rounding.Clamped > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rounding.Clamped} value(s) beyond ±65504 clamped"));
             if (rounding.FlushedToZero > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rounding.FlushedToZero} value(s) below the float16 range flushed to zero"));
-            notes.Add($"'{value.Name}': {string.Join(", ", parts)}");
+            notes.Add($"'{entry.Name}': {string.Join(", ", parts)}");
         }
         return notes.Count == 0 ? null : string.Join("; ", notes);
     }

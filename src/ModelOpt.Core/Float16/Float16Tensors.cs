@@ -17,8 +17,10 @@ internal static class Float16Tensors
     /// even (IEEE 754, as <see cref="Half"/> converts). Finite values beyond ±65504 are clamped to
     /// ±65504: a weight that turned into infinity would make every product it enters infinite or
     /// NaN, while the clamped weight keeps the sign and the order of magnitude that float16
-    /// allows. Values below the subnormal range become signed zeros, as IEEE rounding gives; both
-    /// are counted. NaN and infinities stay what they are (models use −∞ in attention masks).
+    /// allows. (The pass converts such tensors only where FLOAT16 is forced, the model's interface;
+    /// elsewhere their readers stay FLOAT.) Values below the subnormal range become signed zeros,
+    /// as IEEE rounding gives; both are counted. NaN and infinities stay what they are (models use
+    /// −∞ in attention masks).
     /// </summary>
     public static Tensor Convert(Tensor source, string name, out Float16Rounding rounding)
     {
@@ -40,6 +42,17 @@ internal static class Float16Tensors
         }
         rounding = new Float16Rounding(clamped, flushed);
         return Tensor.FromRawData(name, ElementType.Float16, source.Dims, result);
+    }
+
+    /// <summary>How many finite values of <paramref name="source"/> (FLOAT) lie beyond ±65504, where float16 has no finite number.</summary>
+    public static long CountBeyondRange(Tensor source)
+    {
+        long count = 0;
+        foreach (float value in Read(source))
+        {
+            if (float.IsFinite(value) && MathF.Abs(value) > MaxFinite) count++;
+        }
+        return count;
     }
 
     /// <summary>A FLOAT16 tensor of one zero, ConstantOfShape's default value in float16.</summary>

@@ -32,7 +32,7 @@ internal sealed class GemmQuantizer : IDynamicOpQuantizer
         string variant = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{(perChannel ? "columns" : "tensor")}:{(transB ? "T" : "N")}:{BitConverter.SingleToInt32Bits(alpha)}");
         var weight = context.AddQuantizedWeight(node, 1, variant, () => AlphaTimesB(context.ReadWeight(node, 1), rows, columns, transB, alpha),
-            [k, n], perChannel ? (int)n : 1, perChannel ? 1 : k * n, perChannel ? [n] : []);
+            [k, n], perChannel ? (int)n : 1, perChannel ? 1 : k * n, perChannel ? [n] : [], context.Options.ReduceRange);
 
         var a = node.Inputs[0]!;
         if (transA)

@@ -24,7 +24,7 @@ internal sealed class MatMulQuantizer : IDynamicOpQuantizer
         bool perChannel = context.Options.PerChannel;
         int columns = (int)dims[1];
         var weight = context.AddQuantizedWeight(node, 1, perChannel ? "columns" : "tensor", () => context.ReadWeight(node, 1), dims,
-            perChannel ? columns : 1, perChannel ? 1 : dims[0] * dims[1], perChannel ? [columns] : []);
+            perChannel ? columns : 1, perChannel ? 1 : dims[0] * dims[1], perChannel ? [columns] : [], context.Options.ReduceRange);
 
         var activation = context.QuantizeActivation(node, node.Inputs[0]!, share: false);
         var product = new Node("MatMulInteger", [activation.Quantized, weight.Quantized, activation.ZeroPoint, weight.ZeroPoint],

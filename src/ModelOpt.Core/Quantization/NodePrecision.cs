@@ -6,7 +6,10 @@ public enum NodePrecision
     /// <summary>Left as it was (32-bit float).</summary>
     Float,
 
-    /// <summary>8-bit integer weights (int8 values, stored as uint8 + 128); activations quantized to uint8 at run time.</summary>
+    /// <summary>
+    /// Integer weights (int8 on a 7-bit grid, or the full 8 bits stored as uint8 + 128; see
+    /// <see cref="DynamicQuantizationOptions.ReduceRange"/>); activations quantized to uint8 at run time.
+    /// </summary>
     Int8,
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace ModelOpt.Core.Quantization;
 /// </summary>
 internal sealed class QuantizationContext
 {
-    private readonly Dictionary<(Graph Graph, Value Weight, string Variant), WeightValues> _weights = [];
+    private readonly Dictionary<(Graph Graph, Value Weight, string Variant, bool ReduceRange), WeightValues> _weights = [];
     private readonly Dictionary<(Graph Graph, Value Activation), ActivationValues> _sharedActivations = [];
     private readonly List<Value> _replacedWeights = [];
 
@@ -55,36 +55,41 @@ internal sealed class QuantizationContext
     /// Adds the 8-bit form of a weight as initializers of <paramref name="node"/>'s graph, once
     /// per (weight, <paramref name="variant"/>): the values with <paramref name="dims"/>, the
     /// scales with <paramref name="scaleDims"/>, and the zero point (a scalar when it is the same
-    /// for every channel, else shaped like the scales).
+    /// for every channel, else shaped like the scales). <paramref name="reduceRange"/> asks for
+    /// INT8 on the 7-bit grid instead of the full grid stored as UINT8.
     /// </summary>
     /// <remarks>
-    /// The weights are quantized as int8 and stored as UINT8 with 128 added to values and zero
-    /// points, which is the same number line shifted (symmetric int8 [-127, 127] with zero point 0
-    /// becomes [1, 255] with zero point 128). Measured with ONNX Runtime 1.31.1 on CPU:
-    /// MatMulInteger and ConvInteger accept uint8 activations with int8 or uint8 weights, but
-    /// with int8 weights on x86-64 CPUs without VNNI (AVX2, AVX-512F) the kernels add pairs of
-    /// u8·s8 products in 16 bits (VPMADDUBSW) and saturate: a [4×48]·[48×20] product was off by
-    /// up to 26,229 in int32, while uint8 weights were exact (see ONNX Runtime's quantization
-    /// documentation on "reduce_range" and U8U8). A built model must be right on every machine,
-    /// so the weights are uint8.
+    /// Measured with ONNX Runtime 1.31.1 on CPU: MatMulInteger and ConvInteger accept uint8
+    /// activations with int8 or uint8 weights, but with int8 weights on x86-64 CPUs without VNNI
+    /// (AVX2, AVX-512F) the kernels add pairs of u8·s8 products in 16 bits (VPMADDUBSW) and
+    /// saturate: a [4×48]·[48×20] product with full-range int8 weights was off by up to 26,229 in
+    /// int32 (see ONNX Runtime's quantization documentation on "reduce_range" and U8U8). A built
+    /// model must be right on every machine, so int8 weights are stored only on the 7-bit grid
+    /// (<see cref="DynamicQuantizationOptions.ReduceRange"/>, exact there, and twice as fast for
+    /// MatMulInteger);
+    /// full 8-bit weights are stored as UINT8 with 128 added to values and zero points, the same
+    /// number line shifted (symmetric int8 [-127, 127] with zero point 0 becomes [1, 255] with zero
+    /// point 128), which the uint8 × uint8 kernels compute exactly.
     /// </remarks>
     public WeightValues AddQuantizedWeight(Node node, int index, string variant, Func<float[]> values, long[] dims,
-        int channels, long innerStride, long[] scaleDims)
+        int channels, long innerStride, long[] scaleDims, bool reduceRange)
     {
         var source = node.Inputs[index]!;
-        var key = (node.Graph!, source, variant);
+        var key = (node.Graph!, source, variant, reduceRange);
         if (_weights.TryGetValue(key, out var existing)) return existing;
 
-        var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric);
+        bool signed = reduceRange;
+        var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric, bits: signed ? 7 : 8);
+        var storage = signed ? ElementType.Int8 : ElementType.UInt8;
         var graph = node.Graph!;
         var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
-            name => Tensor.FromRawData(name, ElementType.UInt8, dims, ToUnsigned(weight.Values)));
+            name => Tensor.FromRawData(name, storage, dims, ToStored(weight.Values, signed)));
         var scale = GraphEdits.AddInitializer(graph, Names, source.Name + "_scale",
             name => Tensor.FromRawData(name, ElementType.Float, scaleDims, MemoryMarshal.AsBytes(weight.Scales.AsSpan()).ToArray()));
         bool oneZeroPoint = weight.ZeroPoints.All(z => z == weight.ZeroPoints[0]);
         var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
-            name => Tensor.FromRawData(name, ElementType.UInt8, oneZeroPoint ? [] : scaleDims,
-                ToUnsigned(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints)));
+            name => Tensor.FromRawData(name, storage, oneZeroPoint ? [] : scaleDims,
+                ToStored(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints, signed)));
         var result = new WeightValues(quantized, scale, zeroPoint);
         _weights.Add(key, result);
         RemoveLaterIfUnused(source);
@@ -161,9 +166,10 @@ internal sealed class QuantizationContext
         if (!_replacedWeights.Contains(value)) _replacedWeights.Add(value);
     }
 
-    /// <summary>int8 to uint8 by adding 128 (see <see cref="AddQuantizedWeight"/>).</summary>
-    private static byte[] ToUnsigned(ReadOnlySpan<sbyte> values)
+    /// <summary>The raw bytes of int8 values: as they are for INT8, plus 128 for UINT8 (see <see cref="AddQuantizedWeight"/>).</summary>
+    private static byte[] ToStored(ReadOnlySpan<sbyte> values, bool signed)
     {
+        if (signed) return MemoryMarshal.AsBytes(values).ToArray();
         var result = new byte[values.Length];
         for (int i = 0; i < values.Length; i++) result[i] = (byte)(values[i] + 128);
         return result;

@@ -15,9 +15,6 @@ internal static class WeightQuantizer
     /// </summary>
     public const float MinimumScale = 1e-12f;
 
-    /// <summary>Symmetric weights use [-127, 127]: -128 would make the range lopsided around zero point 0.</summary>
-    private const int SymmetricMax = 127;
-
     /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1.</summary>
     public static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
@@ -32,10 +29,14 @@ internal static class WeightQuantizer
     /// Quantizes <paramref name="values"/> (finite) whose channel for element i is
     /// <c>(i / innerStride) % channels</c>: for a [K, N] MatMul weight per output column that is
     /// (channels N, stride 1); for a [M, C, kH, kW] Conv weight per output channel (M, C·kH·kW);
-    /// per tensor, (1, length).
+    /// per tensor, (1, length). <paramref name="bits"/> below 8 narrows the grid inside int8
+    /// (7 bits: [-63, 63] symmetric, [-64, 63] asymmetric), for kernels whose 16-bit intermediate
+    /// sums overflow with full-range weights.
     /// </summary>
-    public static QuantizedWeight Quantize(ReadOnlySpan<float> values, int channels, long innerStride, bool symmetric)
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> values, int channels, long innerStride, bool symmetric, int bits = 8)
     {
+        // Symmetric weights use [-127, 127] (at 8 bits): -128 would make the range lopsided around zero point 0.
+        int high = (1 << (bits - 1)) - 1, lowest = -(1 << (bits - 1));
         var min = new float[channels];
         var max = new float[channels];
         for (int i = 0; i < values.Length; i++)
@@ -53,22 +54,22 @@ internal static class WeightQuantizer
             // (ONNX's DynamicQuantizeLinear adjusts its range the same way).
             if (symmetric)
             {
-                scales[c] = Math.Max(Math.Max(-min[c], max[c]) / SymmetricMax, MinimumScale);
+                scales[c] = Math.Max(Math.Max(-min[c], max[c]) / high, MinimumScale);
             }
             else
             {
-                scales[c] = Math.Max((max[c] - min[c]) / (sbyte.MaxValue - sbyte.MinValue), MinimumScale);
-                zeroPoints[c] = (sbyte)Math.Clamp(sbyte.MinValue - MathF.Round(min[c] / scales[c], MidpointRounding.ToEven), sbyte.MinValue, sbyte.MaxValue);
+                scales[c] = Math.Max((max[c] - min[c]) / (high - lowest), MinimumScale);
+                zeroPoints[c] = (sbyte)Math.Clamp(lowest - MathF.Round(min[c] / scales[c], MidpointRounding.ToEven), lowest, high);
             }
         }
 
-        int low = symmetric ? -SymmetricMax : sbyte.MinValue;
+        int low = symmetric ? -high : lowest;
         var quantized = new sbyte[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             int c = Channel(i, channels, innerStride);
             float q = MathF.Round(values[i] / scales[c], MidpointRounding.ToEven) + zeroPoints[c];
-            quantized[i] = (sbyte)Math.Clamp(q, low, sbyte.MaxValue);
+            quantized[i] = (sbyte)Math.Clamp(q, low, high);
         }
         return new QuantizedWeight(quantized, scales, zeroPoints);
     }

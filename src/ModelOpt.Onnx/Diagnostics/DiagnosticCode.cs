@@ -42,6 +42,9 @@ public static class DiagnosticCode
     /// <summary>An option asks for a capability this version does not have yet.</summary>
     public const string NotAvailableYet = "MOPT0012";
 
+    /// <summary>Warning: the CUDA execution provider was asked for; this build runs on the CPU instead.</summary>
+    public const string CudaFallsBackToCpu = "MOPT0013";
+
     // MOPT01xx: the engine (ModelOpt.Core passes).
 
     /// <summary>A pass failed unexpectedly on a node; the message names the pass and the node. A bug: please report it.</summary>
@@ -78,6 +81,11 @@ public static class DiagnosticCode
 
     /// <summary>ONNX Runtime could not run the float model on the calibration data.</summary>
     public const string CalibrationRunFailed = "MOPT0134";
+
+    // MOPT0150–0159: float16 conversion.
+
+    /// <summary>Float16 conversion was asked for a model below opset 6, whose Cast cannot hold the casts float16 needs.</summary>
+    public const string Float16OpsetTooOld = "MOPT0150";
 
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";

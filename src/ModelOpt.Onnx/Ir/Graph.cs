@@ -45,6 +45,28 @@ public sealed class Graph
     /// <summary>Intermediate values with a declared type (the <c>value_info</c> list), in file order.</summary>
     public List<Value> ValueInfos { get; } = [];
 
+    /// <summary>
+    /// A second declaration of a value as the file had it: a graph output or value_info entry
+    /// that declares a value differently from its first declaration (an output that is also an
+    /// input, a subgraph output naming an outer value). <see cref="InfoWhenRead"/> is the value's
+    /// own declaration at that time: the writer uses <see cref="Proto"/> only while the value's
+    /// declaration is unchanged, so a pass that retypes the value is never overridden.
+    /// </summary>
+    internal sealed record Declaration(ValueInfoProto Proto, ValueInfoProto InfoWhenRead);
+
+    /// <summary>Graph outputs whose declaration differs from their value's first one.</summary>
+    internal Dictionary<Value, Declaration> OutputDeclarations { get; } = [];
+
+    /// <summary>value_info entries whose declaration differs from their value's first one.</summary>
+    internal Dictionary<Value, Declaration> ValueInfoDeclarations { get; } = [];
+
+    /// <summary>Gives <paramref name="value"/> its first declaration, or records a differing later one.</summary>
+    internal void RecordDeclaration(Dictionary<Value, Declaration> declarations, Value value, ValueInfoProto info)
+    {
+        if (value.Info is null) value.Info = info;
+        else if (!value.Info.Equals(info)) declarations[value] = new Declaration(info, value.Info.Clone());
+    }
+
     /// <summary>Nodes in order (topological in valid models).</summary>
     public IReadOnlyList<Node> Nodes => _nodes;
 

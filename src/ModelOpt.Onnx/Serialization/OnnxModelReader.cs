@@ -157,13 +157,13 @@ public static class OnnxModelReader
             foreach (var info in outputs)
             {
                 var value = scope.Resolve(info.Name);
-                value.Info ??= info;
+                graph.RecordDeclaration(graph.OutputDeclarations, value, info);
                 graph.Outputs.Add(value);
             }
             foreach (var info in valueInfos)
             {
                 var value = scope.Resolve(info.Name);
-                value.Info ??= info;
+                graph.RecordDeclaration(graph.ValueInfoDeclarations, value, info);
                 graph.ValueInfos.Add(value);
             }
             return graph;

@@ -34,9 +34,9 @@ public static class OnnxModelWriter
                 "the model's tensors exceed the 2 GB limit of a protobuf file. Save with external data (ExternalDataMode.Always or Auto).");
         }
 
-        string modelTemp = TempPath(fullPath);
+        string modelTemp = AtomicFile.TemporaryPathFor(fullPath);
         string dataPath = external ? DataFilePath(fullPath, directory, dataFileName) : fullPath + ".data";
-        string dataTemp = TempPath(dataPath);
+        string dataTemp = AtomicFile.TemporaryPathFor(dataPath);
         try
         {
             Directory.CreateDirectory(directory);
@@ -157,10 +157,6 @@ public static class OnnxModelWriter
         }
     }
 
-    // A fixed suffix keeps the output deterministic; the process id avoids clashes between parallel builds.
-    private static string TempPath(string finalPath)
-        => finalPath + ".tmp" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>Appends tensor bytes to the data file being written, aligned, and returns the header that points at them.</summary>
     private sealed class ExternalDataSink(Stream stream, string location, long threshold)
     {
@@ -202,14 +198,17 @@ public static class OnnxModelWriter
             foreach (var value in graph.Initializers) proto.Initializer.Add(Tensor(value.Initializer!));
             foreach (var value in graph.SparseInitializers) proto.SparseInitializer.Add(Sparse(value.SparseInitializer!));
             foreach (var node in graph.Nodes) proto.Node.Add(Node(node));
-            foreach (var value in graph.Outputs) proto.Output.Add(ValueInfo(value));
-            foreach (var value in graph.ValueInfos) proto.ValueInfo.Add(ValueInfo(value));
+            foreach (var value in graph.Outputs) proto.Output.Add(ValueInfo(value, graph.OutputDeclarations));
+            foreach (var value in graph.ValueInfos) proto.ValueInfo.Add(ValueInfo(value, graph.ValueInfoDeclarations));
             return proto;
         }
 
-        private static ValueInfoProto ValueInfo(Value value)
+        private static ValueInfoProto ValueInfo(Value value, IReadOnlyDictionary<Value, Graph.Declaration>? declarations = null)
         {
-            var proto = value.Info?.Clone() ?? new ValueInfoProto();
+            var source = declarations is not null && declarations.TryGetValue(value, out var declared) && Equals(value.Info, declared.InfoWhenRead)
+                ? declared.Proto
+                : value.Info;
+            var proto = source?.Clone() ?? new ValueInfoProto();
             proto.Name = value.Name;
             return proto;
         }

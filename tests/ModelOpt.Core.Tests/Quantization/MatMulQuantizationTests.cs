@@ -11,14 +11,18 @@ public sealed class MatMulQuantizationTests
     private const int N = 20;
 
     [Theory]
-    [InlineData(true, true)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(false, false)]
-    public void MatMulWithConstantWeightsBecomesIntegerAndStaysClose(bool perChannel, bool symmetric)
+    [InlineData(true, true, true)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(false, false, true)]
+    [InlineData(true, true, false)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(false, false, false)]
+    public void MatMulWithConstantWeightsBecomesIntegerAndStaysClose(bool perChannel, bool symmetric, bool reduceRange)
     {
         var (model, input) = MatMulModel(opset: 13, constantNode: false);
-        var options = new DynamicQuantizationOptions { PerChannel = perChannel, Symmetric = symmetric };
+        var options = new DynamicQuantizationOptions { PerChannel = perChannel, Symmetric = symmetric, ReduceRange = reduceRange };
 
         var report = QuantizedModels.QuantizeAndCompare(model, options, input, K, maxAbsWeight: 0.5f);
 
@@ -27,24 +31,30 @@ public sealed class MatMulQuantizationTests
             perChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor, null), entry);
         Assert.Null(QuantizedModels.Initializer(model, "W"));
         var quantized = QuantizedModels.Initializer(model, "W_quantized")!.Initializer!;
-        Assert.Equal(ElementType.UInt8, quantized.ElementType);
+        var storage = reduceRange ? ElementType.Int8 : ElementType.UInt8;
+        Assert.Equal(storage, quantized.ElementType);
         Assert.Equal([K, N], quantized.Dims);
         Assert.Equal(perChannel ? [N] : [], QuantizedModels.Initializer(model, "W_scale")!.Initializer!.Dims);
         var zeroPoint = QuantizedModels.Initializer(model, "W_zero_point")!.Initializer!;
+        Assert.Equal(storage, zeroPoint.ElementType);
         Assert.Equal(perChannel && !symmetric ? [N] : [], zeroPoint.Dims);
+        // The 7-bit grid: every stored value (and zero point) is within [-64, 63].
+        if (reduceRange) Assert.All(quantized.GetRawData().ToArray(), v => Assert.InRange((sbyte)v, -64, 63));
         Assert.Equal(["DynamicQuantizeLinear", "MatMulInteger", "Cast", "Mul", "Mul"], model.Graph.Nodes.Select(n => n.OpType));
     }
 
     [Theory]
-    [InlineData(11, true)]
-    [InlineData(13, true)]
-    [InlineData(13, false)]
-    [InlineData(17, true)]
-    [InlineData(21, true)]
-    public void OnnxRuntimeFusesTheQuantizedMatMul(long opset, bool perChannel)
+    [InlineData(11, true, true)]
+    [InlineData(13, true, true)]
+    [InlineData(13, false, true)]
+    [InlineData(17, true, true)]
+    [InlineData(21, true, true)]
+    [InlineData(13, true, false)]
+    [InlineData(21, false, false)]
+    public void OnnxRuntimeFusesTheQuantizedMatMul(long opset, bool perChannel, bool reduceRange)
     {
         var (model, _) = MatMulModel(opset, constantNode: false);
-        new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = perChannel }).Run(model);
+        new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = perChannel, ReduceRange = reduceRange }).Run(model);
 
         var ops = OrtRunner.OptimizedOpTypes(model);
 
@@ -89,8 +99,27 @@ public sealed class MatMulQuantizationTests
 
         new DynamicQuantizationPass().Run(model);
 
-        Assert.Single(model.Graph.Initializers, v => v.Initializer!.ElementType == ElementType.UInt8 && v.Initializer.Dims.Count == 2);
+        Assert.Single(model.Graph.Initializers, v => v.Initializer!.ElementType == ElementType.Int8 && v.Initializer.Dims.Count == 2);
         Assert.True(Numbers.Cosine(expected, OrtRunner.Run(model, input)[0]) >= 0.999);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WorstCaseProductsAreExactOnEveryKernel(bool symmetric)
+    {
+        // Activations that all quantize near 255 times weights that all sit at the negative end
+        // of the grid: the largest pair sums a u8·s8 kernel adds in 16 bits (2 · 255 · 64 =
+        // 32,640 on the 7-bit grid). Full-range int8 weights would reach 2 · 255 · 127 = 64,770
+        // and saturate on x86-64 without VNNI (see QuantizationContext.AddQuantizedWeight); the
+        // quantization bound below would catch that by orders of magnitude.
+        var b = new GraphBuilder();
+        var x = b.Input("X", 4, K);
+        var w = b.Weight("W", [K, N], Numbers.Uniform(K * N, seed: 17, -0.5f, -0.45f));
+        var model = b.Output(b.Op("MatMul", [x, w], "mm")).Build(opset: 13);
+        var input = new FloatInput("X", Numbers.Uniform(4 * K, seed: 18, 2.9f, 3f), [4, K]);
+
+        QuantizedModels.QuantizeAndCompare(model, new DynamicQuantizationOptions { Symmetric = symmetric }, input, K, maxAbsWeight: 0.5f);
     }
 
     [Fact]

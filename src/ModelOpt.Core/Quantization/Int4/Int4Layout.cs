@@ -52,6 +52,8 @@ internal sealed record Int4Layout(string Operator, int Rows, int Length, long Ro
     /// </summary>
     public static Int4Layout ForGatherBlockQuantized(int entries, int width, int blockSize)
     {
+        // EmbeddingGatherQuantizer leaves odd widths in float; a half code would be lost here.
+        if (width % 2 != 0) throw new ArgumentException($"Row length {width} is odd; 4-bit rows without padding need an even length.", nameof(width));
         int blocks = (width + blockSize - 1) / blockSize;
         return new Int4Layout("GatherBlockQuantized", entries, width, RowStride: width, ElementStride: 1, blockSize, PadRowsToBlocks: false,
             [entries, width / 2], [entries, blocks], [entries, (blocks + 1) / 2]);

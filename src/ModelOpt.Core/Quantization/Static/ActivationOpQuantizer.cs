@@ -25,6 +25,8 @@ internal sealed class ActivationOpQuantizer : IStaticOpQuantizer
 
     public OutputParameters Output => OutputParameters.Calibrated;
 
+    public bool HasWeights => false;
+
     public IReadOnlyList<int> ActivationInputs(Node node)
         => _allInputs ? [.. Enumerable.Range(0, node.Inputs.Count)] : [0];
 

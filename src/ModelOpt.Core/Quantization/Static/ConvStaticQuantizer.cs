@@ -20,6 +20,8 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
 
     public OutputParameters Output => OutputParameters.Calibrated;
 
+    public bool HasWeights => true;
+
     public IReadOnlyList<int> ActivationInputs(Node node) => [0];
 
     public string? WhyNot(StaticQuantizationContext context, Node node)
@@ -45,7 +47,7 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
         var values = QuantizableWeights.ReadFinite(context.Pass, context.Model, node, 1);
         float[]? bias = node.Inputs.Count > 2 && node.Inputs[2] is not null ? StaticBias.Read(context, node, 2) : null;
         var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? outputChannels : 1,
-            perChannel ? perChannelElements : values.Length, options.Symmetric, bias, input.Scale);
+            perChannel ? perChannelElements : values.Length, options.Symmetric, context.WeightBits, bias, input.Scale);
 
         var weight = quantized.Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? 0 : null);

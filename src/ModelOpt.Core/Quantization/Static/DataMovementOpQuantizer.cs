@@ -15,6 +15,8 @@ internal sealed class DataMovementOpQuantizer(string opType) : IStaticOpQuantize
 
     public OutputParameters Output => OutputParameters.SameAsInput;
 
+    public bool HasWeights => false;
+
     public IReadOnlyList<int> ActivationInputs(Node node) => [0];
 
     public string? WhyNot(StaticQuantizationContext context, Node node)

@@ -6,17 +6,20 @@ namespace ModelOpt.Core.Quantization.Static;
 /// <summary>
 /// Gemm (<c>Y = alpha·A'·B' + beta·C</c>, ONNX Operators.md) with a constant 2-D B: A and B read
 /// through DequantizeLinear, B per output column (axis 0 of the stored B when transB, else axis 1)
-/// or per tensor; the attributes stay. A constant C with N elements becomes int32 with scale
-/// alpha·a_scale·b_scale[n] after beta is folded into it (beta set to 1): ONNX Runtime's
-/// GemmNodeGroupSelector fuses into QGemm only with beta = 1 and an int32 C, whose scale the
-/// contrib QGemm defines as alpha/beta·a_scale·b_scale. Another C (a matrix, or computed) stays
-/// float: correct, but ONNX Runtime then leaves the Gemm unfused.
+/// or per tensor. alpha is folded into B and beta into C, and both attributes are set to 1:
+/// ONNX Runtime's GemmNodeGroupSelector fuses into QGemm only with beta = 1 and an int32 C, and
+/// measured with ONNX Runtime 1.31.1, a Gemm with alpha ≠ 1 stayed unfused. A constant C with N
+/// elements becomes int32 with scale a_scale·b_scale[n] (the contrib QGemm's alpha/beta·a_scale·b_scale
+/// with both 1). Another C (a matrix, or computed) stays float: correct, but ONNX Runtime then
+/// leaves the Gemm unfused.
 /// </summary>
 internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
 {
     public string OpType => "Gemm";
 
     public OutputParameters Output => OutputParameters.Calibrated;
+
+    public bool HasWeights => true;
 
     public IReadOnlyList<int> ActivationInputs(Node node) => [0];
 
@@ -43,17 +46,19 @@ internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
         }
 
         var values = QuantizableWeights.ReadFinite(context.Pass, context.Model, node, 1);
+        for (int i = 0; i < values.Length; i++) values[i] *= alpha;
         // Per column: with transB the stored B is [N, K] (channel = row), else [K, N] (channel = column).
         var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? (int)n : 1,
-            perChannel ? (transB ? dims[1] : 1) : values.Length, context.Options.Symmetric, bias, alpha * input.Scale);
+            perChannel ? (transB ? dims[1] : 1) : values.Length, context.Options.Symmetric, context.WeightBits, bias, input.Scale);
         var weight = quantized.Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? (transB ? 0 : 1) : null);
 
+        SetToOne(node, "alpha");
         string? note = null;
         if (bias is not null)
         {
             context.DequantizeBias(node, 2, quantized.Bias!, [n], quantized.BiasScales!);
-            SetBeta(node);
+            SetToOne(node, "beta");
         }
         else if (c is not null && beta != 0f)
         {
@@ -62,10 +67,10 @@ internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
         return (perChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor, note);
     }
 
-    /// <summary>beta is now inside the int32 C; written explicitly, as ONNX Runtime's selector reads the attribute.</summary>
-    private static void SetBeta(Node node)
+    /// <summary>alpha is now inside B, beta inside C; written explicitly, as ONNX Runtime's selector reads beta.</summary>
+    private static void SetToOne(Node node, string attribute)
     {
-        node.Attributes.RemoveAll(a => a.Name == "beta");
-        node.Attributes.Add(NodeAttribute.FromFloat("beta", 1f));
+        node.Attributes.RemoveAll(a => a.Name == attribute);
+        node.Attributes.Add(NodeAttribute.FromFloat(attribute, 1f));
     }
 }

@@ -2,20 +2,6 @@ using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Quantization.Static;
 
-/// <summary>Where the quantization parameters of a quantized node's output come from.</summary>
-internal enum OutputParameters
-{
-    /// <summary>The output is calibrated like any activation (Conv, Add, AveragePool, …).</summary>
-    Calibrated,
-
-    /// <summary>
-    /// The output reuses its input's scale and zero point: the op only moves or selects values
-    /// (MaxPool, Reshape, Flatten), and ONNX Runtime removes the Q/DQ pair around it only when
-    /// both sides are equal (DropQDQNodesRules). Quantized only when its input is quantized anyway.
-    /// </summary>
-    SameAsInput,
-}
-
 /// <summary>How <see cref="StaticQuantizationPass"/> treats one operator type.</summary>
 internal interface IStaticOpQuantizer
 {
@@ -24,6 +10,12 @@ internal interface IStaticOpQuantizer
 
     /// <summary>Where the output's parameters come from.</summary>
     OutputParameters Output { get; }
+
+    /// <summary>
+    /// Whether the operator has weights to quantize (Conv, MatMul, Gemm). One without weights
+    /// gains nothing when its output stays float: ONNX Runtime then runs it in float.
+    /// </summary>
+    bool HasWeights { get; }
 
     /// <summary>The inputs that carry activations to quantize (by index).</summary>
     IReadOnlyList<int> ActivationInputs(Node node);

@@ -14,6 +14,8 @@ internal sealed class MatMulStaticQuantizer : IStaticOpQuantizer
 
     public OutputParameters Output => OutputParameters.Calibrated;
 
+    public bool HasWeights => true;
+
     public IReadOnlyList<int> ActivationInputs(Node node) => [0];
 
     public string? WhyNot(StaticQuantizationContext context, Node node)
@@ -25,7 +27,7 @@ internal sealed class MatMulStaticQuantizer : IStaticOpQuantizer
         bool perChannel = context.Options.PerChannel;
         var values = QuantizableWeights.ReadFinite(context.Pass, context.Model, node, 1);
         var weight = StaticWeightQuantizer.Quantize(values, perChannel ? (int)dims[1] : 1, perChannel ? 1 : values.Length,
-            context.Options.Symmetric, bias: null, input.Scale).Weight;
+            context.Options.Symmetric, context.WeightBits, bias: null, input.Scale).Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? 1 : null);
         return (perChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor, null);
     }

@@ -17,7 +17,8 @@ namespace ModelOpt.Core.Quantization.Static;
 /// is quantized instead: its range starts at 0, so its zero point is the type's lowest value, and
 /// ONNX Runtime then drops the Relu into the fused node (NodeGroupSelector's redundant Clip/Relu).</item>
 /// <item>MaxPool, Reshape and Flatten are quantized only when their input is, with the same parameters.</item>
-/// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits.</item>
+/// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits. An
+/// operator without weights whose output is a graph output stays float (nothing to gain).</item>
 /// </list>
 /// </remarks>
 internal sealed class QdqPlan
@@ -79,10 +80,16 @@ internal sealed class QdqPlan
 
         foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.Calibrated))
         {
+            var output = node.Outputs[0]!;
+            bool graphOutput = GraphEdits.IsGraphOutput(model, output);
+            if (graphOutput && !quantizer.HasWeights)
+            {
+                plan.FloatReasons[node] = "its output is a graph output and stays float, so it runs in float";
+                continue;
+            }
             plan.Nodes.Add((node, quantizer));
             foreach (int i in quantizer.ActivationInputs(node)) plan.Add(node.Inputs[i]!);
-            var output = node.Outputs[0]!;
-            if (GraphEdits.IsGraphOutput(model, output))
+            if (graphOutput)
             {
                 plan.Notes[node] = "its output is a graph output and stays float";
             }

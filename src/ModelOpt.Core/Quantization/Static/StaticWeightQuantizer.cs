@@ -1,15 +1,9 @@
 namespace ModelOpt.Core.Quantization.Static;
 
-/// <summary>A weight quantized for QDQ, with its bias in int32 when it has one.</summary>
-/// <param name="Weight">int8 values, one scale and zero point per channel.</param>
-/// <param name="Bias">The bias in int32, or null.</param>
-/// <param name="BiasScales">The bias scales (input scale × weight scale, per bias channel), or null.</param>
-internal sealed record StaticWeight(QuantizedWeight Weight, int[]? Bias, float[]? BiasScales);
-
 /// <summary>
-/// Weights for QDQ nodes: int8 as <see cref="WeightQuantizer"/> makes them, plus the bias in int32
-/// with scale = input scale × weight scale of its channel, which is what ONNX Runtime's fused
-/// kernels assume (QLinearConv adds the int32 bias to the int32 accumulator before requantizing;
+/// Weights for QDQ nodes: int8 (on the full or the 7-bit grid) as <see cref="WeightQuantizer"/>
+/// makes them, plus the bias in int32 with scale = input scale × weight scale of its channel,
+/// which is what ONNX Runtime's fused kernels assume (QLinearConv adds the int32 bias to the int32 accumulator before requantizing;
 /// the contrib QGemm documents C's scale as alpha/beta·a_scale·b_scale).
 /// </summary>
 internal static class StaticWeightQuantizer
@@ -28,9 +22,9 @@ internal static class StaticWeightQuantizer
     /// channel's weights are then quantized on that coarser grid, which costs them nothing they
     /// had: they were at most a few steps of the old one.
     /// </summary>
-    public static StaticWeight Quantize(float[] values, int channels, long innerStride, bool symmetric, float[]? bias, float biasScaleFactor)
+    public static StaticWeight Quantize(float[] values, int channels, long innerStride, bool symmetric, int bits, float[]? bias, float biasScaleFactor)
     {
-        var weight = WeightQuantizer.Quantize(values, channels, innerStride, symmetric);
+        var weight = WeightQuantizer.Quantize(values, channels, innerStride, symmetric, bits);
         if (bias is null) return new StaticWeight(weight, null, null);
 
         var scales = (float[])weight.Scales.Clone();
@@ -45,7 +39,7 @@ internal static class StaticWeightQuantizer
                 raised[c] = true;
             }
         }
-        if (raised.Any(r => r)) weight = Requantize(values, channels, innerStride, symmetric, weight, scales, raised);
+        if (raised.Any(r => r)) weight = Requantize(values, channels, innerStride, symmetric, bits, weight, scales, raised);
 
         var quantizedBias = new int[bias.Length];
         var biasScales = new float[bias.Length];
@@ -59,9 +53,10 @@ internal static class StaticWeightQuantizer
     }
 
     /// <summary>Quantizes the <paramref name="raised"/> channels again with their new scales (zero points follow for asymmetric weights).</summary>
-    private static QuantizedWeight Requantize(float[] values, int channels, long innerStride, bool symmetric, QuantizedWeight old,
+    private static QuantizedWeight Requantize(float[] values, int channels, long innerStride, bool symmetric, int bits, QuantizedWeight old,
         float[] scales, bool[] raised)
     {
+        int high = (1 << (bits - 1)) - 1, lowest = -(1 << (bits - 1));
         var q = (sbyte[])old.Values.Clone();
         var zeroPoints = (sbyte[])old.ZeroPoints.Clone();
         if (!symmetric)
@@ -74,16 +69,16 @@ internal static class StaticWeightQuantizer
             }
             for (int c = 0; c < channels; c++)
             {
-                if (raised[c]) zeroPoints[c] = (sbyte)Math.Clamp(sbyte.MinValue - Math.Round(min[c] / scales[c], MidpointRounding.ToEven), sbyte.MinValue, sbyte.MaxValue);
+                if (raised[c]) zeroPoints[c] = (sbyte)Math.Clamp(lowest - Math.Round(min[c] / scales[c], MidpointRounding.ToEven), lowest, high);
             }
         }
-        int low = symmetric ? -sbyte.MaxValue : sbyte.MinValue;
+        int low = symmetric ? -high : lowest;
         for (int i = 0; i < values.Length; i++)
         {
             int c = (int)(i / innerStride % channels);
             if (!raised[c]) continue;
             double v = Math.Round(values[i] / scales[c], MidpointRounding.ToEven) + zeroPoints[c];
-            q[i] = (sbyte)Math.Clamp(v, low, sbyte.MaxValue);
+            q[i] = (sbyte)Math.Clamp(v, low, high);
         }
         return new QuantizedWeight(q, scales, zeroPoints);
     }

@@ -86,9 +86,12 @@ internal static class RangeEstimator
         int bestBins = used;
         var p = new double[used];
         var q = new double[used];
+        // beyond[i] = values in bins i and up: the outliers a cut at i folds into its last bin.
+        var beyond = new double[magnitudes.Length + 1];
+        for (int k = magnitudes.Length - 1; k >= 0; k--) beyond[k] = beyond[k + 1] + magnitudes[k];
         for (int i = quantizedBins; i <= used; i++)
         {
-            double divergence = Divergence(magnitudes, i, quantizedBins, p, q);
+            double divergence = Divergence(magnitudes, i, quantizedBins, beyond[i], p, q);
             if (divergence < best)
             {
                 best = divergence;
@@ -109,10 +112,8 @@ internal static class RangeEstimator
     }
 
     /// <summary>KL(P‖Q) for the first <paramref name="bins"/> bins quantized into <paramref name="levels"/> groups.</summary>
-    private static double Divergence(long[] histogram, int bins, int levels, double[] p, double[] q)
+    private static double Divergence(long[] histogram, int bins, int levels, double outliers, double[] p, double[] q)
     {
-        double outliers = 0;
-        for (int k = bins; k < histogram.Length; k++) outliers += histogram[k];
         for (int k = 0; k < bins; k++) p[k] = histogram[k];
         p[bins - 1] += outliers;
 

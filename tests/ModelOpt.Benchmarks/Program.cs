@@ -17,7 +17,7 @@ internal static class Program
 
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] is MeasureCommands.Peak or MeasureCommands.Large)
+        if (args.Length > 0 && args[0] is MeasureCommands.Peak or MeasureCommands.Large or MeasureCommands.Calibration)
         {
             return MeasureCommands.Run(args[0], args[1..], Console.Out);
         }

@@ -31,8 +31,7 @@ internal static class LargeModelBenchmark
 
             string savedPath = Path.Combine(folder, "saved", "large.onnx");
             var measurement = ChildProcess.Run(MeasureCommands.Large, generated.ModelPath, savedPath);
-            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  child: baseline RSS {Units.MiB(measurement.BaselineBytes)}, peak RSS {Units.MiB(measurement.PeakBytes)}, peak reset after warm-up: {measurement.PeakWasReset}"));
+            log.WriteLine("  child: " + measurement.Describe());
 
             var (identical, total, firstDifference) = ExternalDataComparer.Compare(generated.ModelPath, savedPath);
             if (firstDifference is not null) log.WriteLine($"  first difference: {firstDifference}");

@@ -9,4 +9,8 @@ internal sealed record PeakMeasurement(long BaselineBytes, long PeakBytes, bool 
 {
     /// <summary>The memory the measured work added on top of the baseline.</summary>
     public long AddedBytes => Math.Max(0, PeakBytes - BaselineBytes);
+
+    /// <summary>One line for the benchmark log.</summary>
+    public string Describe()
+        => $"baseline RSS {Units.MiB(BaselineBytes)}, peak RSS {Units.MiB(PeakBytes)}, peak reset after warm-up: {PeakWasReset}";
 }

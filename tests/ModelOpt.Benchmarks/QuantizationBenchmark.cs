@@ -73,9 +73,9 @@ internal static class QuantizationBenchmark
         if (ProcessMemory.IsAvailable)
         {
             var ten = ChildProcess.Run(MeasureCommands.Calibration, resNet18, "10");
-            ChildProcess.Report(ten, log);
+            log.WriteLine("  calibration on 10 images, child: " + ten.Describe());
             var twoHundred = ChildProcess.Run(MeasureCommands.Calibration, resNet18, "200");
-            ChildProcess.Report(twoHundred, log);
+            log.WriteLine("  calibration on 200 images, child: " + twoHundred.Describe());
             results.Add(BenchmarkResult.AtMost("Static calibration peak memory, 200 samples",
                 Units.MiB(twoHundred.AddedBytes), Units.MiB(ten.AddedBytes) + " (10 samples)",
                 (double)twoHundred.AddedBytes / Math.Max(1, ten.AddedBytes), 1.2));

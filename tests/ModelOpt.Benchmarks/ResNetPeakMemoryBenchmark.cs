@@ -18,8 +18,7 @@ internal static class ResNetPeakMemoryBenchmark
         var measurement = ChildProcess.Run(MeasureCommands.Peak, modelPath, savePath);
         File.Delete(savePath);
 
-        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  child: baseline RSS {Units.MiB(measurement.BaselineBytes)}, peak RSS {Units.MiB(measurement.PeakBytes)}, peak reset after warm-up: {measurement.PeakWasReset}"));
+        log.WriteLine("  child: " + measurement.Describe());
         return BenchmarkResult.AtMost(
             "ResNet18 load+save peak memory above baseline",
             Units.MiB(measurement.AddedBytes),

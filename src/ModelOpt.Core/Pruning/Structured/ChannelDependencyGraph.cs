@@ -1,0 +1,188 @@
+using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
+using ModelOpt.Core.Pruning.Structured.Handlers;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Pruning.Structured;
+
+/// <summary>
+/// Which channels of a model must be removed together (the dependency graph of Torch-Pruning,
+/// Fang et al. 2023, "DepGraph"). Every layer that creates channels (Conv, Gemm, MatMul with a
+/// constant weight) opens a <em>channel space</em>; per-op handlers follow each space through
+/// the graph, record the constant slices that hold it (the layer's output rows, the consumers'
+/// input columns, biases, normalization parameters) and merge spaces that an elementwise join
+/// (residual Add, squeeze-and-excitation Mul) forces to stay aligned. Merged spaces form a
+/// group, pruned as one. A group is unprunable when any of its channels reaches a graph output,
+/// is read by an op no handler understands, or meets a value from outside any prunable layer;
+/// the reasons are kept for the report, never guessed around.
+/// </summary>
+internal sealed class ChannelDependencyGraph
+{
+    private readonly List<int> _parent = [];
+    private readonly List<int> _counts = [];
+    private readonly List<Node> _sources = [];
+    private readonly Dictionary<int, List<string>> _reasons = [];
+    private readonly Dictionary<Value, ChannelLayout> _layouts = [];
+    private readonly HashSet<Node> _understood = [];
+
+    private ChannelDependencyGraph(OnnxModel model)
+    {
+        Model = model;
+    }
+
+    /// <summary>The model analysed.</summary>
+    public OnnxModel Model { get; }
+
+    /// <summary>Every constant slice of every space.</summary>
+    public List<ChannelSlice> Slices { get; } = [];
+
+    /// <summary>Depthwise convolutions, whose <c>group</c> attribute follows their channel count.</summary>
+    public HashSet<Node> Depthwise { get; } = [];
+
+    /// <summary>Every value that carries prunable channels, with its layout.</summary>
+    public IReadOnlyDictionary<Value, ChannelLayout> Layouts => _layouts;
+
+    /// <summary>How many spaces exist.</summary>
+    public int SpaceCount => _parent.Count;
+
+    /// <summary>Builds the graph of <paramref name="model"/>'s main graph.</summary>
+    public static ChannelDependencyGraph Build(OnnxModel model)
+    {
+        var graph = new ChannelDependencyGraph(model);
+        foreach (var node in model.Graph.Nodes)
+        {
+            bool readsChannels = node.Inputs.Any(i => i is not null && graph._layouts.ContainsKey(i));
+            bool isSource = node.OpType is "Conv" or "Gemm" or "MatMul";
+            if (!readsChannels && !isSource) continue;
+            if (node.Domain is "" or "ai.onnx" && ChannelHandlers.Find(node.OpType) is { } handler)
+            {
+                handler.Analyze(node, graph);
+                graph._understood.Add(node);
+            }
+        }
+        graph.MarkUnderstoodUsesOnly();
+        return graph;
+    }
+
+    /// <summary>The channel layout of <paramref name="value"/>, or null when it carries no prunable channels.</summary>
+    public ChannelLayout? LayoutOf(Value? value) => value is not null && _layouts.TryGetValue(value, out var layout) ? layout : null;
+
+    /// <summary>Gives <paramref name="value"/> its layout.</summary>
+    public void SetLayout(Value? value, ChannelLayout layout)
+    {
+        if (value is not null) _layouts[value] = layout;
+    }
+
+    /// <summary>Opens a space of <paramref name="count"/> channels created by <paramref name="source"/>.</summary>
+    public int NewSpace(Node source, int count)
+    {
+        _parent.Add(_parent.Count);
+        _counts.Add(count);
+        _sources.Add(source);
+        return _parent.Count - 1;
+    }
+
+    /// <summary>The node that created <paramref name="space"/>.</summary>
+    public Node SourceOf(int space) => _sources[space];
+
+    /// <summary>The channels of <paramref name="space"/>.</summary>
+    public int CountOf(int space) => _counts[space];
+
+    /// <summary>The group <paramref name="space"/> belongs to (union-find root).</summary>
+    public int GroupOf(int space)
+    {
+        while (_parent[space] != space)
+        {
+            _parent[space] = _parent[_parent[space]];
+            space = _parent[space];
+        }
+        return space;
+    }
+
+    /// <summary>Keeps two spaces aligned channel for channel; spaces of different sizes cannot be, so both become unprunable.</summary>
+    public void Union(int a, int b, Node at)
+    {
+        int ra = GroupOf(a), rb = GroupOf(b);
+        if (ra == rb) return;
+        if (_counts[ra] != _counts[rb])
+        {
+            MarkUnprunable(a, $"{Describe(at)} joins {_counts[ra]} channels with {_counts[rb]}");
+            MarkUnprunable(b, $"{Describe(at)} joins {_counts[rb]} channels with {_counts[ra]}");
+        }
+        _parent[rb] = ra;
+        if (_reasons.Remove(rb, out var moved))
+        {
+            if (!_reasons.TryGetValue(ra, out var list)) _reasons[ra] = list = [];
+            list.AddRange(moved);
+        }
+    }
+
+    /// <summary>Joins two layouts segment by segment; layouts that split differently make every space involved unprunable.</summary>
+    public bool Join(ChannelLayout a, ChannelLayout b, Node at)
+    {
+        if (!a.MatchesShape(b))
+        {
+            string reason = $"{Describe(at)} joins channel layouts that do not line up";
+            MarkUnprunable(a, reason);
+            MarkUnprunable(b, reason);
+            return false;
+        }
+        for (int i = 0; i < a.Segments.Count; i++) Union(a.Segments[i].Space, b.Segments[i].Space, at);
+        return true;
+    }
+
+    /// <summary>Records why the group of <paramref name="space"/> cannot be pruned.</summary>
+    public void MarkUnprunable(int space, string reason)
+    {
+        int root = GroupOf(space);
+        if (!_reasons.TryGetValue(root, out var list)) _reasons[root] = list = [];
+        if (!list.Contains(reason)) list.Add(reason);
+    }
+
+    /// <summary>Marks every space of <paramref name="layout"/> unprunable.</summary>
+    public void MarkUnprunable(ChannelLayout layout, string reason)
+    {
+        foreach (var segment in layout.Segments) MarkUnprunable(segment.Space, reason);
+    }
+
+    /// <summary>Why the group rooted at <paramref name="group"/> cannot be pruned (empty when it can).</summary>
+    public IReadOnlyList<string> ReasonsOf(int group) => _reasons.TryGetValue(GroupOf(group), out var list) ? list : [];
+
+    /// <summary>
+    /// Records the slices of <paramref name="layout"/> in input <paramref name="inputIndex"/> of
+    /// <paramref name="node"/> along <paramref name="axis"/>, one per segment.
+    /// </summary>
+    public void AddSlices(Node node, int inputIndex, int axis, ChannelLayout layout, int spatial, bool countsForImportance)
+    {
+        int offset = 0;
+        foreach (var segment in layout.Segments)
+        {
+            Slices.Add(new ChannelSlice(node, inputIndex, axis, segment.Space, offset, spatial, countsForImportance));
+            offset += segment.Count;
+        }
+    }
+
+    /// <summary>The constant tensor behind input <paramref name="index"/> of <paramref name="node"/>, when it is a FLOAT constant.</summary>
+    public Tensor? FloatConstant(Node node, int index)
+        => index < node.Inputs.Count && node.Inputs[index] is { } value && ConstantValues.TryGetTensor(Model, value) is { ElementType: ElementType.Float } t ? t : null;
+
+    /// <summary>Names a node for reasons: <c>node 'conv1' (Conv, opset 13)</c>.</summary>
+    public string Describe(Node node) => PassErrors.Describe(node, Model);
+
+    /// <summary>
+    /// Channels that flow anywhere no handler looked (a graph output, an unknown op, a node in a
+    /// subgraph) cannot change: that reader would see the wrong number of channels.
+    /// </summary>
+    private void MarkUnderstoodUsesOnly()
+    {
+        foreach (var (value, layout) in _layouts)
+        {
+            if (GraphEdits.IsGraphOutput(Model, value)) MarkUnprunable(layout, $"it reaches the graph output '{value.Name}'");
+            foreach (var use in value.Uses)
+            {
+                if (_understood.Contains(use.Node)) continue;
+                MarkUnprunable(layout, $"{Describe(use.Node)} reads '{value.Name}' and the channel dependency graph does not understand it");
+            }
+        }
+    }
+}

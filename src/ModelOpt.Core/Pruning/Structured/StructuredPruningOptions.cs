@@ -1,0 +1,23 @@
+namespace ModelOpt.Core.Pruning.Structured;
+
+/// <summary>What <see cref="StructuredPruningPass"/> removes.</summary>
+public sealed record StructuredPruningOptions
+{
+    /// <summary>Fraction of the channels removed from every prunable group, in [0, 1).</summary>
+    public double Sparsity { get; init; } = 0.5;
+
+    /// <summary>How channels are ranked; the least important are removed.</summary>
+    public ChannelImportance Importance { get; init; } = ChannelImportance.L1;
+
+    /// <summary>
+    /// When above 1, the kept channel count of every group is rounded up to a multiple of this
+    /// (hardware kernels run fastest on multiples of 8 or 16); a group smaller than it is kept whole.
+    /// </summary>
+    public int ChannelMultiple { get; init; } = 1;
+
+    /// <summary>Node names whose channels (in and out) must not change; their groups stay whole.</summary>
+    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
+
+    /// <summary>Operator types whose channels must not change; their groups stay whole.</summary>
+    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+}

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
@@ -8,16 +7,9 @@ namespace ModelOpt.Cli.Tests;
 
 public sealed class InspectCommandTests
 {
-    private static string ResNet18Path
-        => typeof(InspectCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Path").Value!;
+    private static string ResNet18Path => Cli.ResNet18Path;
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exitCode = CommandDispatcher.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static (int ExitCode, string Output, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void Text_report_of_ResNet18_names_its_structure_and_weights()

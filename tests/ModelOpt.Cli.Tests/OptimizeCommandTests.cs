@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 
@@ -7,16 +6,9 @@ namespace ModelOpt.Cli.Tests;
 
 public sealed class OptimizeCommandTests
 {
-    private static string ResNet18Path
-        => typeof(OptimizeCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ResNet18Path").Value!;
+    private static string ResNet18Path => Cli.ResNet18Path;
 
-    private static (int ExitCode, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exitCode = CommandDispatcher.Run(args, output, error);
-        return (exitCode, output.ToString(), error.ToString());
-    }
+    private static (int ExitCode, string Output, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void Optimize_quantizes_ResNet18_writes_reports_and_is_deterministic()

@@ -87,6 +87,17 @@ public static class DiagnosticCode
     /// <summary>Float16 conversion was asked for a model below opset 6, whose Cast cannot hold the casts float16 needs.</summary>
     public const string Float16OpsetTooOld = "MOPT0150";
 
+    // MOPT0180–0189: validation, the accuracy gate against the original model.
+
+    /// <summary>The optimized model's outputs differ from the original's by more than the accuracy gate allows (MinCosineSimilarity, MaxAbsoluteError, MinTopOneAgreement).</summary>
+    public const string AccuracyGateFailed = "MOPT0180";
+
+    /// <summary>Validation inputs cannot be read or generated (a missing or empty ValidationData folder, a symbolic dimension InputShapes does not fix, an input type that cannot be generated, a sample that does not fit the model).</summary>
+    public const string ValidationInputsInvalid = "MOPT0181";
+
+    /// <summary>ONNX Runtime could not load or run the original or the optimized model on a validation sample.</summary>
+    public const string ValidationRunFailed = "MOPT0182";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 }

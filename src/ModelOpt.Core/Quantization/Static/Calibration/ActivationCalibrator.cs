@@ -103,8 +103,8 @@ internal static class ActivationCalibrator
         }
     }
 
-    /// <summary>An ONNX Runtime tensor holding a copy of the data (ONNX element type numbers and ONNX Runtime's agree).</summary>
-    private static OrtValue ToOrtValue(CalibrationTensor tensor)
+    /// <summary>An ONNX Runtime tensor holding a copy of the data (ONNX element type numbers and ONNX Runtime's agree). Validation binds its samples with it too.</summary>
+    internal static OrtValue ToOrtValue(CalibrationTensor tensor)
     {
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)tensor.ElementType, [.. tensor.Shape]);
         tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());

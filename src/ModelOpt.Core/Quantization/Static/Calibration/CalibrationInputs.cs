@@ -13,11 +13,25 @@ internal sealed class CalibrationInputs
 {
     private readonly Value[] _inputs;
     private readonly string? _modelPath;
+    private readonly string _sampleKind;
 
     public CalibrationInputs(OnnxModel model)
+        : this(model.Graph.Inputs.Where(v => v.Initializer is null), model.SourcePath)
     {
-        _inputs = [.. model.Graph.Inputs.Where(v => v.Initializer is null)];
-        _modelPath = model.SourcePath;
+    }
+
+    /// <summary>
+    /// Binds to <paramref name="inputs"/> directly: for callers that hold the model as bytes only
+    /// (validation describes the inputs from ONNX Runtime's metadata), so binding rules stay one.
+    /// </summary>
+    /// <param name="inputs">The inputs to fill, in order.</param>
+    /// <param name="modelPath">The model file, for messages.</param>
+    /// <param name="sampleKind">How messages name a sample ("calibration", "validation").</param>
+    public CalibrationInputs(IEnumerable<Value> inputs, string? modelPath, string sampleKind = "calibration")
+    {
+        _inputs = [.. inputs];
+        _modelPath = modelPath;
+        _sampleKind = sampleKind;
     }
 
     /// <summary>The model inputs, in graph order.</summary>
@@ -66,10 +80,10 @@ internal sealed class CalibrationInputs
 
         string declared = $"{(declaredType == ElementType.Undefined ? "?" : ElementTypes.OnnxName(declaredType))}{(shape is null ? "[?]" : "[" + string.Join(",", shape) + "]")}";
         throw new ModelOptException(DiagnosticCode.CalibrationShapeMismatch, tensor.Source,
-            $"calibration sample '{sample.Name}': tensor '{tensor.Source}' is {ElementTypes.OnnxName(tensor.ElementType)}{tensor.ShapeText}, but model input '{input.Name}' is {declared}. " +
+            $"{_sampleKind} sample '{sample.Name}': tensor '{tensor.Source}' is {ElementTypes.OnnxName(tensor.ElementType)}{tensor.ShapeText}, but model input '{input.Name}' is {declared}. " +
             "Give every sample the model's input shape and type (fix symbolic dimensions with InputShapes if needed).");
     }
 
     private ModelOptException Mismatch(CalibrationSample sample, string what)
-        => new(DiagnosticCode.CalibrationInputsMismatch, _modelPath, $"calibration sample '{sample.Name}' {what}.");
+        => new(DiagnosticCode.CalibrationInputsMismatch, _modelPath, $"{_sampleKind} sample '{sample.Name}' {what}.");
 }

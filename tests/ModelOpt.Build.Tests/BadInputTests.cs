@@ -15,7 +15,7 @@ public sealed class BadInputTests(PackageFixture package)
         lib.WriteModel("Models/good.onnx", seed: 61);
         byte[] corruptible = lib.WriteModel("Models/corrupt.onnx", seed: 62);
         lib.WriteModel("Models/bogus.onnx", seed: 63);
-        lib.WriteModel("Models/prune.onnx", seed: 64);
+        lib.WriteModel("Models/distill.onnx", seed: 64);
         static string Items(bool broken) => $"""
             <ItemGroup>
               <OptimizeModel Include="Models/good.onnx" />

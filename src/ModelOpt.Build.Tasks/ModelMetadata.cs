@@ -29,6 +29,8 @@ internal static class ModelMetadata
         ("PruneScope", "--prune-scope"),
         ("Sparsity", "--sparsity"),
         ("ChannelMultiple", "--channel-multiple"),
+        ("PruneImportance", "--prune-importance"),
+        ("PruneOutputChannels", "--prune-output-channels"),
         ("Distill", "--distill"),
         ("TrainingData", "--training-data"),
         ("ExecutionProvider", "--execution-provider"),

@@ -12,7 +12,8 @@ internal enum BenchmarkParts
     Large = 4,
     NoOpBuild = 8,
     Quantization = 16,
-    All = ResNetTime | ResNetMemory | Large | NoOpBuild | Quantization,
+    Pruning = 32,
+    All = ResNetTime | ResNetMemory | Large | NoOpBuild | Quantization | Pruning,
 }
 
 /// <summary>Command-line options of a benchmark run (the default run measures everything).</summary>
@@ -20,7 +21,7 @@ internal sealed record BenchmarkOptions
 {
     public const string Usage =
         "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--temp-dir DIR]\n" +
-        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization";
+        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization, pruning";
 
     public BenchmarkParts Parts { get; init; } = BenchmarkParts.All;
 
@@ -98,6 +99,7 @@ internal sealed record BenchmarkOptions
                 case "large": parts |= BenchmarkParts.Large; break;
                 case "noop-build": parts |= BenchmarkParts.NoOpBuild; break;
                 case "quantization": parts |= BenchmarkParts.Quantization; break;
+                case "pruning": parts |= BenchmarkParts.Pruning; break;
                 default: error = $"unknown benchmark part '{part}'."; break;
             }
         }

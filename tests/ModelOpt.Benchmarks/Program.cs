@@ -49,7 +49,7 @@ internal static class Program
     private static int Run(BenchmarkOptions options, TextWriter output)
     {
         string resNet18 = ResNet18Path();
-        if ((options.Parts & (BenchmarkParts.ResNetTime | BenchmarkParts.ResNetMemory | BenchmarkParts.Quantization)) != 0 && !File.Exists(resNet18))
+        if ((options.Parts & (BenchmarkParts.ResNetTime | BenchmarkParts.ResNetMemory | BenchmarkParts.Quantization | BenchmarkParts.Pruning)) != 0 && !File.Exists(resNet18))
         {
             throw new InvalidOperationException($"ResNet18 is not at '{resNet18}'; restore the project (the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 holds it).");
         }
@@ -85,6 +85,11 @@ internal static class Program
             {
                 output.WriteLine("Quantization: ONNX Runtime CPU latency of quantized models against fp32, and quantizing time:");
                 results.AddRange(QuantizationBenchmark.Run(resNet18, scratch, options.Runs, options.WarmUpRuns, output));
+            }
+            if (options.Parts.HasFlag(BenchmarkParts.Pruning))
+            {
+                output.WriteLine("Pruning: ResNet18 cost and ONNX Runtime CPU latency against the original, compressed size against the dense model:");
+                results.AddRange(PruningBenchmark.Run(resNet18, options.Runs, output));
             }
             if (options.Parts.HasFlag(BenchmarkParts.NoOpBuild))
             {

@@ -22,8 +22,6 @@ namespace ModelOpt.Benchmarks;
 /// </summary>
 internal static class QuantizationBenchmark
 {
-    private const int LatencyWarmUp = 3;
-
     public static IEnumerable<BenchmarkResult> Run(string resNet18, string scratch, int runs, int warmUpRuns, TextWriter log)
     {
         var results = new List<BenchmarkResult>();
@@ -33,8 +31,8 @@ internal static class QuantizationBenchmark
         byte[] resNetFp32 = File.ReadAllBytes(resNet18);
         byte[] resNetDynamic = Quantize(resNet18, new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = true }));
         byte[] resNetStatic = Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(16)));
-        var image = new FloatInput("Input247", RandomImage(99), [1, 3, 224, 224]);
-        var resNetTimes = MedianMilliseconds([resNetFp32, resNetDynamic, resNetStatic], image, Math.Max(runs, 20), log, "ResNet18 fp32 / Dynamic / Static");
+        var image = new FloatInput("Input247", BenchmarkImages.Create(99), [1, 3, 224, 224]);
+        var resNetTimes = OrtLatencyComparison.MedianMilliseconds([resNetFp32, resNetDynamic, resNetStatic], image, Math.Max(runs, 20), log, "ResNet18 fp32 / Dynamic / Static");
         results.Add(BenchmarkResult.AtMost("ResNet18 Static (QDQ int8) ORT CPU latency", Ms(resNetTimes[2]), Ms(resNetTimes[0]) + " (fp32)", resNetTimes[2] / resNetTimes[0], 0.75));
         results.Add(BenchmarkResult.Info("ResNet18 Dynamic int8 ORT CPU latency", Ms(resNetTimes[1]), Ms(resNetTimes[0]) + " (fp32)", resNetTimes[1] / resNetTimes[0]));
 
@@ -45,7 +43,7 @@ internal static class QuantizationBenchmark
         byte[] encoderDynamic = Quantize(builder, new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = true }));
         byte[] encoderInt4 = Quantize(builder, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { BlockSize = 32 }));
         var hidden = new FloatInput(builder.InputName, builder.CreateHiddenStates(1, 7), builder.InputShape(1));
-        var encoderTimes = MedianMilliseconds([encoderFp32, encoderDynamic, encoderInt4], hidden, Math.Max(runs, 20), log, "encoder fp32 / Dynamic / Int4");
+        var encoderTimes = OrtLatencyComparison.MedianMilliseconds([encoderFp32, encoderDynamic, encoderInt4], hidden, Math.Max(runs, 20), log, "encoder fp32 / Dynamic / Int4");
         results.Add(BenchmarkResult.AtMost("encoder Dynamic int8 ORT CPU latency", Ms(encoderTimes[1]), Ms(encoderTimes[0]) + " (fp32)", encoderTimes[1] / encoderTimes[0], 0.7));
         results.Add(BenchmarkResult.Info("encoder Int4 (block 32) ORT CPU latency", Ms(encoderTimes[2]), Ms(encoderTimes[0]) + " (fp32)", encoderTimes[2] / encoderTimes[0]));
 
@@ -103,59 +101,7 @@ internal static class QuantizationBenchmark
 
     private static CalibrationDataSet RandomImages(int count)
         => CalibrationDataSet.FromSamples(Enumerable.Range(0, count).Select(i => new CalibrationSample($"random {i}",
-            [new CalibrationTensor("Input247", ElementType.Float, [1, 3, 224, 224], MemoryMarshal.AsBytes(RandomImage(i).AsSpan()).ToArray(), $"random image {i}")])));
-
-    // Smooth pseudo-images in the preprocessed range (roughly -120..135): random per-channel
-    // offsets plus gentle gradients, so activations look more like a photograph's than noise does.
-    private static float[] RandomImage(int seed)
-    {
-        var random = new Random(seed);
-        var data = new float[3 * 224 * 224];
-        for (int c = 0; c < 3; c++)
-        {
-            float offset = (float)(random.NextDouble() * 120 - 60), slopeX = (float)(random.NextDouble() - 0.5), slopeY = (float)(random.NextDouble() - 0.5);
-            for (int y = 0; y < 224; y++)
-            {
-                for (int x = 0; x < 224; x++)
-                {
-                    data[(c * 224 + y) * 224 + x] = offset + slopeX * (x - 112) + slopeY * (y - 112) + (float)(random.NextDouble() * 20 - 10);
-                }
-            }
-        }
-        return data;
-    }
-
-    private static double[] MedianMilliseconds(IReadOnlyList<byte[]> models, FloatInput input, int runs, TextWriter log, string label)
-    {
-        // One intra-op thread: on a shared 2-core machine, a second thread mostly measures the
-        // neighbours' load; the ratio between models is what matters, and one thread keeps it steady.
-        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, IntraOpNumThreads = 1 };
-        var sessions = models.Select(m => new InferenceSession(m, options)).ToList();
-        try
-        {
-            using var value = OrtValue.CreateTensorValueFromMemory(input.Data, input.Shape);
-            using var runOptions = new RunOptions();
-            var times = sessions.Select(_ => new List<double>()).ToArray();
-            for (int run = 0; run < LatencyWarmUp + runs; run++)
-            {
-                for (int i = 0; i < sessions.Count; i++)
-                {
-                    long start = Stopwatch.GetTimestamp();
-                    using (sessions[i].Run(runOptions, [input.Name], [value], sessions[i].OutputNames))
-                    {
-                    }
-                    if (run >= LatencyWarmUp) times[i].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
-            }
-            double[] medians = times.Select(Statistics.Median).ToArray();
-            log.WriteLine($"  {label} median ms over {runs} runs: {string.Join(" / ", medians.Select(Ms))}");
-            return medians;
-        }
-        finally
-        {
-            foreach (var session in sessions) session.Dispose();
-        }
-    }
+            [new CalibrationTensor("Input247", ElementType.Float, [1, 3, 224, 224], MemoryMarshal.AsBytes(BenchmarkImages.Create(i).AsSpan()).ToArray(), $"random image {i}")])));
 
     private static void RunOnce(byte[] model, FloatInput input)
     {
@@ -172,8 +118,5 @@ internal static class QuantizationBenchmark
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
-    private static string Ms(double milliseconds) => milliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
-
-    /// <summary>One named float input.</summary>
-    private sealed record FloatInput(string Name, float[] Data, long[] Shape);
+    internal static string Ms(double milliseconds) => milliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
 }

@@ -15,13 +15,13 @@ public sealed class BadInputTests(PackageFixture package)
         lib.WriteModel("Models/good.onnx", seed: 61);
         byte[] corruptible = lib.WriteModel("Models/corrupt.onnx", seed: 62);
         lib.WriteModel("Models/bogus.onnx", seed: 63);
-        lib.WriteModel("Models/prune.onnx", seed: 64);
+        lib.WriteModel("Models/distill.onnx", seed: 64);
         static string Items(bool broken) => $"""
             <ItemGroup>
               <OptimizeModel Include="Models/good.onnx" />
               <OptimizeModel Include="Models/corrupt.onnx" />
               <OptimizeModel Include="Models/bogus.onnx" {(broken ? "Quantize=\"Bogus\"" : "")} />
-              <OptimizeModel Include="Models/prune.onnx" {(broken ? "Prune=\"Structured\"" : "")} />
+              <OptimizeModel Include="Models/distill.onnx" {(broken ? "Distill=\"true\"" : "")} />
               {(broken ? "<OptimizeModel Include=\"Models/missing.onnx\" />" : "")}
             </ItemGroup>
             """;
@@ -38,7 +38,7 @@ public sealed class BadInputTests(PackageFixture package)
         AssertError(errors, "MOPT0001", [lib.ProjectFile, lib.PathOf("Models/missing.onnx")], "missing.onnx");
         AssertError(errors, "MOPT0002", [lib.PathOf("Models/corrupt.onnx")], "");
         AssertError(errors, "MOPT0011", [lib.ProjectFile], "Bogus");
-        AssertError(errors, "MOPT0012", [lib.ProjectFile], "Structured");
+        AssertError(errors, "MOPT0012", [lib.ProjectFile], "Distill");
         Assert.All(errors, e => Assert.StartsWith("MOPT", e.Code, StringComparison.Ordinal));
 
         // Only the good model's output is left: the failed ones' earlier outputs are gone.
@@ -48,7 +48,7 @@ public sealed class BadInputTests(PackageFixture package)
         lib.WriteProject(Items(broken: false));
         lib.WriteBytes("Models/corrupt.onnx", corruptible);
         var fixedRun = lib.Build().AssertSucceeded();
-        Assert.Equal(["Models/bogus.onnx", "Models/corrupt.onnx", "Models/prune.onnx"], fixedRun.Log.WorkerModels.Order(StringComparer.Ordinal));
+        Assert.Equal(["Models/bogus.onnx", "Models/corrupt.onnx", "Models/distill.onnx"], fixedRun.Log.WorkerModels.Order(StringComparer.Ordinal));
         Assert.Equal(4, lib.Resources().Count);
     }
 

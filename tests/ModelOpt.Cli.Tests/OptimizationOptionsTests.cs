@@ -1,4 +1,6 @@
 using ModelOpt.Cli.Options;
+using ModelOpt.Core.Pruning.Magnitude;
+using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Cli.Tests;
@@ -54,8 +56,6 @@ public sealed class OptimizationOptionsTests
 
     [Theory]
     [InlineData("quantize", "Auto")]
-    [InlineData("prune", "Magnitude")]
-    [InlineData("prune", "Structured")]
     [InlineData("distill", "true")]
     [InlineData("min-cosine-similarity", "0.99")]
     public void Capabilities_not_built_yet_are_MOPT0012_never_ignored(string option, string value)
@@ -64,6 +64,27 @@ public sealed class OptimizationOptionsTests
 
         Assert.Equal(DiagnosticCode.NotAvailableYet, e.Code);
         Assert.Contains("not available yet", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Pruning_options_parse()
+    {
+        var o = Parse(("prune", "Structured"), ("sparsity", "0.3"), ("channel-multiple", "8"), ("prune-importance", "L2"), ("prune-output-channels", "true"), ("prune-scope", "Global"));
+
+        Assert.Equal((PruneMode.Structured, 0.3, 8, ChannelImportance.L2, true, PruneScope.Global),
+            (o.Prune, o.Sparsity, o.ChannelMultiple, o.PruneImportance, o.PruneOutputChannels, o.PruneScope));
+    }
+
+    [Theory]
+    [InlineData("Magnitude", null, "needs Sparsity")]
+    [InlineData("Structured", "1", "would remove every channel")]
+    public void Pruning_without_a_usable_sparsity_is_MOPT0011(string mode, string? sparsity, string expected)
+    {
+        var pairs = sparsity is null ? new[] { ("prune", mode) } : [("prune", mode), ("sparsity", sparsity)];
+        var e = Assert.Throws<ModelOptException>(() => Parse(pairs));
+
+        Assert.Equal(DiagnosticCode.InvalidOption, e.Code);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

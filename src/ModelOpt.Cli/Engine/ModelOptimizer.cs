@@ -45,7 +45,7 @@ internal static class ModelOptimizer
         long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(model);
         var before = ModelSummary.Create(model);
 
-        var nodes = ModelTransformer.Apply(model, job.Options);
+        var outcome = ModelTransformer.Apply(model, job.Options);
 
         var after = ModelSummary.Create(model);
         if (after.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
@@ -62,8 +62,10 @@ internal static class ModelOptimizer
             job.ModelPath, job.OutputPath, job.Options,
             originalBytes, bytes.LongLength, embedded.LongLength,
             before.ParameterCount, after.ParameterCount,
+            outcome.CostBefore.Macs, outcome.CostAfter.Macs, outcome.CostBefore.IsComplete && outcome.CostAfter.IsComplete,
+            outcome.MagnitudePruning is { } magnitude ? PruningSummary.From(magnitude) : outcome.StructuredPruning is { } structured ? PruningSummary.From(structured) : null,
             before.OpHistogram, after.OpHistogram,
-            nodes, validatedOutputs, Math.Round(stopwatch.Elapsed.TotalSeconds, 3));
+            outcome.Nodes, validatedOutputs, Math.Round(stopwatch.Elapsed.TotalSeconds, 3));
         if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
         return report;

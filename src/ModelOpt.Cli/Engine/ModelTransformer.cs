@@ -1,7 +1,10 @@
 using ModelOpt.Cli.Options;
+using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Folding;
 using ModelOpt.Core.Passes;
+using ModelOpt.Core.Pruning.Magnitude;
+using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
@@ -12,15 +15,59 @@ namespace ModelOpt.Cli.Engine;
 
 /// <summary>
 /// Builds the pass pipeline the options ask for and runs it: BatchNormalization folding
-/// first (every quantization mode wants Conv weights that already include the normalization),
-/// then the chosen quantization or conversion.
+/// first (pruning and every quantization mode want Conv weights that already include the
+/// normalization), then pruning, then the chosen quantization or conversion. Pruning comes
+/// before quantization so the quantizer sees the final weights: zeros quantize exactly to the
+/// zero point, and removed channels are never calibrated.
 /// </summary>
 internal static class ModelTransformer
 {
     private static readonly string[] QuantizableOps = ["Conv", "MatMul", "Gemm"];
 
-    /// <summary>Transforms <paramref name="model"/> in place; returns the precision each quantizable node ended in.</summary>
-    public static IReadOnlyList<NodeQuantization> Apply(OnnxModel model, OptimizationOptions options)
+    /// <summary>Transforms <paramref name="model"/> in place and says what it did.</summary>
+    public static TransformOutcome Apply(OnnxModel model, OptimizationOptions options)
+    {
+        var costBefore = ModelCost.Measure(model, options.InputShapes);
+        // Quantize=None without pruning embeds the model as it is.
+        if (options.Prune != PruneMode.None || options.Quantize != QuantizeMode.None) new PassPipeline(new BatchNormFoldingPass()).Run(model);
+        var (magnitude, structured) = Prune(model, options);
+        var costAfter = ModelCost.Measure(model, options.InputShapes);
+        var nodes = Quantize(model, options);
+        return new TransformOutcome(nodes, costBefore, costAfter, magnitude, structured);
+    }
+
+    private static (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model, OptimizationOptions options)
+    {
+        switch (options.Prune)
+        {
+            case PruneMode.Magnitude:
+                var magnitude = new MagnitudePruningPass(new MagnitudePruningOptions
+                {
+                    Sparsity = options.Sparsity,
+                    Scope = options.PruneScope,
+                    ExcludeNodes = options.ExcludeNodes.ToArray(),
+                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
+                });
+                new PassPipeline(magnitude).Run(model);
+                return (magnitude.Report, null);
+            case PruneMode.Structured:
+                var structured = new StructuredPruningPass(new StructuredPruningOptions
+                {
+                    Sparsity = options.Sparsity,
+                    Importance = options.PruneImportance,
+                    ChannelMultiple = options.ChannelMultiple,
+                    PruneOutputChannels = options.PruneOutputChannels,
+                    ExcludeNodes = options.ExcludeNodes.ToArray(),
+                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
+                });
+                new PassPipeline(structured).Run(model);
+                return (null, structured.Report);
+            default:
+                return (null, null);
+        }
+    }
+
+    private static IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, OptimizationOptions options)
     {
         if (options.Quantize == QuantizeMode.None)
         {
@@ -83,7 +130,7 @@ internal static class ModelTransformer
                 throw new InvalidOperationException($"Quantize={options.Quantize} reached the transformer; option parsing refuses it.");
         }
 
-        new PassPipeline(new BatchNormFoldingPass(), quantization).Run(model);
+        new PassPipeline(quantization).Run(model);
         return report()?.Nodes ?? [];
     }
 }

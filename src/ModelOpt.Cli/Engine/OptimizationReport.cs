@@ -13,6 +13,10 @@ public sealed record OptimizationReport(
     long EmbeddedBytes,
     long OriginalParameters,
     long OptimizedParameters,
+    long OriginalMacs,
+    long OptimizedMacs,
+    bool MacsComplete,
+    PruningSummary? Pruning,
     IReadOnlyList<KeyValuePair<string, int>> OriginalOps,
     IReadOnlyList<KeyValuePair<string, int>> OptimizedOps,
     IReadOnlyList<NodeQuantization> Nodes,
@@ -26,8 +30,14 @@ public sealed record OptimizationReport(
         string verb = Options.Quantize == QuantizeMode.Float16 ? "converted" : "quantized";
         string mode = Options.Quantize == QuantizeMode.None ? "not quantized" : $"{Options.Quantize} ({quantized} of {Nodes.Count} nodes {verb})";
         string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
-        return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({100.0 * OptimizedBytes / Math.Max(1, OriginalBytes):F0}%), {mode}{compression}, validated in ONNX Runtime";
+        string pruning = Pruning is null ? ""
+            : Pruning.Mode == "Structured"
+                ? $", pruned Structured ({100 * Pruning.Sparsity:F0}% of channels; MACs {Percent(OptimizedMacs, OriginalMacs)}, parameters {Percent(OptimizedParameters, OriginalParameters)} of original)"
+                : $", pruned Magnitude ({100 * Pruning.Sparsity:F1}% of weights zero)";
+        return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, validated in ONNX Runtime";
     }
+
+    private static string Percent(long part, long whole) => $"{100.0 * part / Math.Max(1, whole):F0}%";
 
     private static string Megabytes(long bytes) => $"{bytes / 1e6:F1} MB";
 }

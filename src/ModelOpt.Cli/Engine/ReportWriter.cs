@@ -29,7 +29,27 @@ internal static class ReportWriter
         s.AppendLine("|---|---:|---:|");
         s.AppendLine(c, $"| bytes | {r.OriginalBytes:N0} | {r.OptimizedBytes:N0} |");
         s.AppendLine(c, $"| parameters | {r.OriginalParameters:N0} | {r.OptimizedParameters:N0} |");
+        s.AppendLine(c, $"| MACs{(r.MacsComplete ? "" : " (nodes of unknown shape not counted)")} | {r.OriginalMacs:N0} | {r.OptimizedMacs:N0} |");
         s.AppendLine();
+        if (r.Pruning is { } p)
+        {
+            s.AppendLine(c, $"## Pruning: {p.Mode}, {100 * p.Sparsity:F2}% {(p.Mode == "Structured" ? "of channels removed" : "of weights zero")}");
+            s.AppendLine();
+            if (p.Mode == "Structured")
+            {
+                s.AppendLine("| layer | op | channels before | after | why kept |");
+                s.AppendLine("|---|---|---:|---:|---|");
+                foreach (var l in p.Layers) s.AppendLine(c, $"| {l.Node} | {l.OpType} | {l.ChannelsBefore} | {l.ChannelsAfter} | {l.Reason} |");
+            }
+            else
+            {
+                s.AppendLine("| layer | op | sparsity | why dense |");
+                s.AppendLine("|---|---|---:|---|");
+                foreach (var l in p.Layers) s.AppendLine(c, $"| {l.Node} | {l.OpType} | {100 * l.Sparsity:F2}% | {l.Reason} |");
+            }
+            foreach (string output in p.ZeroFilledOutputs) s.AppendLine(c, $"\nOutput '{output}' keeps its shape; its removed channels read as zero (PruneOutputChannels).");
+            s.AppendLine();
+        }
         s.AppendLine("## Nodes");
         s.AppendLine();
         s.AppendLine("| node | op | precision | why |");

@@ -1,4 +1,6 @@
 using System.Globalization;
+using ModelOpt.Core.Pruning.Magnitude;
+using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Onnx.Diagnostics;
 
@@ -9,9 +11,6 @@ public enum QuantizeMode { None, Dynamic, Static, Int4, Float16, Auto }
 
 /// <summary>Pruning modes.</summary>
 public enum PruneMode { None, Magnitude, Structured }
-
-/// <summary>Whether magnitude pruning ranks weights per layer or across the model.</summary>
-public enum PruneScope { Layer, Global }
 
 /// <summary>Where calibration, validation and training run.</summary>
 public enum ExecutionProviderKind { Auto, Cpu, Cuda }
@@ -43,6 +42,8 @@ public sealed record OptimizationOptions
     public PruneScope PruneScope { get; init; } = PruneScope.Layer;
     public double Sparsity { get; init; }
     public int ChannelMultiple { get; init; } = 1;
+    public ChannelImportance PruneImportance { get; init; } = ChannelImportance.L1;
+    public bool PruneOutputChannels { get; init; }
     public bool Distill { get; init; }
     public string? TrainingData { get; init; }
     public ExecutionProviderKind ExecutionProvider { get; init; } = ExecutionProviderKind.Auto;
@@ -60,7 +61,7 @@ public sealed record OptimizationOptions
         ["calibration-data"] = "CalibrationData", ["calibration-method"] = "CalibrationMethod", ["percentile"] = "Percentile",
         ["activation-type"] = "ActivationType", ["keep-io-types"] = "KeepIoTypes", ["reduce-weight-range"] = "ReduceWeightRange", ["validation-data"] = "ValidationData",
         ["input-shapes"] = "InputShapes", ["prune"] = "Prune", ["prune-scope"] = "PruneScope", ["sparsity"] = "Sparsity",
-        ["channel-multiple"] = "ChannelMultiple", ["distill"] = "Distill", ["training-data"] = "TrainingData",
+        ["channel-multiple"] = "ChannelMultiple", ["prune-importance"] = "PruneImportance", ["prune-output-channels"] = "PruneOutputChannels", ["distill"] = "Distill", ["training-data"] = "TrainingData",
         ["execution-provider"] = "ExecutionProvider", ["min-cosine-similarity"] = "MinCosineSimilarity",
         ["max-absolute-error"] = "MaxAbsoluteError", ["min-top-one-agreement"] = "MinTopOneAgreement",
         ["exclude-nodes"] = "ExcludeNodes", ["exclude-op-types"] = "ExcludeOpTypes", ["resource-compression"] = "ResourceCompression",
@@ -100,6 +101,8 @@ public sealed record OptimizationOptions
                 "prune-scope" => o with { PruneScope = parser.Enum<PruneScope>() },
                 "sparsity" => o with { Sparsity = parser.Number(0, 1) },
                 "channel-multiple" => o with { ChannelMultiple = (int)parser.Number(1, 1024, null, integer: true) },
+                "prune-importance" => o with { PruneImportance = parser.Enum<ChannelImportance>() },
+                "prune-output-channels" => o with { PruneOutputChannels = parser.Bool() },
                 "distill" => o with { Distill = parser.Bool() },
                 "training-data" => o with { TrainingData = parser.NonEmpty() },
                 "execution-provider" => o with { ExecutionProvider = parser.Enum<ExecutionProviderKind>() },
@@ -129,7 +132,16 @@ public sealed record OptimizationOptions
             throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, where,
                 $"{subject}: Quantize=\"Static\" needs calibration inputs: set CalibrationData to a folder of ONNX TensorProto .pb files (test_data_set layout) or .npy files.");
         }
-        if (Prune != PruneMode.None) Refuse("Prune", Prune.ToString());
+        if (Prune != PruneMode.None && Sparsity == 0)
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidOption, where,
+                $"{subject}: Prune=\"{Prune}\" needs Sparsity, the fraction to prune (e.g. Sparsity=\"0.5\").");
+        }
+        if (Prune == PruneMode.Structured && Sparsity >= 1)
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidOption, where,
+                $"{subject}: Prune=\"Structured\" with Sparsity=\"{Sparsity.ToString(CultureInfo.InvariantCulture)}\" would remove every channel; use a value below 1.");
+        }
         if (Distill) Refuse("Distill", "true");
         if (MinCosineSimilarity > 0) Refuse("MinCosineSimilarity", MinCosineSimilarity.ToString(CultureInfo.InvariantCulture));
         if (MaxAbsoluteError > 0) Refuse("MaxAbsoluteError", MaxAbsoluteError.ToString(CultureInfo.InvariantCulture));

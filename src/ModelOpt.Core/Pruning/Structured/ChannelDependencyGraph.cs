@@ -14,7 +14,8 @@ namespace ModelOpt.Core.Pruning.Structured;
 /// (residual Add, squeeze-and-excitation Mul) forces to stay aligned. Merged spaces form a
 /// group, pruned as one. A group is unprunable when any of its channels reaches a graph output,
 /// is read by an op no handler understands, or meets a value from outside any prunable layer;
-/// the reasons are kept for the report, never guessed around.
+/// the reasons are kept for the report, never guessed around. A graph output may instead be
+/// zero-filled back to its shape (see <see cref="StructuredPruningOptions.PruneOutputChannels"/>).
 /// </summary>
 internal sealed class ChannelDependencyGraph
 {
@@ -25,9 +26,12 @@ internal sealed class ChannelDependencyGraph
     private readonly Dictionary<Value, ChannelLayout> _layouts = [];
     private readonly HashSet<Node> _understood = [];
 
-    private ChannelDependencyGraph(OnnxModel model)
+    private readonly bool _pruneOutputChannels;
+
+    private ChannelDependencyGraph(OnnxModel model, bool pruneOutputChannels)
     {
         Model = model;
+        _pruneOutputChannels = pruneOutputChannels;
     }
 
     /// <summary>The model analysed.</summary>
@@ -39,16 +43,23 @@ internal sealed class ChannelDependencyGraph
     /// <summary>Depthwise convolutions, whose <c>group</c> attribute follows their channel count.</summary>
     public HashSet<Node> Depthwise { get; } = [];
 
+    /// <summary>Graph outputs whose channels may be pruned because the pass restores their shape with zeros.</summary>
+    public List<Value> ZeroFilledOutputs { get; } = [];
+
     /// <summary>Every value that carries prunable channels, with its layout.</summary>
     public IReadOnlyDictionary<Value, ChannelLayout> Layouts => _layouts;
 
     /// <summary>How many spaces exist.</summary>
     public int SpaceCount => _parent.Count;
 
-    /// <summary>Builds the graph of <paramref name="model"/>'s main graph.</summary>
-    public static ChannelDependencyGraph Build(OnnxModel model)
+    /// <summary>
+    /// Builds the graph of <paramref name="model"/>'s main graph. With
+    /// <paramref name="pruneOutputChannels"/>, channels reaching a graph output stay prunable
+    /// when the output's rank is known, and are listed in <see cref="ZeroFilledOutputs"/>.
+    /// </summary>
+    public static ChannelDependencyGraph Build(OnnxModel model, bool pruneOutputChannels = false)
     {
-        var graph = new ChannelDependencyGraph(model);
+        var graph = new ChannelDependencyGraph(model, pruneOutputChannels);
         foreach (var node in model.Graph.Nodes)
         {
             bool readsChannels = node.Inputs.Any(i => i is not null && graph._layouts.ContainsKey(i));
@@ -177,7 +188,13 @@ internal sealed class ChannelDependencyGraph
     {
         foreach (var (value, layout) in _layouts)
         {
-            if (GraphEdits.IsGraphOutput(Model, value)) MarkUnprunable(layout, $"it reaches the graph output '{value.Name}'");
+            if (GraphEdits.IsGraphOutput(Model, value))
+            {
+                // Zero-filling needs the channel axis as an absolute index, hence a known rank,
+                // and whole features per channel (a Flatten whose feature count is still open cannot be mapped).
+                if (_pruneOutputChannels && layout.Rank is not null && layout.Spatial >= 1) ZeroFilledOutputs.Add(value);
+                else MarkUnprunable(layout, $"it reaches the graph output '{value.Name}'" + (_pruneOutputChannels ? ", whose rank is unknown" : " (PruneOutputChannels=true would prune it and zero-fill the output)"));
+            }
             foreach (var use in value.Uses)
             {
                 if (_understood.Contains(use.Node)) continue;

@@ -15,6 +15,15 @@ public sealed record StructuredPruningOptions
     /// </summary>
     public int ChannelMultiple { get; init; } = 1;
 
+    /// <summary>
+    /// When true, channels that reach a graph output are pruned like any others and the output
+    /// keeps its shape: the removed channels are put back as zeros (Pad, then Gather on the
+    /// channel axis). Meant for feature extractors whose consumer is trained on the features
+    /// (the removed features become constant); never set it for a classifier's logits. When
+    /// false (the default), groups reaching an output stay whole.
+    /// </summary>
+    public bool PruneOutputChannels { get; init; }
+
     /// <summary>Node names whose channels (in and out) must not change; their groups stay whole.</summary>
     public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
 

@@ -35,12 +35,12 @@ public sealed class StructuredPruningPass : IModelPass
     public string Name => "StructuredPruning";
 
     /// <summary>What the last <see cref="Run"/> did.</summary>
-    public StructuredPruningReport Report { get; private set; } = new([], []);
+    public StructuredPruningReport Report { get; private set; } = new([], [], []);
 
     /// <inheritdoc/>
     public bool Run(OnnxModel model)
     {
-        var graph = ChannelDependencyGraph.Build(model);
+        var graph = ChannelDependencyGraph.Build(model, _options.PruneOutputChannels);
         MarkExcluded(graph);
         var kept = new Dictionary<int, int[]>();
         bool changed = false;
@@ -167,10 +167,79 @@ public sealed class StructuredPruningPass : IModelPass
             node.Attributes.Add(NodeAttribute.FromInt("group", channels));
         }
         foreach (var value in replaced.Distinct()) GraphEdits.RemoveConstantIfUnused(model, value);
+        foreach (var output in graph.ZeroFilledOutputs)
+        {
+            var positions = KeptPositions(graph, graph.LayoutOf(output)!, kept);
+            if (positions.Count(p => p >= 0) < positions.Length) ZeroFill(model, names, output, graph.LayoutOf(output)!, positions);
+        }
         foreach (var (value, layout) in graph.Layouts)
         {
             if (layout.Segments.Any(s => kept[graph.GroupOf(s.Space)].Length < s.Count)) model.Graph.ValueInfos.Remove(value);
         }
+    }
+
+    /// <summary>
+    /// For every original position on <paramref name="layout"/>'s axis (channel × spatial
+    /// feature), its position in the pruned tensor, or −1 when its channel was removed.
+    /// </summary>
+    private static int[] KeptPositions(ChannelDependencyGraph graph, ChannelLayout layout, Dictionary<int, int[]> kept)
+    {
+        var positions = new int[layout.Channels * layout.Spatial];
+        Array.Fill(positions, -1);
+        int offset = 0, next = 0;
+        foreach (var segment in layout.Segments)
+        {
+            foreach (int c in kept[graph.GroupOf(segment.Space)])
+            {
+                for (int s = 0; s < layout.Spatial; s++) positions[((offset + c) * layout.Spatial) + s] = next++;
+            }
+            offset += segment.Count;
+        }
+        return positions;
+    }
+
+    /// <summary>
+    /// Gives the pruned graph output <paramref name="output"/> its original shape back: the
+    /// pruned tensor gets one zero slice appended on the channel axis (Pad), and a Gather puts
+    /// every kept position back in place and points every removed one at that zero slice. The
+    /// output keeps its name and declaration; the pruned tensor gets a new name.
+    /// </summary>
+    private static void ZeroFill(OnnxModel model, NameScope names, Value output, ChannelLayout layout, int[] positions)
+    {
+        var graph = model.Graph;
+        int rank = layout.Rank!.Value;
+        int axis = rank - 1 - layout.AxisFromEnd;
+        int zeroSlot = positions.Max() + 1;
+        string baseName = output.Name;
+        var restored = new Value(baseName, output.Type?.Clone());
+        output.Name = names.Reserve(baseName + "_pruned");
+
+        var pads = new long[2 * rank];
+        pads[rank + axis] = 1;
+        Node pad;
+        if ((model.GetOpsetVersion("") ?? 1) < 11)
+        {
+            // Pad-2 takes the pads as an attribute; the default mode "constant" with value 0 is what we need.
+            pad = new Node("Pad", [output], [names.Reserve(baseName + "_padded")], names.Reserve(baseName + "_zero_Pad"));
+            pad.Attributes.Add(NodeAttribute.FromInts("pads", pads));
+        }
+        else
+        {
+            var padsValue = GraphEdits.AddInitializer(graph, names, baseName + "_zero_pads", name => TensorFactory.Int64s(name, pads));
+            pad = new Node("Pad", [output, padsValue], [names.Reserve(baseName + "_padded")], names.Reserve(baseName + "_zero_Pad"));
+        }
+        var indices = GraphEdits.AddInitializer(graph, names, baseName + "_positions", name => TensorFactory.Int64s(name, positions.Select(p => (long)(p >= 0 ? p : zeroSlot)).ToArray()));
+        var gather = new Node("Gather", [pad.Outputs[0], indices], [], names.Reserve(baseName + "_restore_Gather"));
+        gather.Attributes.Add(NodeAttribute.FromInt("axis", axis));
+        gather.AddOutput(restored);
+        graph.AddNode(pad);
+        graph.AddNode(gather);
+        for (int i = 0; i < graph.Outputs.Count; i++)
+        {
+            if (graph.Outputs[i] == output) graph.Outputs[i] = restored;
+        }
+        // The pruned tensor's declared shape no longer holds; runtimes infer it again.
+        output.Type = null;
     }
 
     /// <summary>Keeps the indices of <paramref name="axis"/> that <paramref name="mask"/> marks, updating <paramref name="dims"/>.</summary>
@@ -226,7 +295,10 @@ public sealed class StructuredPruningPass : IModelPass
             var members = Enumerable.Range(0, graph.SpaceCount).Where(s => graph.GroupOf(s) == group).Select(s => GraphEdits.BaseName(graph.SourceOf(s))).ToArray();
             unprunable.Add(new UnprunableGroup(group, members, graph.CountOf(group), reasons));
         }
-        return new StructuredPruningReport(layers, unprunable);
+        var zeroFilled = graph.ZeroFilledOutputs
+            .Where(v => graph.LayoutOf(v)!.Segments.Any(s => kept[graph.GroupOf(s.Space)].Length < s.Count))
+            .Select(v => v.Name).ToArray();
+        return new StructuredPruningReport(layers, unprunable, zeroFilled);
     }
 
     private static int IndexOf(ChannelDependencyGraph graph, string name)

@@ -13,14 +13,40 @@ namespace ModelOpt.Core.Tests.Pruning.Structured;
 public sealed class ResNet18StructuredPruningTests(ITestOutputHelper output)
 {
     [Fact]
-    public void HalfTheChannelsLeaveAQuarterOfTheCost()
+    public void HalfTheChannelsWithTheOutputKeptLeaveAThirdOfTheCost()
+    {
+        var (pass, paramRatio, macRatio) = PruneAndMeasure(pruneOutputChannels: false);
+
+        // The output (pool5, 512 features) keeps its channels by default, so the last stage's
+        // residual group (two 3×3 512→512 convs and the downsample conv) keeps its 512 output
+        // channels: only their inputs halve. Measured 43.8 % of the parameters, 33.6 % of the MACs.
+        Assert.Single(pass.Report.UnprunableGroups);
+        Assert.Empty(pass.Report.ZeroFilledOutputs);
+        Assert.True(paramRatio <= 0.45, $"parameters {paramRatio:P1} of the original");
+        Assert.True(macRatio <= 0.35, $"MACs {macRatio:P1} of the original");
+    }
+
+    [Fact]
+    public void HalfTheChannelsWithTheOutputPrunedLeaveUnderThirtyPercent()
+    {
+        var (pass, paramRatio, macRatio) = PruneAndMeasure(pruneOutputChannels: true);
+
+        // Every group is pruned, as Torch-Pruning does with ResNet18's fc input; the 512-feature
+        // output keeps its shape with the removed features zero (the issue's target: ≤ 30 % of both).
+        Assert.Empty(pass.Report.UnprunableGroups);
+        Assert.Equal(["Pooling395_Output_0"], pass.Report.ZeroFilledOutputs);
+        Assert.True(paramRatio <= 0.30, $"parameters {paramRatio:P1} of the original");
+        Assert.True(macRatio <= 0.30, $"MACs {macRatio:P1} of the original");
+    }
+
+    private (StructuredPruningPass Pass, double ParamRatio, double MacRatio) PruneAndMeasure(bool pruneOutputChannels)
     {
         using var model = OnnxModelReader.Load(TestData.ResNet18Path);
         new BatchNormFoldingPass().Run(model);
         var originalBytes = OnnxModelWriter.ToBytes(model);
         var (paramsBefore, macsBefore) = Cost(model);
 
-        var pass = new StructuredPruningPass(new StructuredPruningOptions { Sparsity = 0.5 });
+        var pass = new StructuredPruningPass(new StructuredPruningOptions { Sparsity = 0.5, PruneOutputChannels = pruneOutputChannels });
         Assert.True(pass.Run(model));
         var prunedBytes = OnnxModelWriter.ToBytes(model);
         var (paramsAfter, macsAfter) = Cost(model);
@@ -40,14 +66,7 @@ public sealed class ResNet18StructuredPruningTests(ITestOutputHelper output)
         }
         var ms = OrtLatency.MedianMilliseconds([originalBytes, prunedBytes], ResNetInputs.AsInput(inputs[0].Data), warmUp: 3, runs: 15);
         output.WriteLine($"ORT CPU latency: original {ms[0]:F2} ms, pruned {ms[1]:F2} ms, ratio {ms[1] / ms[0]:F2} (target ≤ 0.45, measured in the benchmarks)");
-
-        // The issue asks for ≤ 30 % of both. The output (pool5, 512 features) must keep its shape,
-        // so the last stage's residual group (two 3×3 512→512 convs and the downsample conv)
-        // keeps its 512 output channels: only their inputs halve. That bounds what Sparsity 0.5
-        // can reach on this model; measured 43.8 % of the parameters and 33.6 % of the MACs.
-        Assert.Single(pass.Report.UnprunableGroups);
-        Assert.True(paramRatio <= 0.45, $"parameters {paramRatio:P1} of the original");
-        Assert.True(macRatio <= 0.35, $"MACs {macRatio:P1} of the original");
+        return (pass, paramRatio, macRatio);
     }
 
     /// <summary>Parameters and multiply-accumulates from the shared cost analysis, which must understand every node.</summary>

@@ -24,6 +24,36 @@ public sealed class StructuredPruningPassTests
     }
 
     [Theory]
+    [InlineData(8)]
+    [InlineData(13)]
+    public void PrunedOutputChannelsAreZeroFilledBackToTheOutputShape(long opset)
+    {
+        var b = new GraphBuilder();
+        var y = b.Op("Relu", [Conv(b, b.Input("X", 1, 3, Side, Side), "conv", 3, 8, 1)], "relu");
+        OnnxModel Build() => b.Output(y).Build(opset);
+        var model = Build();
+        var expected = OrtRunner.Run(model, Input)[0];
+
+        var pass = new StructuredPruningPass(new StructuredPruningOptions { Sparsity = 0.5, PruneOutputChannels = true });
+        Assert.True(pass.Run(model));
+        var actual = OrtRunner.Run(model, Input)[0];
+
+        var kept = pass.Report.Layer("conv").KeptChannels;
+        Assert.Equal(4, kept.Count);
+        Assert.Equal(["relu"], pass.Report.ZeroFilledOutputs);
+        Assert.Empty(pass.Report.UnprunableGroups);
+        Assert.Equal(["relu"], model.Graph.Outputs.Select(o => o.Name));
+        Assert.Equal([4L, 3, 3, 3], model.Graph.Nodes.Single(n => n.OpType == "Conv").Inputs[1]!.Initializer!.Dims);
+        Assert.Equal(expected.Length, actual.Length);
+        const int plane = Side * Side;
+        for (int c = 0; c < 8; c++)
+        {
+            var want = kept.Contains(c) ? expected.AsSpan(c * plane, plane).ToArray() : new float[plane];
+            Assert.Equal(want, actual.AsSpan(c * plane, plane).ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(ChannelImportance.L1)]
     [InlineData(ChannelImportance.L2)]
     public void ResidualAddPrunesBothBranchesAlike(ChannelImportance importance)

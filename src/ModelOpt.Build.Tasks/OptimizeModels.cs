@@ -17,9 +17,14 @@ namespace ModelOpt.Build.Tasks;
 /// </summary>
 public sealed class OptimizeModels : ToolTask
 {
-    /// <summary>The stale planned models (from <see cref="PlanModelOutputs"/>).</summary>
-    [Required]
+    /// <summary>The stale planned models (from <see cref="PlanModelOutputs"/>); empty when only the project report is due.</summary>
     public ITaskItem[] Models { get; set; } = [];
+
+    /// <summary>Where the project report (HTML, with .md and .json beside it) goes; empty for none.</summary>
+    public string ProjectReport { get; set; } = "";
+
+    /// <summary>The JSON reports of every model of the project, read for the project report.</summary>
+    public ITaskItem[] ModelReports { get; set; } = [];
 
     /// <summary>Full path of <c>modelopt.dll</c>.</summary>
     [Required]
@@ -63,12 +68,18 @@ public sealed class OptimizeModels : ToolTask
     {
         var lines = new StringBuilder();
         lines.Append("build\n");
+        if (ProjectReport.Length > 0)
+        {
+            Line(lines, "--project-report", ProjectReport);
+            foreach (var report in ModelReports) Line(lines, "--model-report", report.ItemSpec);
+        }
         foreach (var model in Models)
         {
             Line(lines, "--model", model.GetMetadata("FullPath"));
             Line(lines, "--output", model.GetMetadata("OutputPath"));
             Line(lines, "--report", model.GetMetadata("ReportPath"));
             Line(lines, "--markdown-report", model.GetMetadata("MarkdownReportPath"));
+            Line(lines, "--html-report", model.GetMetadata("HtmlReportPath"));
             Line(lines, "--project", ProjectFile);
             foreach (var (metadata, option) in ModelMetadata.EngineOptions)
             {

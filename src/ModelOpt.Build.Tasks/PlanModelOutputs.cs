@@ -38,7 +38,7 @@ public sealed class PlanModelOutputs : Task
     public string ToolVersion { get; set; }
         = typeof(PlanModelOutputs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    /// <summary>The items with <c>OutputPath</c>, <c>ReportPath</c>, <c>LogicalName</c>, <c>AccessorName</c>, <c>OptionsHash</c> and <c>RelativePath</c> set.</summary>
+    /// <summary>The items with <c>OutputPath</c>, <c>ReportPath</c>, <c>MarkdownReportPath</c>, <c>HtmlReportPath</c>, <c>LogicalName</c>, <c>AccessorName</c>, <c>OptionsHash</c> and <c>RelativePath</c> set.</summary>
     [Output]
     public ITaskItem[] PlannedModels { get; set; } = [];
 
@@ -60,6 +60,7 @@ public sealed class PlanModelOutputs : Task
             item.SetMetadata("OutputPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.onnx{(brotli ? ".br" : "")}"));
             item.SetMetadata("ReportPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.report.json"));
             item.SetMetadata("MarkdownReportPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.report.md"));
+            item.SetMetadata("HtmlReportPath", Path.Combine(IntermediateDirectory, $"{name}.{hash}.report.html"));
             if (string.IsNullOrEmpty(model.GetMetadata("LogicalName")))
             {
                 item.SetMetadata("LogicalName", DefaultResourceName(relativePath));

@@ -31,7 +31,8 @@ internal static class CommandDispatcher
                 "inspect" => InspectCommand.Run(rest, output),
                 "optimize" => OptimizeCommand.Run(rest, output, error),
                 "build" => BuildCommand.Run(rest, output, error),
-                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, build."),
+                "compare" => CompareCommand.Run(rest, output),
+                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, compare, build."),
             };
         }
         catch (ModelOptException e)
@@ -60,6 +61,9 @@ internal static class CommandDispatcher
                    [--calibration-method MinMax|Percentile|Entropy] [--activation-type UInt8|Int8]
                    [--exclude-nodes a;b] [--exclude-op-types Conv;Gemm] [--input-shapes x=1,3,224,224]
                    [--resource-compression None|Brotli] ... (every OptimizeModel metadata, kebab-case)
+          modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N]
+                   [--latency-runs N] [--json]     accuracy of b against a (cosine, max/mean abs error,
+                                                   top-1 agreement per output) and CPU latency of both
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
         """;

@@ -16,7 +16,7 @@ public sealed class RealModelTests(PackageFixture package)
         lib.WriteProject($"""
             <ItemGroup>
               <OptimizeModel Include="{path}" LogicalName="resnet18.onnx" />
-              <OptimizeModel Include="{path}" LogicalName="resnet18-pruned.onnx" Prune="Structured" Sparsity="0.5" PruneOutputChannels="true" />
+              <OptimizeModel Include="{path}" LogicalName="resnet18-pruned.onnx" Prune="Structured" Sparsity="0.5" PruneOutputChannels="true" MinCosineSimilarity="0" />
             </ItemGroup>
             """);
 
@@ -32,5 +32,8 @@ public sealed class RealModelTests(PackageFixture package)
         Assert.True(pruned.Length <= 0.07 * original.Length, $"{pruned.Length} of {original.Length} bytes");
         Assert.Equal(OrtModel.Run(original).Length, OrtModel.Run(pruned).Length);
         Assert.Contains("pruned Structured (50% of channels; MACs 26%, parameters 25% of original), Dynamic", run.Result.Output, StringComparison.Ordinal);
+        // The gate checked the quantized model; the pruned one has it switched off (no fine-tuning yet).
+        Assert.Matches(@"ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Dynamic \(22 of 22 nodes quantized\), cosine 0\.99[0-9]+, gate passed, latency x[0-9.]+; report: .+\.report\.html", run.Result.Output);
+        Assert.Contains("(gate off)", run.Result.Output, StringComparison.Ordinal);
     }
 }

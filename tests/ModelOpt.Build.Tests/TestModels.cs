@@ -20,14 +20,32 @@ internal static class TestModels
     /// <paramref name="seed"/> makes models with the same shape but different bytes, so a test
     /// can tell which source model a built resource came from.
     /// </summary>
-    public static byte[] Dense(int seed)
+    public static byte[] Dense(int seed) => Dense(seed, outlier: 0);
+
+    /// <summary>
+    /// <see cref="Dense(int)"/> with a layer int4 cannot take (<paramref name="outlier"/> 0: none):
+    /// hidden units 0, 32, 64 and 96 are dead (bias −100 before the ReLU) and their rows of W2 are
+    /// <paramref name="outlier"/>. The float model ignores them, but blockwise int4 (blocks of 32
+    /// along W2's rows) spends every block's 16 levels on them and rounds the live weights to zero.
+    /// </summary>
+    public static byte[] Dense(int seed, float outlier)
     {
         var graph = new Graph("dense");
         var x = new Value("X", TensorType(1, Features));
         graph.Inputs.Add(x);
         var w1 = graph.AddInitializer("W1", Tensor.FromFloats("W1", [Features, Hidden], Weights(Features * Hidden, seed, 1f / MathF.Sqrt(Features))));
-        var b1 = graph.AddInitializer("B1", Tensor.FromFloats("B1", [Hidden], Weights(Hidden, seed + 1, 0.1f)));
-        var w2 = graph.AddInitializer("W2", Tensor.FromFloats("W2", [Hidden, Classes], Weights(Hidden * Classes, seed + 2, 1f / MathF.Sqrt(Hidden))));
+        var b1Values = Weights(Hidden, seed + 1, 0.1f);
+        var w2Values = Weights(Hidden * Classes, seed + 2, 1f / MathF.Sqrt(Hidden));
+        if (outlier != 0)
+        {
+            for (int unit = 0; unit < Hidden; unit += 32)
+            {
+                b1Values[unit] = -100;
+                Array.Fill(w2Values, outlier, unit * Classes, Classes);
+            }
+        }
+        var b1 = graph.AddInitializer("B1", Tensor.FromFloats("B1", [Hidden], b1Values));
+        var w2 = graph.AddInitializer("W2", Tensor.FromFloats("W2", [Hidden, Classes], w2Values));
         var b2 = graph.AddInitializer("B2", Tensor.FromFloats("B2", [Classes], Weights(Classes, seed + 3, 0.1f)));
 
         var matMul1 = new Node("MatMul", [x, w1], ["H0"], name: "fc1");

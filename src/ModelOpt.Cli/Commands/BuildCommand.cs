@@ -13,6 +13,7 @@ internal static class BuildCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        var (projectReport, modelReports) = ProjectReportArguments(ref args);
         var jobs = ParseJobs(args, error, out bool parseFailed);
         bool failed = parseFailed;
         foreach (var job in jobs)
@@ -20,8 +21,8 @@ internal static class BuildCommand
             try
             {
                 var report = ModelOptimizer.Run(job, error);
-                output.WriteLine(report.SummaryLine());
-                if (job.MarkdownReportPath is not null) output.WriteLine($"  report: {job.MarkdownReportPath}");
+                string? reportPath = job.HtmlReportPath ?? job.MarkdownReportPath;
+                output.WriteLine(report.SummaryLine() + (reportPath is null ? "" : $"; report: {reportPath}"));
             }
             catch (ModelOptException e)
             {
@@ -29,7 +30,31 @@ internal static class BuildCommand
                 failed = true;
             }
         }
+        if (!failed && projectReport is not null)
+        {
+            ProjectReport.Write(projectReport, modelReports);
+            output.WriteLine($"ModelOpt.Build project report: {projectReport}");
+        }
         return failed ? CommandDispatcher.Failure : CommandDispatcher.Success;
+    }
+
+    /// <summary>
+    /// Takes the project report's arguments off the front: <c>--project-report path</c>, then one
+    /// <c>--model-report path</c> per model of the project (stale or not).
+    /// </summary>
+    private static (string? ProjectReport, List<string> ModelReports) ProjectReportArguments(ref IReadOnlyList<string> args)
+    {
+        string? projectReport = null;
+        var modelReports = new List<string>();
+        int i = 0;
+        for (; i + 1 < args.Count; i += 2)
+        {
+            if (args[i] == "--project-report") projectReport = args[i + 1];
+            else if (args[i] == "--model-report") modelReports.Add(args[i + 1]);
+            else break;
+        }
+        args = args.Skip(i).ToList();
+        return (projectReport, modelReports);
     }
 
     private static List<OptimizationJob> ParseJobs(IReadOnlyList<string> args, TextWriter error, out bool failed)
@@ -63,7 +88,7 @@ internal static class BuildCommand
             }
             string value = args[++i];
             string name = arg[2..];
-            if (name is "model" or "output" or "report" or "markdown-report" or "project") block[name] = value;
+            if (name is "model" or "output" or "report" or "markdown-report" or "html-report" or "project") block[name] = value;
             else options.Add(KeyValuePair.Create(name, value));
         }
         if (block.Count > 0 || options.Count > 0) throw new ModelOptException(DiagnosticCode.InvalidArgument, null, "build: the last model block has no '--end'.");
@@ -82,6 +107,9 @@ internal static class BuildCommand
         {
             throw new ModelOptException(DiagnosticCode.FileNotReadable, project ?? model, $"OptimizeModel '{model}': the model file does not exist. Fix the item's Include path.");
         }
-        return new OptimizationJob(model, output, block.GetValueOrDefault("report"), block.GetValueOrDefault("markdown-report"), project, parsed);
+        return new OptimizationJob(model, output, block.GetValueOrDefault("report"), block.GetValueOrDefault("markdown-report"), project, parsed)
+        {
+            HtmlReportPath = block.GetValueOrDefault("html-report"),
+        };
     }
 }

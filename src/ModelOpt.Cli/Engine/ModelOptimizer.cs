@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using ModelOpt.Cli.Options;
+using ModelOpt.Core.Validation;
 using ModelOpt.Onnx.Analysis;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
@@ -9,9 +10,10 @@ using ModelOpt.Onnx.Serialization;
 namespace ModelOpt.Cli.Engine;
 
 /// <summary>
-/// Runs one <see cref="OptimizationJob"/>: load, transform, check in ONNX Runtime, then write
-/// the output and its reports atomically. On any failure the job's previous outputs are
-/// deleted, so a stale model can never be embedded in place of a failed one.
+/// Runs one <see cref="OptimizationJob"/>: load, transform (or search with <c>Auto</c>), check
+/// in ONNX Runtime, compare with the original (the accuracy gate), measure latency and per-node
+/// error, then write the output and its reports atomically. On any failure the job's previous
+/// outputs are deleted, so a stale or failed model can never be embedded.
 /// </summary>
 internal static class ModelOptimizer
 {
@@ -19,6 +21,10 @@ internal static class ModelOptimizer
     // time; fixed quality and window keep the bytes deterministic.
     private const int BrotliQuality = 9;
     private const int BrotliWindow = 22;
+
+    // Per-node error exposes every intermediate value; two samples keep that bounded.
+    private const int NodeErrorSamples = 2;
+    private const int LatencyWarmUpRuns = 2;
 
     public static OptimizationReport Run(OptimizationJob job, TextWriter diagnostics)
     {
@@ -29,7 +35,7 @@ internal static class ModelOptimizer
         }
         try
         {
-            return RunCore(job);
+            return RunCore(job, diagnostics);
         }
         catch
         {
@@ -38,37 +44,97 @@ internal static class ModelOptimizer
         }
     }
 
-    private static OptimizationReport RunCore(OptimizationJob job)
+    private static OptimizationReport RunCore(OptimizationJob job, TextWriter diagnostics)
     {
         var stopwatch = Stopwatch.StartNew();
-        using var model = OnnxModelReader.Load(job.ModelPath);
-        long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(model);
-        var before = ModelSummary.Create(model);
-
-        var outcome = ModelTransformer.Apply(model, job.Options);
-
-        var after = ModelSummary.Create(model);
-        if (after.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
+        byte[] original;
+        long originalBytes;
+        ModelSummary before;
+        using (var loaded = OnnxModelReader.Load(job.ModelPath))
         {
-            throw new ModelOptException(DiagnosticCode.CannotWriteModel, job.ModelPath,
-                "the optimized model is over 2 GB and cannot be embedded as one resource. Quantize it further (Int4) or load it from disk instead.");
+            originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(loaded);
+            before = ModelSummary.Create(loaded);
+            if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
+            {
+                throw new ModelOptException(DiagnosticCode.CannotWriteModel, job.ModelPath,
+                    "the model is over 2 GB: ONNX Runtime cannot run it from memory for the accuracy gate, and it could not be embedded as one resource. Load it from disk instead of optimizing it at build time.");
+            }
+            // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
+            original = OnnxModelWriter.ToBytes(loaded);
         }
-        byte[] bytes = OnnxModelWriter.ToBytes(model);
-        var validatedOutputs = OrtModelCheck.Run(bytes, job.ModelPath, job.Options.InputShapes);
-        byte[] embedded = job.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(bytes) : bytes;
-        AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
+        var inputs = AccuracyCheck.InputsFor(job.Options, original, job.ModelPath);
 
-        var report = new OptimizationReport(
-            job.ModelPath, job.OutputPath, job.Options,
-            originalBytes, bytes.LongLength, embedded.LongLength,
-            before.ParameterCount, after.ParameterCount,
-            outcome.CostBefore.Macs, outcome.CostAfter.Macs, outcome.CostBefore.IsComplete && outcome.CostAfter.IsComplete,
-            outcome.MagnitudePruning is { } magnitude ? PruningSummary.From(magnitude) : outcome.StructuredPruning is { } structured ? PruningSummary.From(structured) : null,
-            before.OpHistogram, after.OpHistogram,
-            outcome.Nodes, validatedOutputs, Math.Round(stopwatch.Elapsed.TotalSeconds, 3));
-        if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
-        if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
-        return report;
+        IReadOnlyList<AutoTrial> trials = [];
+        AutoSearch.Candidate? chosen = null;
+        OnnxModel? model = null;
+        try
+        {
+            OptimizationOptions options = job.Options;
+            TransformOutcome outcome;
+            byte[] bytes;
+            AccuracyCheck check;
+            if (options.Quantize == QuantizeMode.Auto)
+            {
+                (chosen, trials) = AutoSearch.Run(job, original, inputs, diagnostics);
+                (model, bytes, options, outcome, check) = (chosen.Model, chosen.Bytes, chosen.Options, chosen.Outcome, chosen.Check);
+            }
+            else
+            {
+                model = OnnxModelReader.Load(job.ModelPath);
+                outcome = ModelTransformer.Apply(model, options);
+                if (ModelSummary.Create(model).BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
+                {
+                    throw new ModelOptException(DiagnosticCode.CannotWriteModel, job.ModelPath,
+                        "the optimized model is over 2 GB and cannot be embedded as one resource. Quantize it further (Int4) or load it from disk instead.");
+                }
+                bytes = OnnxModelWriter.ToBytes(model);
+                OrtModelCheck.Run(bytes, job.ModelPath, options.InputShapes);
+                check = AccuracyCheck.Run(original, bytes, inputs, options, job.ModelPath);
+            }
+            var validatedOutputs = check.Comparison.Outputs.Select(o => o.Output).ToArray();
+
+            if (!check.Passed)
+            {
+                var failure = AccuracyGate.ToException(job.ModelPath, check.Comparison, check.Violations);
+                if (job.Options.AccuracyGate == GateSeverity.Error) throw failure;
+                diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
+            }
+
+            var after = ModelSummary.Create(model);
+            var latency = options.LatencyRuns > 0
+                ? LatencyMeasurement.Measure([original, bytes], inputs.Samples().First(), LatencyWarmUpRuns, options.LatencyRuns, modelPath: job.ModelPath)
+                : null;
+            IReadOnlyList<ValueSensitivity> nodeErrors;
+            using (var reference = OnnxModelReader.Load(job.ModelPath))
+            {
+                ModelTransformer.Fold(reference, options);
+                nodeErrors = NodeSensitivity.Measure(reference, model, inputs, NodeErrorSamples);
+            }
+
+            byte[] embedded = options.ResourceCompression == ResourceCompression.Brotli ? Compress(bytes) : bytes;
+            AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
+
+            var report = new OptimizationReport(
+                job.ModelPath, job.OutputPath, job.Options,
+                originalBytes, bytes.LongLength, embedded.LongLength,
+                before.ParameterCount, after.ParameterCount,
+                outcome.CostBefore.Macs, outcome.CostAfter.Macs, outcome.CostBefore.IsComplete && outcome.CostAfter.IsComplete,
+                outcome.MagnitudePruning is { } magnitude ? PruningSummary.From(magnitude) : outcome.StructuredPruning is { } structured ? PruningSummary.From(structured) : null,
+                before.OpHistogram, after.OpHistogram,
+                outcome.Nodes, validatedOutputs,
+                check, latency is null ? null : LatencySummary.From(latency), nodeErrors,
+                options.Quantize, trials,
+                Math.Round(stopwatch.Elapsed.TotalSeconds, 3));
+            if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
+            if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
+            if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
+            return report;
+        }
+        finally
+        {
+            if (chosen is not null) chosen.Dispose();
+            else model?.Dispose();
+        }
     }
 
     private static long ExternalBytes(OnnxModel model)
@@ -86,7 +152,7 @@ internal static class ModelOptimizer
 
     private static void DeleteOutputs(OptimizationJob job)
     {
-        foreach (string? path in new[] { job.OutputPath, job.ReportPath, job.MarkdownReportPath })
+        foreach (string? path in new[] { job.OutputPath, job.ReportPath, job.MarkdownReportPath, job.HtmlReportPath })
         {
             if (path is not null && File.Exists(path)) File.Delete(path);
         }

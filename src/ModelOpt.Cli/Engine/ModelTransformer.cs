@@ -28,12 +28,21 @@ internal static class ModelTransformer
     public static TransformOutcome Apply(OnnxModel model, OptimizationOptions options)
     {
         var costBefore = ModelCost.Measure(model, options.InputShapes);
-        // Quantize=None without pruning embeds the model as it is.
-        if (options.Prune != PruneMode.None || options.Quantize != QuantizeMode.None) new PassPipeline(new BatchNormFoldingPass()).Run(model);
+        Fold(model, options);
         var (magnitude, structured) = Prune(model, options);
         var costAfter = ModelCost.Measure(model, options.InputShapes);
         var nodes = Quantize(model, options);
         return new TransformOutcome(nodes, costBefore, costAfter, magnitude, structured);
+    }
+
+    /// <summary>
+    /// The first step of <see cref="Apply"/>: BatchNormalization folded into Conv, unless the
+    /// options change nothing (Quantize=None without pruning embeds the model as it is). Per-node
+    /// error compares against a model folded the same way, so every Conv output has a counterpart.
+    /// </summary>
+    public static void Fold(OnnxModel model, OptimizationOptions options)
+    {
+        if (options.Prune != PruneMode.None || options.Quantize != QuantizeMode.None) new PassPipeline(new BatchNormFoldingPass()).Run(model);
     }
 
     private static (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model, OptimizationOptions options)

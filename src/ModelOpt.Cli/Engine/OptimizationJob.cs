@@ -12,4 +12,8 @@ public sealed record OptimizationJob(
     string? ReportPath,
     string? MarkdownReportPath,
     string? DiagnosticsFile,
-    OptimizationOptions Options);
+    OptimizationOptions Options)
+{
+    /// <summary>The self-contained HTML report for people, with charts; null for none.</summary>
+    public string? HtmlReportPath { get; init; }
+}

@@ -1,9 +1,13 @@
+using System.Globalization;
 using ModelOpt.Cli.Options;
 using ModelOpt.Core.Quantization;
+using ModelOpt.Core.Validation;
 
 namespace ModelOpt.Cli.Engine;
 
 /// <summary>What one optimization did, for the per-model report files and the build's summary line.</summary>
+/// <param name="QuantizedWith">The mode the embedded model was quantized with (Auto's choice when Options.Quantize is Auto).</param>
+/// <param name="Trials">Every configuration Auto tried; empty for the other modes.</param>
 public sealed record OptimizationReport(
     string Model,
     string Output,
@@ -21,20 +25,37 @@ public sealed record OptimizationReport(
     IReadOnlyList<KeyValuePair<string, int>> OptimizedOps,
     IReadOnlyList<NodeQuantization> Nodes,
     IReadOnlyList<string> ValidatedOutputs,
+    AccuracyCheck Accuracy,
+    LatencySummary? Latency,
+    IReadOnlyList<ValueSensitivity> NodeErrors,
+    QuantizeMode QuantizedWith,
+    IReadOnlyList<AutoTrial> Trials,
     double Seconds)
 {
     /// <summary>The one line the build prints for this model.</summary>
     public string SummaryLine()
     {
         int quantized = Nodes.Count(n => n.Precision != NodePrecision.Float);
-        string verb = Options.Quantize == QuantizeMode.Float16 ? "converted" : "quantized";
-        string mode = Options.Quantize == QuantizeMode.None ? "not quantized" : $"{Options.Quantize} ({quantized} of {Nodes.Count} nodes {verb})";
+        string verb = QuantizedWith == QuantizeMode.Float16 ? "converted" : "quantized";
+        string auto = Options.Quantize == QuantizeMode.Auto ? $"Auto chose {QuantizedWith} of {Trials.Count} trials: " : "";
+        string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb})";
         string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
         string pruning = Pruning is null ? ""
             : Pruning.Mode == "Structured"
                 ? $", pruned Structured ({100 * Pruning.Sparsity:F0}% of channels; MACs {Percent(OptimizedMacs, OriginalMacs)}, parameters {Percent(OptimizedParameters, OriginalParameters)} of original)"
                 : $", pruned Magnitude ({100 * Pruning.Sparsity:F1}% of weights zero)";
-        return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, validated in ONNX Runtime";
+        string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
+        return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}";
+    }
+
+    /// <summary>The gate's verdict in a few words: the worst cosine and what was required.</summary>
+    public string Gate()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string cosine = string.Create(c, $"cosine {Accuracy.WorstCosine:0.0000}");
+        if (Accuracy.Thresholds.IsOff) return $"{cosine} (gate off)";
+        string verdict = Accuracy.Passed ? "passed" : "FAILED";
+        return string.Create(c, $"{cosine}, gate {verdict}");
     }
 
     private static string Percent(long part, long whole) => $"{100.0 * part / Math.Max(1, whole):F0}%";

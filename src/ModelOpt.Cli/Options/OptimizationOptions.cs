@@ -2,6 +2,7 @@ using System.Globalization;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
+using ModelOpt.Core.Validation;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Cli.Options;
@@ -14,6 +15,9 @@ public enum PruneMode { None, Magnitude, Structured }
 
 /// <summary>Where calibration, validation and training run.</summary>
 public enum ExecutionProviderKind { Auto, Cpu, Cuda }
+
+/// <summary>What a model that fails the accuracy gate does to the build.</summary>
+public enum GateSeverity { Error, Warning }
 
 /// <summary>How the embedded bytes are stored.</summary>
 public enum ResourceCompression { None, Brotli }
@@ -47,12 +51,19 @@ public sealed record OptimizationOptions
     public bool Distill { get; init; }
     public string? TrainingData { get; init; }
     public ExecutionProviderKind ExecutionProvider { get; init; } = ExecutionProviderKind.Auto;
-    public double MinCosineSimilarity { get; init; }
+    public double MinCosineSimilarity { get; init; } = AccuracyThresholds.DefaultMinCosineSimilarity;
     public double MaxAbsoluteError { get; init; }
     public double MinTopOneAgreement { get; init; }
+    public GateSeverity AccuracyGate { get; init; } = GateSeverity.Error;
+    public int LatencyRuns { get; init; } = 10;
+    public double AutoTimeBudget { get; init; } = 600;
     public IReadOnlyList<string> ExcludeNodes { get; init; } = [];
     public IReadOnlyList<string> ExcludeOpTypes { get; init; } = [];
     public ResourceCompression ResourceCompression { get; init; } = ResourceCompression.None;
+
+    /// <summary>The accuracy gate's thresholds (0 switches a check off).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public AccuracyThresholds Thresholds => new(MinCosineSimilarity, MaxAbsoluteError, MinTopOneAgreement);
 
     /// <summary>The option names (without <c>--</c>) and the metadata names they come from.</summary>
     public static readonly IReadOnlyDictionary<string, string> MetadataNames = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -64,6 +75,7 @@ public sealed record OptimizationOptions
         ["channel-multiple"] = "ChannelMultiple", ["prune-importance"] = "PruneImportance", ["prune-output-channels"] = "PruneOutputChannels", ["distill"] = "Distill", ["training-data"] = "TrainingData",
         ["execution-provider"] = "ExecutionProvider", ["min-cosine-similarity"] = "MinCosineSimilarity",
         ["max-absolute-error"] = "MaxAbsoluteError", ["min-top-one-agreement"] = "MinTopOneAgreement",
+        ["accuracy-gate"] = "AccuracyGate", ["latency-runs"] = "LatencyRuns", ["auto-time-budget"] = "AutoTimeBudget",
         ["exclude-nodes"] = "ExcludeNodes", ["exclude-op-types"] = "ExcludeOpTypes", ["resource-compression"] = "ResourceCompression",
     };
 
@@ -109,6 +121,9 @@ public sealed record OptimizationOptions
                 "min-cosine-similarity" => o with { MinCosineSimilarity = parser.Number(0, 1) },
                 "max-absolute-error" => o with { MaxAbsoluteError = parser.Number(0, double.MaxValue) },
                 "min-top-one-agreement" => o with { MinTopOneAgreement = parser.Number(0, 1) },
+                "accuracy-gate" => o with { AccuracyGate = parser.Enum<GateSeverity>() },
+                "latency-runs" => o with { LatencyRuns = (int)parser.Number(0, 1000, null, integer: true) },
+                "auto-time-budget" => o with { AutoTimeBudget = parser.Number(1, 86400) },
                 "exclude-nodes" => o with { ExcludeNodes = ValueParser.List(value) },
                 "exclude-op-types" => o with { ExcludeOpTypes = ValueParser.List(value) },
                 "resource-compression" => o with { ResourceCompression = parser.Enum<ResourceCompression>() },
@@ -126,7 +141,6 @@ public sealed record OptimizationOptions
         void Refuse(string metadata, string value) => throw new ModelOptException(DiagnosticCode.NotAvailableYet, where,
             $"{subject}: {metadata}=\"{value}\" is not available yet in this version of ModelOpt.Build. Remove it.");
 
-        if (Quantize is QuantizeMode.Auto) Refuse("Quantize", Quantize.ToString());
         if (Quantize is QuantizeMode.Static && CalibrationData is null)
         {
             throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, where,
@@ -143,9 +157,6 @@ public sealed record OptimizationOptions
                 $"{subject}: Prune=\"Structured\" with Sparsity=\"{Sparsity.ToString(CultureInfo.InvariantCulture)}\" would remove every channel; use a value below 1.");
         }
         if (Distill) Refuse("Distill", "true");
-        if (MinCosineSimilarity > 0) Refuse("MinCosineSimilarity", MinCosineSimilarity.ToString(CultureInfo.InvariantCulture));
-        if (MaxAbsoluteError > 0) Refuse("MaxAbsoluteError", MaxAbsoluteError.ToString(CultureInfo.InvariantCulture));
-        if (MinTopOneAgreement > 0) Refuse("MinTopOneAgreement", MinTopOneAgreement.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>Parses one metadata value, with errors that name the item, the metadata and the accepted values.</summary>

@@ -119,7 +119,7 @@ public sealed class ValidationInputs
         }
 
         string description = string.Create(CultureInfo.InvariantCulture,
-            $"{count} generated input{(count == 1 ? "" : "s")} (seed {seed}; floats uniform in [-1,1), integers 0, bools false)");
+            $"{count} generated input{(count == 1 ? "" : "s")} (seed {seed}; floats uniform from -1 to 1, integers 0, bools false)");
         return new ValidationInputs(description, () => GenerateSamples(inputs, count, seed));
     }
 

@@ -98,6 +98,9 @@ public static class DiagnosticCode
     /// <summary>ONNX Runtime could not load or run the original or the optimized model on a validation sample.</summary>
     public const string ValidationRunFailed = "MOPT0182";
 
+    /// <summary>Warning: Quantize="Auto" found no quantization that passes the accuracy gate; the model is embedded unquantized.</summary>
+    public const string AutoFoundNoPassingQuantization = "MOPT0183";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 }

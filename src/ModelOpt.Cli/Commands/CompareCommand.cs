@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ModelOpt.Core.Validation;
+using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Serialization;
+
+namespace ModelOpt.Cli.Commands;
+
+/// <summary>
+/// <c>modelopt compare &lt;a&gt; &lt;b&gt; [--data dir] [--input-shapes …] [--samples N] [--latency-runs N] [--json]</c>:
+/// the accuracy of model b against model a (the reference) and the CPU latency of both, with
+/// the validation engine the build uses. It only measures: whether the numbers are good enough
+/// is for the build's thresholds, so it exits 0 whenever the comparison ran.
+/// </summary>
+/// <remarks>
+/// Both models are read with <see cref="OnnxModelReader"/> and handed to ONNX Runtime as bytes
+/// with every tensor inline (<see cref="OnnxModelWriter.ToBytes"/>), so models with external
+/// data compare like any other (up to protobuf's 2 GB limit).
+/// </remarks>
+internal static class CompareCommand
+{
+    /// <summary>Samples used from <c>--data</c> unless <c>--samples</c> says otherwise.</summary>
+    public const int DefaultDataSamples = 64;
+
+    public const string UsageText = "modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N] [--latency-runs N] [--json]";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        // A non-finite mismatch gives cosine NaN and errors +∞ (see ErrorAccumulator): print them, do not crash.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    {
+        var request = Parse(args);
+
+        byte[] reference = ReadModel(request.ReferencePath);
+        byte[] candidate = ReadModel(request.CandidatePath);
+
+        var inputs = request.DataFolder is not null
+            ? ValidationInputs.FromFolder(request.DataFolder, "--data")
+            : ValidationInputs.Generate(reference, request.ReferencePath, request.InputShapes, request.Samples ?? ValidationInputs.DefaultGeneratedSampleCount);
+        int maxSamples = request.Samples ?? (request.DataFolder is not null ? DefaultDataSamples : int.MaxValue);
+        var comparison = ModelComparison.Compare(reference, candidate, inputs, request.CandidatePath, maxSamples);
+
+        LatencyReport? latency = null;
+        if (request.LatencyRuns > 0)
+        {
+            var sample = inputs.Samples().First();
+            var measured = LatencyMeasurement.Measure([reference, candidate], sample, LatencyMeasurement.DefaultWarmupRuns, request.LatencyRuns,
+                modelPath: request.CandidatePath);
+            latency = new LatencyReport(measured.MedianMilliseconds[0], measured.MedianMilliseconds[1], measured.Ratio(1),
+                measured.Runs, measured.WarmupRuns, measured.IntraOpThreads, sample.Name);
+        }
+
+        var report = new CompareReport(request.ReferencePath, request.CandidatePath, comparison.Source, comparison.SampleCount,
+            comparison.Outputs, comparison.Notes, latency);
+        if (request.Json) output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+        else WriteText(report, output);
+        return CommandDispatcher.Success;
+    }
+
+    private static CompareRequest Parse(IReadOnlyList<string> args)
+    {
+        var models = new List<string>();
+        string? data = null;
+        IReadOnlyDictionary<string, long[]>? shapes = null;
+        int? samples = null;
+        int latencyRuns = LatencyMeasurement.DefaultRuns;
+        bool json = false;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == "--json")
+            {
+                json = true;
+                continue;
+            }
+            if (!arg.StartsWith('-'))
+            {
+                if (models.Count == 2) throw Usage($"unexpected argument '{arg}'");
+                models.Add(arg);
+                continue;
+            }
+            if (arg is not ("--data" or "--input-shapes" or "--samples" or "--latency-runs"))
+            {
+                throw Usage($"unknown option '{arg}'");
+            }
+            if (i + 1 >= args.Count) throw Usage($"option '{arg}' needs a value");
+            string value = args[++i];
+            switch (arg)
+            {
+                case "--data": data = value.Length > 0 ? value : throw Usage("--data needs a folder"); break;
+                case "--input-shapes": shapes = ParseShapes(value); break;
+                case "--samples": samples = ParseCount(arg, value, min: 1); break;
+                default: latencyRuns = ParseCount(arg, value, min: 0); break;
+            }
+        }
+        if (models.Count != 2) throw Usage("two models are required, the reference (a) and the one compared with it (b)");
+        if (data is not null && shapes is not null)
+        {
+            throw Usage("--input-shapes shapes generated inputs; with --data the tensors give the shapes, so leave one of them out");
+        }
+        return new CompareRequest(models[0], models[1], data, shapes, samples, latencyRuns, json);
+    }
+
+    /// <summary><c>x=1,3,224,224;mask=1,128</c>: the InputShapes syntax.</summary>
+    private static Dictionary<string, long[]> ParseShapes(string value)
+    {
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (string entry in value.Split(';').Select(s => s.Trim()).Where(s => s.Length > 0))
+        {
+            int eq = entry.IndexOf('=', StringComparison.Ordinal);
+            long[] dims = eq <= 0 ? [] : [.. entry[(eq + 1)..].Split(',').Select(d =>
+                long.TryParse(d.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : -1)];
+            if (dims.Length == 0 || dims.Any(d => d < 0))
+            {
+                throw Usage($"--input-shapes '{value}' is not valid; expected name=d1,d2,... entries with positive whole dimensions, separated by ';' (e.g. x=1,3,224,224)");
+            }
+            shapes[entry[..eq].Trim()] = dims;
+        }
+        return shapes.Count > 0 ? shapes : throw Usage("--input-shapes needs at least one name=d1,d2,... entry");
+    }
+
+    private static int ParseCount(string option, string value, int min)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min
+            ? n
+            : throw Usage($"{option} '{value}' is not valid; expected a whole number from {min.ToString(CultureInfo.InvariantCulture)}");
+
+    private static byte[] ReadModel(string path)
+    {
+        using var model = OnnxModelReader.Load(path);
+        return OnnxModelWriter.ToBytes(model);
+    }
+
+    private static void WriteText(CompareReport r, TextWriter o)
+    {
+        var c = CultureInfo.InvariantCulture;
+        o.WriteLine($"a (reference): {r.Reference}");
+        o.WriteLine($"b:             {r.Candidate}");
+        o.WriteLine($"inputs:        {r.Source}");
+        o.WriteLine(string.Create(c, $"samples:       {r.SampleCount}"));
+        o.WriteLine();
+
+        string[] header = ["output", "cosine", "max abs error", "mean abs error", "top-1 agreement"];
+        var rows = r.Outputs.Select(m => new[]
+        {
+            m.Output,
+            m.Cosine.ToString("F6", c),
+            m.MaxAbsoluteError.ToString("G6", c),
+            m.MeanAbsoluteError.ToString("G6", c),
+            m.TopOneAgreement is double top ? top.ToString("F4", c) : "—",
+        }).ToList();
+        int[] widths = [.. header.Select((h, k) => rows.Select(row => row[k].Length).Append(h.Length).Max())];
+        o.WriteLine(FormatRow(header, widths));
+        foreach (var row in rows) o.WriteLine(FormatRow(row, widths));
+        foreach (string note in r.Notes) o.WriteLine($"note: {note}");
+        o.WriteLine();
+
+        if (r.Latency is not { } l)
+        {
+            o.WriteLine("latency:       not measured (--latency-runs 0)");
+            return;
+        }
+        o.WriteLine(string.Create(c, $"latency (ONNX Runtime CPU, median of {l.Runs} runs after {l.WarmupRuns} warm-up, {l.IntraOpThreads} intra-op threads, sample '{l.Sample}'):"));
+        o.WriteLine(string.Create(c, $"  a:   {l.ReferenceMilliseconds:F3} ms"));
+        o.WriteLine(string.Create(c, $"  b:   {l.CandidateMilliseconds:F3} ms"));
+        o.WriteLine(string.Create(c, $"  b/a: {l.Ratio:F3}"));
+    }
+
+    private static string FormatRow(string[] cells, int[] widths)
+        => string.Join("  ", cells.Select((cell, k) => cell.PadRight(widths[k]))).TrimEnd();
+
+    private static ModelOptException Usage(string why)
+        => new(DiagnosticCode.InvalidArgument, null, $"compare: {why}. Usage: {UsageText}");
+
+    private sealed record CompareRequest(string ReferencePath, string CandidatePath, string? DataFolder,
+        IReadOnlyDictionary<string, long[]>? InputShapes, int? Samples, int LatencyRuns, bool Json);
+
+    /// <summary>What <c>modelopt compare</c> prints (as JSON with <c>--json</c>).</summary>
+    /// <param name="Reference">Model a, the reference.</param>
+    /// <param name="Candidate">Model b, measured against a.</param>
+    /// <param name="Source">Where the inputs came from.</param>
+    /// <param name="SampleCount">How many samples both models ran on.</param>
+    /// <param name="Outputs">The metrics per output, in a's output order.</param>
+    /// <param name="Notes">Outputs left out and why.</param>
+    /// <param name="Latency">The latency of both models, or null with <c>--latency-runs 0</c>.</param>
+    internal sealed record CompareReport(string Reference, string Candidate, string Source, int SampleCount,
+        IReadOnlyList<OutputMetrics> Outputs, IReadOnlyList<string> Notes, LatencyReport? Latency);
+
+    /// <summary>Median latency of a and b on one sample, in ONNX Runtime on the CPU.</summary>
+    /// <param name="ReferenceMilliseconds">Median time of one run of a.</param>
+    /// <param name="CandidateMilliseconds">Median time of one run of b.</param>
+    /// <param name="Ratio">b / a (below 1: b is faster).</param>
+    /// <param name="Runs">Timed runs per model.</param>
+    /// <param name="WarmupRuns">Untimed runs per model first.</param>
+    /// <param name="IntraOpThreads">ONNX Runtime's intra-op threads per session.</param>
+    /// <param name="Sample">The sample timed (the first one).</param>
+    internal sealed record LatencyReport(double ReferenceMilliseconds, double CandidateMilliseconds, double Ratio,
+        int Runs, int WarmupRuns, int IntraOpThreads, string Sample);
+}

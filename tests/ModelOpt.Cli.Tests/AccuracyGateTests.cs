@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+
+namespace ModelOpt.Cli.Tests;
+
+/// <summary>The accuracy gate of <c>modelopt optimize</c>, on a model int4 cannot take, checked against ONNX Runtime.</summary>
+public sealed class AccuracyGateTests
+{
+    private const int Size = 256;
+    private const float Outlier = 5;
+
+    [Fact]
+    public void Int4_on_a_layer_that_cannot_take_it_fails_the_default_gate_with_MOPT0180_and_the_numbers()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
+        string output = Path.Combine(folder.Path, "out.onnx");
+
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"{model}: error MOPT0180:", run.Error, StringComparison.Ordinal);
+        Assert.Matches(@"output 'y': cosine similarity 0\.[0-9]+ is below the required MinCosineSimilarity=0\.99", run.Error);
+        Assert.Contains("8 generated inputs", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output), "nothing may be written from a model that failed the gate");
+    }
+
+    [Fact]
+    public void Relaxed_the_same_model_passes_and_the_reported_metrics_are_ONNX_Runtimes()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
+        string data = Path.Combine(folder.Path, "validation");
+        var samples = WriteSamples(data, 5);
+        string output = Path.Combine(folder.Path, "out.onnx"), report = Path.Combine(folder.Path, "r.json"), html = Path.Combine(folder.Path, "r.html");
+
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4", "--validation-data", data, "--min-cosine-similarity", "0.5",
+            "--report", report, "--html-report", html, "--latency-runs", "3");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("gate passed", run.Output, StringComparison.Ordinal);
+        var (cosine, maxError) = Metrics(model, output, samples);
+        Assert.True(cosine < 0.99, $"the test model must be one int4 breaks; cosine {cosine}");
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var accuracy = json.RootElement.GetProperty("accuracy");
+        var measured = accuracy.GetProperty("comparison").GetProperty("outputs")[0];
+        Assert.Equal(cosine, measured.GetProperty("cosine").GetDouble(), 9);
+        Assert.Equal(maxError, measured.GetProperty("maxAbsoluteError").GetDouble(), 5);
+        Assert.Equal(5, accuracy.GetProperty("comparison").GetProperty("sampleCount").GetInt32());
+        Assert.True(accuracy.GetProperty("passed").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("latency").GetProperty("ratio").GetDouble() > 0);
+        string page = File.ReadAllText(html);
+        Assert.Contains("data-chart=\"before-after\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"bar\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_AccuracyGate_Warning_a_failing_model_is_written_with_warning_MOPT0180()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
+        string output = Path.Combine(folder.Path, "out.onnx");
+
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4", "--accuracy-gate", "Warning");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("warning MOPT0180", run.Error, StringComparison.Ordinal);
+        Assert.Contains("gate FAILED", run.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public void Generated_validation_inputs_are_the_same_on_every_run()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
+        string first = Path.Combine(folder.Path, "a.json"), second = Path.Combine(folder.Path, "b.json");
+
+        Assert.Equal(0, Cli.Run("optimize", model, "-o", Path.Combine(folder.Path, "a.onnx"), "--report", first, "--latency-runs", "0").ExitCode);
+        Assert.Equal(0, Cli.Run("optimize", model, "-o", Path.Combine(folder.Path, "b.onnx"), "--report", second, "--latency-runs", "0").ExitCode);
+
+        static string Accuracy(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("accuracy").GetRawText();
+        Assert.Equal(Accuracy(first), Accuracy(second));
+        Assert.Contains("seed", Accuracy(first), StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes <paramref name="count"/> .npy inputs of shape [1, Size]; returns them.</summary>
+    private static List<float[]> WriteSamples(string folder, int count)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(11);
+        var samples = new List<float[]>();
+        for (int i = 0; i < count; i++)
+        {
+            var values = Enumerable.Range(0, Size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+            NpyWriter.Write(Path.Combine(folder, $"sample{i}.npy"), values, [1, Size]);
+            samples.Add(values);
+        }
+        return samples;
+    }
+
+    /// <summary>Cosine and max absolute error of the two models' outputs over all samples, computed here from ONNX Runtime's outputs.</summary>
+    private static (double Cosine, double MaxError) Metrics(string original, string optimized, List<float[]> samples)
+    {
+        using var a = new InferenceSession(original);
+        using var b = new InferenceSession(optimized);
+        double dot = 0, normA = 0, normB = 0, maxError = 0;
+        foreach (var sample in samples)
+        {
+            var x = Run(a, sample);
+            var y = Run(b, sample);
+            for (int i = 0; i < x.Length; i++)
+            {
+                dot += (double)x[i] * y[i];
+                normA += (double)x[i] * x[i];
+                normB += (double)y[i] * y[i];
+                maxError = Math.Max(maxError, Math.Abs((double)x[i] - y[i]));
+            }
+        }
+        return (dot / Math.Sqrt(normA * normB), maxError);
+    }
+
+    private static float[] Run(InferenceSession session, float[] input)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [1, Size]);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, ["x"], [value], session.OutputNames);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+}

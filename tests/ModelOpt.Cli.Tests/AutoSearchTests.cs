@@ -1,0 +1,80 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using ModelOpt.TestModels;
+
+namespace ModelOpt.Cli.Tests;
+
+/// <summary><c>--quantize Auto</c>: every trial in the report, the smallest passing model chosen.</summary>
+public sealed class AutoSearchTests
+{
+    [Fact]
+    public void Auto_on_ResNet18_with_real_images_is_no_larger_than_the_best_single_mode_that_passes()
+    {
+        using var folder = new ScratchFolder();
+        string images = Path.Combine(folder.Path, "images");
+        WriteResNetInputs(images);
+        string output = Path.Combine(folder.Path, "auto.onnx"), report = Path.Combine(folder.Path, "r.json"), html = Path.Combine(folder.Path, "r.html");
+
+        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", output, "--report", report, "--html-report", html,
+            "--quantize", "Auto", "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "3");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var trials = json.RootElement.GetProperty("trials").EnumerateArray().ToArray();
+        // Every mode was tried (Static because CalibrationData is there), each with its size and metrics.
+        var singleModes = trials.Where(t => t.GetProperty("keptInFloat").GetArrayLength() == 0).ToArray();
+        Assert.Equal(["Int4", "Static", "Dynamic", "Float16"], singleModes.Select(t => t.GetProperty("configuration").GetString()));
+        Assert.All(trials, t => Assert.True(t.GetProperty("bytes").GetInt64() > 0 && t.GetProperty("worstCosine").GetDouble() > 0));
+        var chosen = Assert.Single(trials, t => t.GetProperty("chosen").GetBoolean());
+        Assert.True(chosen.GetProperty("passed").GetBoolean());
+        Assert.True(chosen.GetProperty("worstCosine").GetDouble() >= 0.995);
+        long bestSingle = singleModes.Where(t => t.GetProperty("passed").GetBoolean()).Min(t => t.GetProperty("bytes").GetInt64());
+        Assert.True(chosen.GetProperty("bytes").GetInt64() <= bestSingle * 1.01, $"chosen {chosen.GetProperty("bytes").GetInt64()} bytes, best single mode {bestSingle}");
+        Assert.True(new FileInfo(output).Length <= 0.26 * new FileInfo(Cli.ResNet18Path).Length);
+        Assert.Contains("Auto chose", run.Output, StringComparison.Ordinal);
+        Assert.Contains("data-chart=\"scatter\"", File.ReadAllText(html), StringComparison.Ordinal);
+
+        // Cached and deterministic: the same inputs and options give the same bytes.
+        string again = Path.Combine(folder.Path, "again.onnx");
+        Assert.Equal(0, Cli.Run("optimize", Cli.ResNet18Path, "-o", again, "--quantize", "Auto", "--calibration-data", images,
+            "--min-cosine-similarity", "0.995", "--latency-runs", "0").ExitCode);
+        Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
+    }
+
+    [Fact]
+    public void A_mode_that_fails_is_retried_with_its_most_sensitive_node_in_float()
+    {
+        using var folder = new ScratchFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 256, outlier: 5);
+        string report = Path.Combine(folder.Path, "r.json");
+
+        var run = Cli.Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--report", report, "--quantize", "Auto", "--latency-runs", "0");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var trials = json.RootElement.GetProperty("trials").EnumerateArray().ToDictionary(t => t.GetProperty("configuration").GetString()!);
+        Assert.False(trials["Int4"].GetProperty("passed").GetBoolean());
+        Assert.Equal(["matmul"], trials["Int4, 1 most sensitive node in float"].GetProperty("keptInFloat").EnumerateArray().Select(e => e.GetString()));
+        Assert.StartsWith("skipped", trials["Static"].GetProperty("note").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Dynamic", json.RootElement.GetProperty("quantizedWith").GetString());
+    }
+
+    /// <summary>One center crop of every shared photograph (and a synthetic image), preprocessed as ML.NET does, as .npy files.</summary>
+    private static void WriteResNetInputs(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        string preprocess = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Cli.ResNet18Path)!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
+        using var session = new InferenceSession(preprocess);
+        foreach (var (name, pixels) in PhotoCrops.Load(ImagesFolder, 224))
+        {
+            using var value = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, 224, 224]);
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, [session.InputNames[0]], [value], session.OutputNames);
+            NpyWriter.Write(Path.Combine(folder, Path.GetFileNameWithoutExtension(name) + ".npy"), results[0].GetTensorDataAsSpan<float>().ToArray(), [1, 3, 224, 224]);
+        }
+    }
+
+    private static string ImagesFolder
+        => Path.GetFullPath(Path.Combine(typeof(AutoSearchTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!, "..", "shared", "datasets", "images"));
+}

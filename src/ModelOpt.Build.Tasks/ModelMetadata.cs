@@ -40,6 +40,7 @@ internal static class ModelMetadata
         ("AccuracyGate", "--accuracy-gate"),
         ("LatencyRuns", "--latency-runs"),
         ("AutoTimeBudget", "--auto-time-budget"),
+        ("AutoSizeTolerance", "--auto-size-tolerance"),
         ("ExcludeNodes", "--exclude-nodes"),
         ("ExcludeOpTypes", "--exclude-op-types"),
         ("ResourceCompression", "--resource-compression"),

@@ -2,11 +2,12 @@ using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.TestModels;
+using Xunit.Abstractions;
 
 namespace ModelOpt.Cli.Tests;
 
 /// <summary><c>--quantize Auto</c>: every trial in the report, the smallest passing model chosen.</summary>
-public sealed class AutoSearchTests
+public sealed class AutoSearchTests(ITestOutputHelper log)
 {
     [Fact]
     public void Auto_on_ResNet18_with_real_images_is_no_larger_than_the_best_single_mode_that_passes()
@@ -16,10 +17,12 @@ public sealed class AutoSearchTests
         WriteResNetInputs(images);
         string output = Path.Combine(folder.Path, "auto.onnx"), report = Path.Combine(folder.Path, "r.json"), html = Path.Combine(folder.Path, "r.html");
 
-        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", output, "--report", report, "--html-report", html,
+        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", output, "--report", report, "--html-report", html, "--markdown-report", Path.ChangeExtension(report, ".md"),
             "--quantize", "Auto", "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "3");
 
         Assert.True(run.ExitCode == 0, run.Error);
+        log.WriteLine(run.Output);
+        log.WriteLine(File.ReadAllText(Path.ChangeExtension(report, ".md")));
         using var json = JsonDocument.Parse(File.ReadAllText(report));
         var trials = json.RootElement.GetProperty("trials").EnumerateArray().ToArray();
         // Every mode was tried (Static because CalibrationData is there), each with its size and metrics.
@@ -30,7 +33,7 @@ public sealed class AutoSearchTests
         Assert.True(chosen.GetProperty("passed").GetBoolean());
         Assert.True(chosen.GetProperty("worstCosine").GetDouble() >= 0.995);
         long bestSingle = singleModes.Where(t => t.GetProperty("passed").GetBoolean()).Min(t => t.GetProperty("bytes").GetInt64());
-        Assert.True(chosen.GetProperty("bytes").GetInt64() <= bestSingle * 1.01, $"chosen {chosen.GetProperty("bytes").GetInt64()} bytes, best single mode {bestSingle}");
+        Assert.True(chosen.GetProperty("bytes").GetInt64() <= bestSingle, $"chosen {chosen.GetProperty("bytes").GetInt64()} bytes, best single mode {bestSingle}");
         Assert.True(new FileInfo(output).Length <= 0.26 * new FileInfo(Cli.ResNet18Path).Length);
         Assert.Contains("Auto chose", run.Output, StringComparison.Ordinal);
         Assert.Contains("data-chart=\"scatter\"", File.ReadAllText(html), StringComparison.Ordinal);
@@ -40,6 +43,19 @@ public sealed class AutoSearchTests
         Assert.Equal(0, Cli.Run("optimize", Cli.ResNet18Path, "-o", again, "--quantize", "Auto", "--calibration-data", images,
             "--min-cosine-similarity", "0.995", "--latency-runs", "0").ExitCode);
         Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
+
+        // Trading up to 1% of size for speed: Dynamic and Static are within 0.5% of each other on
+        // ResNet18, and Static (QDQ) runs much faster on CPUs than Dynamic's ConvInteger.
+        string tolerant = Path.Combine(folder.Path, "tolerant.json");
+        var traded = Cli.Run("optimize", Cli.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto",
+            "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "10", "--auto-size-tolerance", "0.01");
+        Assert.True(traded.ExitCode == 0, traded.Error);
+        log.WriteLine(traded.Output);
+        using var tradedJson = JsonDocument.Parse(File.ReadAllText(tolerant));
+        var tied = tradedJson.RootElement.GetProperty("trials").EnumerateArray().Where(t => t.GetProperty("latencyRatio").ValueKind == JsonValueKind.Number).ToArray();
+        Assert.True(tied.Length >= 2, "the tie-break measured the latency of the tied models");
+        var fastest = Assert.Single(tradedJson.RootElement.GetProperty("trials").EnumerateArray(), t => t.GetProperty("chosen").GetBoolean());
+        Assert.True(fastest.GetProperty("latencyRatio").GetDouble() <= tied.Min(t => t.GetProperty("latencyRatio").GetDouble()) / (1 - 0.10) + 1e-9);
     }
 
     [Fact]

@@ -15,9 +15,10 @@ namespace ModelOpt.Cli.Engine;
 /// that fails is tried once more with its most sensitive nodes kept in float: per-node
 /// sensitivity compares the intermediate activations of the original and the trial model, and
 /// the nodes that add the most error (<see cref="ValueSensitivity.LocalErrorIncrease"/>), a
-/// tenth of the quantized nodes and at least one, are excluded. The smallest passing model wins;
-/// models within <see cref="TieFraction"/> of its size are tied, and a tie goes to the one that
-/// runs faster in ONNX Runtime by more than <see cref="LatencyMargin"/>, else to the earlier trial.
+/// tenth of the quantized nodes and at least one, are excluded. The smallest passing model wins.
+/// Models of the same size, or within <c>AutoSizeTolerance</c> of it when the user trades a
+/// little size for speed, are tied; a tie goes to the one that runs faster in ONNX Runtime by
+/// more than <see cref="LatencyMargin"/>, else to the earlier trial.
 /// When nothing passes, the model is embedded unquantized (pruning still applies) with warning
 /// MOPT0183. Trials stop once the time budget is spent; the remaining ones are listed as skipped.
 /// </summary>
@@ -28,9 +29,6 @@ namespace ModelOpt.Cli.Engine;
 /// </remarks>
 internal static class AutoSearch
 {
-    /// <summary>Sizes within this fraction of the smallest passing size count as a tie.</summary>
-    public const double TieFraction = 0.01;
-
     /// <summary>A tied model must be this much faster (as a fraction) to beat an earlier trial.</summary>
     public const double LatencyMargin = 0.10;
 
@@ -153,7 +151,7 @@ internal static class AutoSearch
     private static (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(OptimizationJob job, byte[] original, ValidationInputs inputs, List<Candidate> passing)
     {
         long smallest = passing.Min(c => c.Bytes.LongLength);
-        var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + TieFraction)).ToList();
+        var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + job.Options.AutoSizeTolerance)).ToList();
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
 
@@ -166,7 +164,7 @@ internal static class AutoSearch
             if (latencies[candidate.Configuration] < latencies[chosen.Configuration] * (1 - LatencyMargin)) chosen = candidate;
         }
         return (chosen, string.Create(CultureInfo.InvariantCulture,
-            $"chosen: {tied.Count} passing models within {TieFraction:P0} of the smallest size; the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
+            $"chosen: {tied.Count} passing models within {job.Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
     }
 
     private static List<AutoTrial> Mark(List<AutoTrial> trials, string configuration, string note)

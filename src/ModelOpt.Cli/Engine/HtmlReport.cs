@@ -21,12 +21,20 @@ internal static class HtmlReport
     {
         var c = CultureInfo.InvariantCulture;
         var page = new HtmlReportDocument($"{Path.GetFileName(r.Model)}: ModelOpt.Build report", r.SummaryLine());
-        page.AddCards(
-            new SummaryCard("Size", Megabytes(r.OptimizedBytes), $"{Percent(r.OptimizedBytes, r.OriginalBytes)} of {Megabytes(r.OriginalBytes)}"),
-            new SummaryCard("Quantization", r.QuantizedWith.ToString(), r.Options.Quantize == QuantizeMode.Auto ? $"chosen by Auto from {r.Trials.Count} trials" : null),
-            new SummaryCard("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}")),
-            new SummaryCard("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
-                r.Latency is null ? "LatencyRuns=0" : string.Create(c, $"{r.Latency.OptimizedMilliseconds:0.0} ms vs {r.Latency.OriginalMilliseconds:0.0} ms")));
+        var cards = new List<SummaryCard>
+        {
+            new("Size", Megabytes(r.OptimizedBytes), $"{Percent(r.OptimizedBytes, r.OriginalBytes)} of {Megabytes(r.OriginalBytes)}"),
+            new("Quantization", r.QuantizedWith.ToString(), r.Options.Quantize == QuantizeMode.Auto ? $"chosen by Auto from {r.Trials.Count} trials" : null),
+            new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}")),
+            new("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
+                r.Latency is null ? "LatencyRuns=0" : string.Create(c, $"{r.Latency.OptimizedMilliseconds:0.0} ms vs {r.Latency.OriginalMilliseconds:0.0} ms")),
+        };
+        if (r.Pruning is { } pruned)
+        {
+            cards.Add(new("Sparsity", string.Create(c, $"{100 * pruned.Sparsity:0.0}%"),
+                pruned.Mode == "Structured" ? "of the channels removed (Structured)" : "of the pruned weights zero (Magnitude)"));
+        }
+        page.AddCards([.. cards]);
 
         var groups = new List<BeforeAfterGroup>
         {

@@ -57,6 +57,7 @@ public sealed record OptimizationOptions
     public GateSeverity AccuracyGate { get; init; } = GateSeverity.Error;
     public int LatencyRuns { get; init; } = 10;
     public double AutoTimeBudget { get; init; } = 600;
+    public double AutoSizeTolerance { get; init; }
     public IReadOnlyList<string> ExcludeNodes { get; init; } = [];
     public IReadOnlyList<string> ExcludeOpTypes { get; init; } = [];
     public ResourceCompression ResourceCompression { get; init; } = ResourceCompression.None;
@@ -75,7 +76,7 @@ public sealed record OptimizationOptions
         ["channel-multiple"] = "ChannelMultiple", ["prune-importance"] = "PruneImportance", ["prune-output-channels"] = "PruneOutputChannels", ["distill"] = "Distill", ["training-data"] = "TrainingData",
         ["execution-provider"] = "ExecutionProvider", ["min-cosine-similarity"] = "MinCosineSimilarity",
         ["max-absolute-error"] = "MaxAbsoluteError", ["min-top-one-agreement"] = "MinTopOneAgreement",
-        ["accuracy-gate"] = "AccuracyGate", ["latency-runs"] = "LatencyRuns", ["auto-time-budget"] = "AutoTimeBudget",
+        ["accuracy-gate"] = "AccuracyGate", ["latency-runs"] = "LatencyRuns", ["auto-time-budget"] = "AutoTimeBudget", ["auto-size-tolerance"] = "AutoSizeTolerance",
         ["exclude-nodes"] = "ExcludeNodes", ["exclude-op-types"] = "ExcludeOpTypes", ["resource-compression"] = "ResourceCompression",
     };
 
@@ -124,6 +125,7 @@ public sealed record OptimizationOptions
                 "accuracy-gate" => o with { AccuracyGate = parser.Enum<GateSeverity>() },
                 "latency-runs" => o with { LatencyRuns = (int)parser.Number(0, 1000, null, integer: true) },
                 "auto-time-budget" => o with { AutoTimeBudget = parser.Number(1, 86400) },
+                "auto-size-tolerance" => o with { AutoSizeTolerance = parser.Number(0, 0.5) },
                 "exclude-nodes" => o with { ExcludeNodes = ValueParser.List(value) },
                 "exclude-op-types" => o with { ExcludeOpTypes = ValueParser.List(value) },
                 "resource-compression" => o with { ResourceCompression = parser.Enum<ResourceCompression>() },

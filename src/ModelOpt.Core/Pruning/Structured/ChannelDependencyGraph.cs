@@ -21,6 +21,7 @@ internal sealed class ChannelDependencyGraph
 {
     private readonly List<int> _parent = [];
     private readonly List<int> _counts = [];
+    private readonly List<int> _chunks = [];
     private readonly List<Node> _sources = [];
     private readonly Dictionary<int, List<string>> _reasons = [];
     private readonly Dictionary<Value, ChannelLayout> _layouts = [];
@@ -84,11 +85,16 @@ internal sealed class ChannelDependencyGraph
         if (value is not null) _layouts[value] = layout;
     }
 
-    /// <summary>Opens a space of <paramref name="count"/> channels created by <paramref name="source"/>.</summary>
-    public int NewSpace(Node source, int count)
+    /// <summary>
+    /// Opens a space of <paramref name="count"/> channels created by <paramref name="source"/>.
+    /// <paramref name="chunks"/> &gt; 1 says the channels form that many equal blocks that must
+    /// stay equal (a grouped convolution's groups): pruning then takes the same number from each.
+    /// </summary>
+    public int NewSpace(Node source, int count, int chunks = 1)
     {
         _parent.Add(_parent.Count);
         _counts.Add(count);
+        _chunks.Add(chunks);
         _sources.Add(source);
         return _parent.Count - 1;
     }
@@ -121,11 +127,25 @@ internal sealed class ChannelDependencyGraph
             MarkUnprunable(b, $"{Describe(at)} joins {_counts[rb]} channels with {_counts[ra]}");
         }
         _parent[rb] = ra;
+        // Joined groups keep both block structures: blocks of the least common multiple.
+        int chunks = LeastCommonMultiple(_chunks[ra], _chunks[rb]);
+        _chunks[ra] = chunks;
+        if (_counts[ra] % chunks != 0) MarkUnprunable(ra, $"{Describe(at)} joins grouped channels whose groups do not line up");
         if (_reasons.Remove(rb, out var moved))
         {
             if (!_reasons.TryGetValue(ra, out var list)) _reasons[ra] = list = [];
             list.AddRange(moved);
         }
+    }
+
+    /// <summary>Into how many equal blocks the group of <paramref name="space"/> is pruned evenly (1: no constraint).</summary>
+    public int ChunksOf(int space) => _chunks[GroupOf(space)];
+
+    private static int LeastCommonMultiple(int a, int b)
+    {
+        int x = a, y = b;
+        while (y != 0) (x, y) = (y, x % y);
+        return a / x * b;
     }
 
     /// <summary>Joins two layouts segment by segment; layouts that split differently make every space involved unprunable.</summary>

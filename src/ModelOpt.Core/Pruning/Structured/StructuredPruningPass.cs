@@ -70,8 +70,10 @@ public sealed class StructuredPruningPass : IModelPass
     /// <summary>The channels of <paramref name="group"/> to keep, ascending: the most important by the summed norm of every weight slice.</summary>
     private int[] Choose(ChannelDependencyGraph graph, int group, int count)
     {
-        int keep = KeptCount(count);
-        if (keep == count) return Enumerable.Range(0, count).ToArray();
+        int chunks = graph.ChunksOf(group), chunk = count / chunks;
+        // A grouped convolution's groups must stay equal: the same count is kept in each.
+        int keepPerChunk = Math.Min(chunk, (KeptCount(count) + chunks - 1) / chunks);
+        if (keepPerChunk == chunk) return Enumerable.Range(0, count).ToArray();
         var importance = new double[count];
         foreach (var slice in graph.Slices)
         {
@@ -98,7 +100,9 @@ public sealed class StructuredPruningPass : IModelPass
             }
         }
         // Sorting by importance with the index as tie-break keeps the choice deterministic.
-        return Enumerable.Range(0, count).OrderByDescending(c => importance[c]).ThenBy(c => c).Take(keep).Order().ToArray();
+        return Enumerable.Range(0, chunks)
+            .SelectMany(k => Enumerable.Range(k * chunk, chunk).OrderByDescending(c => importance[c]).ThenBy(c => c).Take(keepPerChunk))
+            .Order().ToArray();
     }
 
     /// <summary>Channels kept of <paramref name="count"/>: never zero, rounded up to the multiple, never more than there are.</summary>

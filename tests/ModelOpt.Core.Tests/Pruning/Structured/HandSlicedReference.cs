@@ -34,7 +34,8 @@ internal static class HandSlicedReference
                     if (group == 1) Slice(model, w, 1, KeptOf(node.Inputs[0]!, layers).Kept);
                     Slice(model, w, 0, kept);
                     if (node.Inputs.Count > 2) Slice(model, node.Inputs[2]!, 0, kept);
-                    if (group > 1)
+                    // A depthwise conv's group follows its channel count; another grouped conv keeps its groups, each smaller.
+                    if (group > 1 && group == layers[node.Name].ChannelsBefore)
                     {
                         node.Attributes.RemoveAll(a => a.Name == "group");
                         node.Attributes.Add(NodeAttribute.FromInt("group", kept.Count));

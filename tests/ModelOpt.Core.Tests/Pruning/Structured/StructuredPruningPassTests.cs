@@ -85,6 +85,21 @@ public sealed class StructuredPruningPassTests
     }
 
     [Fact]
+    public void GroupedConvLosesTheSameCountInEveryGroupAndKeepsItsInputs()
+    {
+        var report = PruneAndCompare(Grouped, Input, new StructuredPruningOptions { Sparsity = 0.5 });
+
+        var grouped = report.Layer("grouped");
+        Assert.Equal((12, 6), (grouped.ChannelsBefore, grouped.ChannelsAfter));
+        // group=3: four outputs per group, two kept in each.
+        Assert.All(Enumerable.Range(0, 3), g => Assert.Equal(2, grouped.KeptChannels.Count(c => c / 4 == g)));
+        Assert.Equal(12, report.Layer("conv0").ChannelsAfter);
+        var whole = Assert.Single(report.UnprunableGroups, g => g.Layers.Contains("conv0"));
+        Assert.Equal(["conv0"], whole.Layers);
+        Assert.Contains(whole.Reasons, r => r.Contains("grouped convolution (group=3)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void FlattenIntoGemmRemovesEachChannelsFeatures()
     {
         var report = PruneAndCompare(FlattenGemm, Input, new StructuredPruningOptions { Sparsity = 0.5 });
@@ -208,6 +223,14 @@ public sealed class StructuredPruningPassTests
         var x = b.Op("Relu", [Conv(b, b.Input("X", 1, 3, Side, Side), "conv0", 3, 8, 1)], "relu0");
         x = b.Op("Relu", [Conv(b, x, "dw", 8, 8, 2, group: 8)], "relu1");
         return b.Output(Conv(b, x, "conv2", 8, 4, 3)).Build(13);
+    }
+
+    private static OnnxModel Grouped()
+    {
+        var b = new GraphBuilder();
+        var x = b.Op("Relu", [Conv(b, b.Input("X", 1, 3, Side, Side), "conv0", 3, 12, 1)], "relu0");
+        x = b.Op("Relu", [Conv(b, x, "grouped", 12, 12, 2, group: 3)], "relu1");
+        return b.Output(Conv(b, x, "conv2", 12, 4, 3)).Build(13);
     }
 
     private static OnnxModel FlattenGemm()

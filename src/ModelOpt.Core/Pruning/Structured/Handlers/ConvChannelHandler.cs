@@ -7,7 +7,10 @@ namespace ModelOpt.Core.Pruning.Structured.Handlers;
 /// are W's axis 1 and the output channels, a new space, W's axis 0 and B. A depthwise conv
 /// (group = C = M, one filter per channel) computes channel m from input channel m alone, so
 /// its output keeps its input's channels: W's axis 0 and B follow, and group follows the count.
-/// Other grouped convs tie channels in blocks of C/group; they are left whole.
+/// Other grouped convs (1 &lt; group, not depthwise) compute each group's M/group outputs from
+/// its C/group inputs: their outputs are a new space pruned evenly per group (so group stays
+/// and every group keeps the same count), while their input channels, tied in blocks across
+/// groups, are left whole and reported.
 /// </summary>
 internal sealed class ConvChannelHandler : IChannelOpHandler
 {
@@ -47,8 +50,7 @@ internal sealed class ConvChannelHandler : IChannelOpHandler
             graph.SetLayout(node.Outputs[0], layout);
             return;
         }
-        if (input is null) return;
-        if (w.Dims[1] == 1 && group == outChannels && input.Channels == group && input.Spatial == 1 && input.AxisFromEnd == rank - 2)
+        if (input is not null && w.Dims[1] == 1 && group == outChannels && input.Channels == group && input.Spatial == 1 && input.AxisFromEnd == rank - 2)
         {
             graph.AddSlices(node, 1, 0, input, 1, countsForImportance: true);
             if (b is not null) graph.AddSlices(node, 2, 0, input, 1, countsForImportance: false);
@@ -56,6 +58,15 @@ internal sealed class ConvChannelHandler : IChannelOpHandler
             graph.SetLayout(node.Outputs[0], input);
             return;
         }
-        graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}) that is not depthwise; its channels are tied in blocks");
+        if (outChannels % group != 0 || (input is not null && input.Channels != w.Dims[1] * group))
+        {
+            if (input is not null) graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}) whose weight does not match its input channels");
+            return;
+        }
+        if (input is not null) graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}): its input channels are tied in blocks of {w.Dims[1]} per group, which this version does not prune (its output channels are pruned evenly per group)");
+        var grouped = new ChannelLayout([new ChannelSegment(graph.NewSpace(node, outChannels, (int)group), outChannels)], rank - 2, rank, 1);
+        graph.AddSlices(node, 1, 0, grouped, 1, countsForImportance: true);
+        if (b is not null) graph.AddSlices(node, 2, 0, grouped, 1, countsForImportance: false);
+        graph.SetLayout(node.Outputs[0], grouped);
     }
 }

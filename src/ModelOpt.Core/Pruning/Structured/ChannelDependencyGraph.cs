@@ -22,6 +22,7 @@ internal sealed class ChannelDependencyGraph
     private readonly List<int> _parent = [];
     private readonly List<int> _counts = [];
     private readonly List<int> _chunks = [];
+    private readonly List<int> _periods = [];
     private readonly List<Node> _sources = [];
     private readonly Dictionary<int, List<string>> _reasons = [];
     private readonly Dictionary<Value, ChannelLayout> _layouts = [];
@@ -95,6 +96,7 @@ internal sealed class ChannelDependencyGraph
         _parent.Add(_parent.Count);
         _counts.Add(count);
         _chunks.Add(chunks);
+        _periods.Add(0);
         _sources.Add(source);
         return _parent.Count - 1;
     }
@@ -131,11 +133,39 @@ internal sealed class ChannelDependencyGraph
         int chunks = LeastCommonMultiple(_chunks[ra], _chunks[rb]);
         _chunks[ra] = chunks;
         if (_counts[ra] % chunks != 0) MarkUnprunable(ra, $"{Describe(at)} joins grouped channels whose groups do not line up");
+        // TiePeriod combines the periods and checks them against the joined blocks.
+        if (_periods[rb] > 0 || _periods[ra] > 0) TiePeriod(ra, _periods[rb] > 0 ? _periods[rb] : _periods[ra], at);
         if (_reasons.Remove(rb, out var moved))
         {
             if (!_reasons.TryGetValue(ra, out var list)) _reasons[ra] = list = [];
             list.AddRange(moved);
         }
+    }
+
+    /// <summary>
+    /// Ties channel c of <paramref name="space"/>'s group to c + <paramref name="period"/>, c + 2·period, …:
+    /// they feed the same weight column of a grouped convolution in every group. Two periods give
+    /// their greatest common divisor.
+    /// </summary>
+    public void TiePeriod(int space, int period, Node at)
+    {
+        int root = GroupOf(space);
+        int combined = _periods[root] == 0 ? period : GreatestCommonDivisor(_periods[root], period);
+        _periods[root] = combined;
+        int chunk = _counts[root] / _chunks[root];
+        if (_counts[root] % combined != 0 || (_chunks[root] > 1 && chunk % combined != 0))
+        {
+            MarkUnprunable(root, $"{Describe(at)} ties channels in blocks of {period} that do not line up with the rest of their group");
+        }
+    }
+
+    /// <summary>The period of the group of <paramref name="space"/> (0: none); see <see cref="TiePeriod"/>.</summary>
+    public int PeriodOf(int space) => _periods[GroupOf(space)];
+
+    private static int GreatestCommonDivisor(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
     }
 
     /// <summary>Into how many equal blocks the group of <paramref name="space"/> is pruned evenly (1: no constraint).</summary>
@@ -183,12 +213,12 @@ internal sealed class ChannelDependencyGraph
     /// Records the slices of <paramref name="layout"/> in input <paramref name="inputIndex"/> of
     /// <paramref name="node"/> along <paramref name="axis"/>, one per segment.
     /// </summary>
-    public void AddSlices(Node node, int inputIndex, int axis, ChannelLayout layout, int spatial, bool countsForImportance)
+    public void AddSlices(Node node, int inputIndex, int axis, ChannelLayout layout, int spatial, bool countsForImportance, int period = 0)
     {
         int offset = 0;
         foreach (var segment in layout.Segments)
         {
-            Slices.Add(new ChannelSlice(node, inputIndex, axis, segment.Space, offset, spatial, countsForImportance));
+            Slices.Add(new ChannelSlice(node, inputIndex, axis, segment.Space, offset, spatial, countsForImportance, period));
             offset += segment.Count;
         }
     }

@@ -70,10 +70,21 @@ public sealed class StructuredPruningPass : IModelPass
     /// <summary>The channels of <paramref name="group"/> to keep, ascending: the most important by the summed norm of every weight slice.</summary>
     private int[] Choose(ChannelDependencyGraph graph, int group, int count)
     {
-        int chunks = graph.ChunksOf(group), chunk = count / chunks;
+        int chunks = graph.ChunksOf(group), chunk = count / chunks, period = graph.PeriodOf(group);
         // A grouped convolution's groups must stay equal: the same count is kept in each.
         int keepPerChunk = Math.Min(chunk, (KeptCount(count) + chunks - 1) / chunks);
-        if (keepPerChunk == chunk) return Enumerable.Range(0, count).ToArray();
+        if (period > 0)
+        {
+            // Channels feeding a grouped convolution go in whole residues (c, c + period, …), so
+            // every group of the convolution reads the same columns of its weight.
+            int repeats = count / period;
+            keepPerChunk = Math.Min(period, (KeptCount(count) + repeats - 1) / repeats);
+            if (keepPerChunk == period) return Enumerable.Range(0, count).ToArray();
+        }
+        else if (keepPerChunk == chunk)
+        {
+            return Enumerable.Range(0, count).ToArray();
+        }
         var importance = new double[count];
         foreach (var slice in graph.Slices)
         {
@@ -84,7 +95,7 @@ public sealed class StructuredPruningPass : IModelPass
             for (int c = 0; c < count; c++)
             {
                 double sum = 0;
-                for (long i = (slice.Offset + c) * (long)slice.Spatial; i < (slice.Offset + c + 1) * (long)slice.Spatial; i++)
+                for (long i = slice.Position(c) * (long)slice.Spatial; i < (slice.Position(c) + 1) * (long)slice.Spatial; i++)
                 {
                     for (long o = 0; o < outer; o++)
                     {
@@ -100,6 +111,13 @@ public sealed class StructuredPruningPass : IModelPass
             }
         }
         // Sorting by importance with the index as tie-break keeps the choice deterministic.
+        if (period > 0)
+        {
+            var residue = new double[period];
+            for (int c = 0; c < count; c++) residue[c % period] += importance[c];
+            var keptResidues = Enumerable.Range(0, period).OrderByDescending(j => residue[j]).ThenBy(j => j).Take(keepPerChunk).ToHashSet();
+            return Enumerable.Range(0, count).Where(c => keptResidues.Contains(c % period)).ToArray();
+        }
         return Enumerable.Range(0, chunks)
             .SelectMany(k => Enumerable.Range(k * chunk, chunk).OrderByDescending(c => importance[c]).ThenBy(c => c).Take(keepPerChunk))
             .Order().ToArray();
@@ -143,7 +161,7 @@ public sealed class StructuredPruningPass : IModelPass
             var removed = Enumerable.Range(0, count).Except(keep);
             foreach (int c in removed)
             {
-                for (long i = (slice.Offset + c) * (long)slice.Spatial; i < (slice.Offset + c + 1) * (long)slice.Spatial; i++) mask[i] = false;
+                for (long i = slice.Position(c) * (long)slice.Spatial; i < (slice.Position(c) + 1) * (long)slice.Spatial; i++) mask[i] = false;
             }
         }
 

@@ -32,6 +32,12 @@ internal static class HandSlicedReference
                     var kept = layers[node.Name].KeptChannels;
                     long group = node.GetAttribute("group")?.Int ?? 1;
                     if (group == 1) Slice(model, w, 1, KeptOf(node.Inputs[0]!, layers).Kept);
+                    else if (group < layers[node.Name].ChannelsBefore)
+                    {
+                        // A grouped conv's weight holds C/group input columns, shared by every group.
+                        int perGroup = (int)w.Initializer!.Dims[1];
+                        Slice(model, w, 1, KeptOf(node.Inputs[0]!, layers).Kept.Where(c => c < perGroup).ToArray());
+                    }
                     Slice(model, w, 0, kept);
                     if (node.Inputs.Count > 2) Slice(model, node.Inputs[2]!, 0, kept);
                     // A depthwise conv's group follows its channel count; another grouped conv keeps its groups, each smaller.

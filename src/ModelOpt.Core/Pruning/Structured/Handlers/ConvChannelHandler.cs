@@ -9,8 +9,8 @@ namespace ModelOpt.Core.Pruning.Structured.Handlers;
 /// its output keeps its input's channels: W's axis 0 and B follow, and group follows the count.
 /// Other grouped convs (1 &lt; group, not depthwise) compute each group's M/group outputs from
 /// its C/group inputs: their outputs are a new space pruned evenly per group (so group stays
-/// and every group keeps the same count), while their input channels, tied in blocks across
-/// groups, are left whole and reported.
+/// and every group keeps the same count), and their input channels are tied with period C/group
+/// (channel c and c + C/group feed the same weight column), so every group loses the same columns.
 /// </summary>
 internal sealed class ConvChannelHandler : IChannelOpHandler
 {
@@ -63,7 +63,20 @@ internal sealed class ConvChannelHandler : IChannelOpHandler
             if (input is not null) graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}) whose weight does not match its input channels");
             return;
         }
-        if (input is not null) graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}): its input channels are tied in blocks of {w.Dims[1]} per group, which this version does not prune (its output channels are pruned evenly per group)");
+        if (input is not null)
+        {
+            int perGroup = (int)w.Dims[1];
+            if (input.Segments.Count != 1 || input.Spatial != 1 || input.AxisFromEnd != rank - 2)
+            {
+                graph.MarkUnprunable(input, $"{graph.Describe(node)} is a grouped convolution (group={group}) whose input is not one channel space on axis 1");
+            }
+            else
+            {
+                // Input channel c feeds column c mod C/group of every group's filters.
+                graph.TiePeriod(input.Segments[0].Space, perGroup, node);
+                graph.AddSlices(node, 1, 1, input, 1, countsForImportance: true, period: perGroup);
+            }
+        }
         var grouped = new ChannelLayout([new ChannelSegment(graph.NewSpace(node, outChannels, (int)group), outChannels)], rank - 2, rank, 1);
         graph.AddSlices(node, 1, 0, grouped, 1, countsForImportance: true);
         if (b is not null) graph.AddSlices(node, 2, 0, grouped, 1, countsForImportance: false);

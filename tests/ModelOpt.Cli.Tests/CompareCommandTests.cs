@@ -128,7 +128,7 @@ public sealed class CompareCommandTests
     [InlineData("the second model is missing", "two models are required")]
     [InlineData("an unknown option", "unknown option '--bogus'")]
     [InlineData("a bad sample count", "--samples '0' is not valid")]
-    [InlineData("a bad shape", "--input-shapes 'x=1,a' is not valid")]
+    [InlineData("a bad shape", "InputShapes=\"x=1,a\" is not valid")]
     public void Usage_errors_exit_2_with_a_message(string problem, string message)
     {
         using var folder = new ScratchFolder();

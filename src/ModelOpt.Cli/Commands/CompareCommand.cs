@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using ModelOpt.Cli.Engine;
+using ModelOpt.Cli.Options;
 using ModelOpt.Core.Validation;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
@@ -24,15 +24,6 @@ internal static class CompareCommand
     public const int DefaultDataSamples = 64;
 
     public const string UsageText = "modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N] [--latency-runs N] [--json]";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        // A non-finite mismatch gives cosine NaN and errors +∞ (see ErrorAccumulator): print them, do not crash.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     public static int Run(IReadOnlyList<string> args, TextWriter output)
     {
@@ -59,7 +50,7 @@ internal static class CompareCommand
 
         var report = new CompareReport(request.ReferencePath, request.CandidatePath, comparison.Source, comparison.SampleCount,
             comparison.Outputs, comparison.Notes, latency);
-        if (request.Json) output.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+        if (request.Json) output.WriteLine(ReportWriter.Json(report));
         else WriteText(report, output);
         return CommandDispatcher.Success;
     }
@@ -108,22 +99,17 @@ internal static class CompareCommand
         return new CompareRequest(models[0], models[1], data, shapes, samples, latencyRuns, json);
     }
 
-    /// <summary><c>x=1,3,224,224;mask=1,128</c>: the InputShapes syntax.</summary>
-    private static Dictionary<string, long[]> ParseShapes(string value)
+    /// <summary>The InputShapes syntax (<c>x=1,3,224,224;mask=1,128</c>), parsed as the build parses the metadata; a bad value is a usage error here.</summary>
+    private static IReadOnlyDictionary<string, long[]> ParseShapes(string value)
     {
-        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        foreach (string entry in value.Split(';').Select(s => s.Trim()).Where(s => s.Length > 0))
+        try
         {
-            int eq = entry.IndexOf('=', StringComparison.Ordinal);
-            long[] dims = eq <= 0 ? [] : [.. entry[(eq + 1)..].Split(',').Select(d =>
-                long.TryParse(d.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : -1)];
-            if (dims.Length == 0 || dims.Any(d => d < 0))
-            {
-                throw Usage($"--input-shapes '{value}' is not valid; expected name=d1,d2,... entries with positive whole dimensions, separated by ';' (e.g. x=1,3,224,224)");
-            }
-            shapes[entry[..eq].Trim()] = dims;
+            return OptimizationOptions.Parse([KeyValuePair.Create("input-shapes", value)], null, "--input-shapes").InputShapes;
         }
-        return shapes.Count > 0 ? shapes : throw Usage("--input-shapes needs at least one name=d1,d2,... entry");
+        catch (ModelOptException e) when (e.Code == DiagnosticCode.InvalidOption)
+        {
+            throw Usage(e.Message);
+        }
     }
 
     private static int ParseCount(string option, string value, int min)

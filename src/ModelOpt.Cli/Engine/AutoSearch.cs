@@ -114,7 +114,7 @@ internal static class AutoSearch
         {
             var outcome = ModelTransformer.Apply(model, options);
             byte[] bytes = OnnxModelWriter.ToBytes(model);
-            OrtModelCheck.Run(bytes, job.ModelPath, options.InputShapes);
+            OrtModelCheck.Run(bytes, job.ModelPath);
             var check = AccuracyCheck.Run(original, bytes, inputs, options, job.ModelPath);
             trials.Add(new AutoTrial(configuration, options.Quantize, keptInFloat, bytes.LongLength, check.WorstCosine, check.Passed, Seconds(clock), null,
                 check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}"))), false));

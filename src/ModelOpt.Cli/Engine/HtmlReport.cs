@@ -23,7 +23,7 @@ internal static class HtmlReport
         var page = new HtmlReportDocument($"{Path.GetFileName(r.Model)}: ModelOpt.Build report", r.SummaryLine());
         var cards = new List<SummaryCard>
         {
-            new("Size", Megabytes(r.OptimizedBytes), $"{Percent(r.OptimizedBytes, r.OriginalBytes)} of {Megabytes(r.OriginalBytes)}"),
+            new("Size", ReportFormat.Megabytes(r.OptimizedBytes), $"{ReportFormat.Percent(r.OptimizedBytes, r.OriginalBytes, 1)} of {ReportFormat.Megabytes(r.OriginalBytes)}"),
             new("Quantization", r.QuantizedWith.ToString(), r.Options.Quantize == QuantizeMode.Auto ? $"chosen by Auto from {r.Trials.Count} trials" : null),
             new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}")),
             new("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
@@ -83,7 +83,7 @@ internal static class HtmlReport
             ["configuration", "size", "worst cosine", "passed", "latency", "seconds", "note"],
             r.Trials.Select(t => (IReadOnlyList<string>)[
                 (t.Chosen ? "✔ " : "") + t.Configuration,
-                t.Bytes > 0 ? Megabytes(t.Bytes) : "—",
+                t.Bytes > 0 ? ReportFormat.Megabytes(t.Bytes) : "—",
                 Number(t.WorstCosine, "0.00000"),
                 t.Bytes > 0 ? (t.Passed ? "yes" : "no") : "—",
                 t.LatencyRatio is { } ratio ? string.Create(CultureInfo.InvariantCulture, $"x{ratio:0.00}") : "—",
@@ -134,7 +134,4 @@ internal static class HtmlReport
 
     private static string Number(double value, string format) => double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
-    private static string Percent(long part, long whole) => string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / Math.Max(1, whole):0.0}%");
-
-    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0} MB");
 }

@@ -39,13 +39,13 @@ public sealed record OptimizationReport(
         string verb = QuantizedWith == QuantizeMode.Float16 ? "converted" : "quantized";
         string auto = Options.Quantize == QuantizeMode.Auto ? $"Auto chose {QuantizedWith} of {Trials.Count} trials: " : "";
         string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb})";
-        string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
+        string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {ReportFormat.Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
         string pruning = Pruning is null ? ""
             : Pruning.Mode == "Structured"
-                ? $", pruned Structured ({100 * Pruning.Sparsity:F0}% of channels; MACs {Percent(OptimizedMacs, OriginalMacs)}, parameters {Percent(OptimizedParameters, OriginalParameters)} of original)"
-                : $", pruned Magnitude ({100 * Pruning.Sparsity:F1}% of weights zero)";
+                ? $", pruned Structured ({ReportFormat.Percent(Pruning.Sparsity)} of channels; MACs {ReportFormat.Percent(OptimizedMacs, OriginalMacs)}, parameters {ReportFormat.Percent(OptimizedParameters, OriginalParameters)} of original)"
+                : $", pruned Magnitude ({ReportFormat.Percent(Pruning.Sparsity, 1)} of weights zero)";
         string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
-        return $"{Path.GetFileName(Model)}: {Megabytes(OriginalBytes)} -> {Megabytes(OptimizedBytes)} ({Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}";
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}";
     }
 
     /// <summary>The gate's verdict in a few words: the worst cosine and what was required.</summary>
@@ -58,7 +58,4 @@ public sealed record OptimizationReport(
         return string.Create(c, $"{cosine}, gate {verdict}");
     }
 
-    private static string Percent(long part, long whole) => $"{100.0 * part / Math.Max(1, whole):F0}%";
-
-    private static string Megabytes(long bytes) => $"{bytes / 1e6:F1} MB";
 }

@@ -24,16 +24,9 @@ internal static class ProjectReport
         var rows = modelReports.Select(Read).OrderBy(r => r.Model, StringComparer.Ordinal).ToArray();
         AtomicFile.WriteAllText(htmlPath, HtmlReportWriter.Write(Compose(rows)));
         AtomicFile.WriteAllText(Path.ChangeExtension(htmlPath, ".md"), Markdown(rows));
-        AtomicFile.WriteAllText(Path.ChangeExtension(htmlPath, ".json"), JsonSerializer.Serialize(rows, JsonOptions));
+        AtomicFile.WriteAllText(Path.ChangeExtension(htmlPath, ".json"), ReportWriter.Json(rows));
         return rows;
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     private static Row Read(string path)
     {
@@ -75,7 +68,7 @@ internal static class ProjectReport
             new SummaryCard("Accuracy gate", $"{rows.Count(r => r.GatePassed)} of {rows.Count} passed", rows.Any(r => r.GateOff) ? $"{rows.Count(r => r.GateOff)} with the gate off" : null));
         page.Add(new BeforeAfterBarChart("Size per model", rows.Select(r => new BeforeAfterGroup(Path.GetFileName(r.Model), r.OriginalBytes / 1e6, r.OptimizedBytes / 1e6, "MB")).ToArray()));
         page.Add(new TableBlock(["model", "size", "MACs", "quantization", "pruning", "worst cosine", "gate", "latency", "report"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Model, Percent(r.OptimizedBytes, r.OriginalBytes), Percent(r.OptimizedMacs, r.OriginalMacs), r.QuantizedWith, r.Pruning ?? "—",
+            rows.Select(r => (IReadOnlyList<string>)[r.Model, ReportFormat.Percent(r.OptimizedBytes, r.OriginalBytes, 1), ReportFormat.Percent(r.OptimizedMacs, r.OriginalMacs, 1), r.QuantizedWith, r.Pruning ?? "—",
                 r.WorstCosine.ToString("0.00000", c), r.GateOff ? "off" : r.GatePassed ? "passed" : "FAILED",
                 r.LatencyRatio is { } l ? string.Create(c, $"x{l:0.00}") : "—", r.Report]).ToArray(),
             [false, true, true, false, false, true, false, true, false]));
@@ -92,10 +85,9 @@ internal static class ProjectReport
         s.AppendLine("|---|---:|---:|---|---|---:|---|---:|---|");
         foreach (var r in rows)
         {
-            s.AppendLine(c, $"| {r.Model} | {Percent(r.OptimizedBytes, r.OriginalBytes)} | {Percent(r.OptimizedMacs, r.OriginalMacs)} | {r.QuantizedWith} | {r.Pruning ?? "—"} | {r.WorstCosine:0.00000} | {(r.GateOff ? "off" : r.GatePassed ? "passed" : "FAILED")} | {(r.LatencyRatio is { } l ? l.ToString("0.00", c) : "—")} | {r.Report} |");
+            s.AppendLine(c, $"| {r.Model} | {ReportFormat.Percent(r.OptimizedBytes, r.OriginalBytes, 1)} | {ReportFormat.Percent(r.OptimizedMacs, r.OriginalMacs, 1)} | {r.QuantizedWith} | {r.Pruning ?? "—"} | {r.WorstCosine:0.00000} | {(r.GateOff ? "off" : r.GatePassed ? "passed" : "FAILED")} | {(r.LatencyRatio is { } l ? l.ToString("0.00", c) : "—")} | {r.Report} |");
         }
         return s.ToString();
     }
 
-    private static string Percent(long part, long whole) => string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / Math.Max(1, whole):0.0}%");
 }

@@ -17,7 +17,8 @@ internal static class ReportWriter
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static string Json(OptimizationReport report) => JsonSerializer.Serialize(report, JsonOptions);
+    /// <summary>Any report as JSON: camelCase, enums by name, NaN allowed; one shape for every file the tool writes.</summary>
+    public static string Json<T>(T report) => JsonSerializer.Serialize(report, JsonOptions);
 
     public static string Markdown(OptimizationReport r)
     {

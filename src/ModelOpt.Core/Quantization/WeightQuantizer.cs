@@ -39,16 +39,25 @@ internal static class WeightQuantizer
         int high = (1 << (bits - 1)) - 1, lowest = -(1 << (bits - 1));
         var min = new float[channels];
         var max = new float[channels];
-        for (int i = 0; i < values.Length; i++)
+        // Runs of innerStride values share a channel, and the channel advances by one per run:
+        // walking runs avoids a 64-bit division per element (the hot spot of quantizing a model).
+        int c = 0;
+        for (long start = 0; start < values.Length; start += innerStride)
         {
-            int c = Channel(i, channels, innerStride);
-            min[c] = Math.Min(min[c], values[i]);
-            max[c] = Math.Max(max[c], values[i]);
+            int end = (int)Math.Min(start + innerStride, values.Length);
+            float lo = min[c], hi = max[c];
+            for (int i = (int)start; i < end; i++)
+            {
+                lo = Math.Min(lo, values[i]);
+                hi = Math.Max(hi, values[i]);
+            }
+            (min[c], max[c]) = (lo, hi);
+            if (++c == channels) c = 0;
         }
 
         var scales = new float[channels];
         var zeroPoints = new sbyte[channels];
-        for (int c = 0; c < channels; c++)
+        for (c = 0; c < channels; c++)
         {
             // min and max start at 0, so the range always contains 0 and 0 is exactly representable
             // (ONNX's DynamicQuantizeLinear adjusts its range the same way).
@@ -65,14 +74,18 @@ internal static class WeightQuantizer
 
         int low = symmetric ? -high : lowest;
         var quantized = new sbyte[values.Length];
-        for (int i = 0; i < values.Length; i++)
+        c = 0;
+        for (long start = 0; start < values.Length; start += innerStride)
         {
-            int c = Channel(i, channels, innerStride);
-            float q = MathF.Round(values[i] / scales[c], MidpointRounding.ToEven) + zeroPoints[c];
-            quantized[i] = (sbyte)Math.Clamp(q, low, high);
+            int end = (int)Math.Min(start + innerStride, values.Length);
+            float scale = scales[c], zeroPoint = zeroPoints[c];
+            for (int i = (int)start; i < end; i++)
+            {
+                float q = MathF.Round(values[i] / scale, MidpointRounding.ToEven) + zeroPoint;
+                quantized[i] = (sbyte)Math.Clamp(q, low, high);
+            }
+            if (++c == channels) c = 0;
         }
         return new QuantizedWeight(quantized, scales, zeroPoints);
     }
-
-    private static int Channel(int index, int channels, long innerStride) => (int)(index / innerStride % channels);
 }

@@ -6,6 +6,7 @@ using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Benchmarks;
 

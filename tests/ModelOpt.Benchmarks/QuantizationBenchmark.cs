@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Folding;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
@@ -10,7 +11,8 @@ using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestModels;
+using ModelOpt.Runtime.Calibration;
+using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Benchmarks;
 
@@ -30,7 +32,7 @@ internal static class QuantizationBenchmark
         // images: enough for latency, which does not depend on the calibrated ranges.
         byte[] resNetFp32 = File.ReadAllBytes(resNet18);
         byte[] resNetDynamic = Quantize(resNet18, new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = true }));
-        byte[] resNetStatic = Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(16)));
+        byte[] resNetStatic = Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(16), ActivationCalibrator.Instance));
         var image = new FloatInput("Input247", BenchmarkImages.Create(99), [1, 3, 224, 224]);
         var resNetTimes = OrtLatencyComparison.MedianMilliseconds([resNetFp32, resNetDynamic, resNetStatic], image, Math.Max(runs, 20), log, "ResNet18 fp32 / Dynamic / Static");
         results.Add(BenchmarkResult.AtMost("ResNet18 Static (QDQ int8) ORT CPU latency", Ms(resNetTimes[2]), Ms(resNetTimes[0]) + " (fp32)", resNetTimes[2] / resNetTimes[0], 0.75));
@@ -83,7 +85,7 @@ internal static class QuantizationBenchmark
 
     /// <summary>Folds and statically quantizes ResNet18, calibrating on <paramref name="samples"/> pseudo-images made one at a time.</summary>
     public static void CalibrateResNet18(string resNet18, int samples)
-        => Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(samples)));
+        => Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(samples), ActivationCalibrator.Instance));
 
     private static byte[] Quantize(string path, IModelPass quantization)
     {

@@ -12,7 +12,7 @@ public sealed class AccuracyGateTests
     [Fact]
     public void Int4_on_a_layer_that_cannot_take_it_fails_the_default_gate_with_MOPT0180_and_the_numbers()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
         string output = Path.Combine(folder.Path, "out.onnx");
 
@@ -28,7 +28,7 @@ public sealed class AccuracyGateTests
     [Fact]
     public void Relaxed_the_same_model_passes_and_the_reported_metrics_are_ONNX_Runtimes()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
         string data = Path.Combine(folder.Path, "validation");
         var samples = WriteSamples(data, 5);
@@ -57,7 +57,7 @@ public sealed class AccuracyGateTests
     [Fact]
     public void With_AccuracyGate_Warning_a_failing_model_is_written_with_warning_MOPT0180()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
         string output = Path.Combine(folder.Path, "out.onnx");
 
@@ -72,7 +72,7 @@ public sealed class AccuracyGateTests
     [Fact]
     public void Generated_validation_inputs_are_the_same_on_every_run()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
         string first = Path.Combine(folder.Path, "a.json"), second = Path.Combine(folder.Path, "b.json");
 
@@ -93,7 +93,7 @@ public sealed class AccuracyGateTests
         for (int i = 0; i < count; i++)
         {
             var values = Enumerable.Range(0, Size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            NpyWriter.Write(Path.Combine(folder, $"sample{i}.npy"), values, [1, Size]);
+            SampleFiles.NpyFloats(Path.Combine(folder, $"sample{i}.npy"), [1, Size], values);
             samples.Add(values);
         }
         return samples;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using ModelOpt.TestModels;
+using ModelOpt.TestUtilities;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Cli.Tests;
@@ -12,12 +12,12 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
     [Fact]
     public void Auto_on_ResNet18_with_real_images_is_no_larger_than_the_best_single_mode_that_passes()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string images = Path.Combine(folder.Path, "images");
-        WriteResNetInputs(images);
+        ResNetInputs.WriteNpyFiles(images);
         string output = Path.Combine(folder.Path, "auto.onnx"), report = Path.Combine(folder.Path, "r.json"), html = Path.Combine(folder.Path, "r.html");
 
-        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", output, "--report", report, "--html-report", html, "--markdown-report", Path.ChangeExtension(report, ".md"),
+        var run = Cli.Run("optimize", TestData.ResNet18Path, "-o", output, "--report", report, "--html-report", html, "--markdown-report", Path.ChangeExtension(report, ".md"),
             "--quantize", "Auto", "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "3");
 
         Assert.True(run.ExitCode == 0, run.Error);
@@ -34,20 +34,20 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         Assert.True(chosen.GetProperty("worstCosine").GetDouble() >= 0.995);
         long bestSingle = singleModes.Where(t => t.GetProperty("passed").GetBoolean()).Min(t => t.GetProperty("bytes").GetInt64());
         Assert.True(chosen.GetProperty("bytes").GetInt64() <= bestSingle, $"chosen {chosen.GetProperty("bytes").GetInt64()} bytes, best single mode {bestSingle}");
-        Assert.True(new FileInfo(output).Length <= 0.26 * new FileInfo(Cli.ResNet18Path).Length);
+        Assert.True(new FileInfo(output).Length <= 0.26 * new FileInfo(TestData.ResNet18Path).Length);
         Assert.Contains("Auto chose", run.Output, StringComparison.Ordinal);
         Assert.Contains("data-chart=\"scatter\"", File.ReadAllText(html), StringComparison.Ordinal);
 
         // Cached and deterministic: the same inputs and options give the same bytes.
         string again = Path.Combine(folder.Path, "again.onnx");
-        Assert.Equal(0, Cli.Run("optimize", Cli.ResNet18Path, "-o", again, "--quantize", "Auto", "--calibration-data", images,
+        Assert.Equal(0, Cli.Run("optimize", TestData.ResNet18Path, "-o", again, "--quantize", "Auto", "--calibration-data", images,
             "--min-cosine-similarity", "0.995", "--latency-runs", "0").ExitCode);
         Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
 
         // Trading up to 1% of size for speed: Dynamic and Static are within 0.5% of each other on
         // ResNet18, and Static (QDQ) runs much faster on CPUs than Dynamic's ConvInteger.
         string tolerant = Path.Combine(folder.Path, "tolerant.json");
-        var traded = Cli.Run("optimize", Cli.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto",
+        var traded = Cli.Run("optimize", TestData.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto",
             "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "10", "--auto-size-tolerance", "0.01");
         Assert.True(traded.ExitCode == 0, traded.Error);
         log.WriteLine(traded.Output);
@@ -61,7 +61,7 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
     [Fact]
     public void A_mode_that_fails_is_retried_with_its_most_sensitive_node_in_float()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 256, outlier: 5);
         string report = Path.Combine(folder.Path, "r.json");
 
@@ -75,22 +75,4 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         Assert.StartsWith("skipped", trials["Static"].GetProperty("note").GetString(), StringComparison.Ordinal);
         Assert.Equal("Dynamic", json.RootElement.GetProperty("quantizedWith").GetString());
     }
-
-    /// <summary>One center crop of every shared photograph (and a synthetic image), preprocessed as ML.NET does, as .npy files.</summary>
-    private static void WriteResNetInputs(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        string preprocess = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Cli.ResNet18Path)!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
-        using var session = new InferenceSession(preprocess);
-        foreach (var (name, pixels) in PhotoCrops.Load(ImagesFolder, 224))
-        {
-            using var value = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, 224, 224]);
-            using var runOptions = new RunOptions();
-            using var results = session.Run(runOptions, [session.InputNames[0]], [value], session.OutputNames);
-            NpyWriter.Write(Path.Combine(folder, Path.GetFileNameWithoutExtension(name) + ".npy"), results[0].GetTensorDataAsSpan<float>().ToArray(), [1, 3, 224, 224]);
-        }
-    }
-
-    private static string ImagesFolder
-        => Path.GetFullPath(Path.Combine(typeof(AutoSearchTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!, "..", "shared", "datasets", "images"));
 }

@@ -13,7 +13,7 @@ public sealed class CompareCommandTests
     [Fact]
     public void A_model_against_itself_has_cosine_1_and_no_error()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size);
 
         var (exitCode, output, error) = Cli.Run("compare", model, model, "--latency-runs", "0");
@@ -52,7 +52,7 @@ public sealed class CompareCommandTests
     [Fact]
     public void Metrics_against_the_quantized_model_match_an_independent_computation()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size);
         string quantized = Path.Combine(folder.Path, "q.onnx");
         Assert.Equal(0, Cli.Run("optimize", model, "-o", quantized, "--quantize", "Dynamic").ExitCode);
@@ -67,7 +67,7 @@ public sealed class CompareCommandTests
             var x = new float[Size];
             for (int i = 0; i < Size; i++) x[i] = (float)(random.NextDouble() * 4 - 2);
             samples.Add(x);
-            NpyWriter.Write(Path.Combine(data, $"sample_{s}.npy"), x, [1, Size]);
+            SampleFiles.NpyFloats(Path.Combine(data, $"sample_{s}.npy"), [1, Size], x);
         }
 
         var (exitCode, json, error) = Cli.Run("compare", model, quantized, "--data", data, "--json", "--latency-runs", "0");
@@ -101,11 +101,11 @@ public sealed class CompareCommandTests
     [Fact]
     public void ResNet18_against_its_dynamic_quantized_output_is_close_and_timed()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string quantized = Path.Combine(folder.Path, "r.onnx");
-        Assert.Equal(0, Cli.Run("optimize", Cli.ResNet18Path, "-o", quantized, "--quantize", "Dynamic").ExitCode);
+        Assert.Equal(0, Cli.Run("optimize", TestData.ResNet18Path, "-o", quantized, "--quantize", "Dynamic").ExitCode);
 
-        var (exitCode, output, error) = Cli.Run("compare", Cli.ResNet18Path, quantized, "--samples", "2", "--latency-runs", "3");
+        var (exitCode, output, error) = Cli.Run("compare", TestData.ResNet18Path, quantized, "--samples", "2", "--latency-runs", "3");
 
         Assert.True(exitCode == 0, error);
         Assert.Contains("samples:       2", output, StringComparison.Ordinal);
@@ -131,7 +131,7 @@ public sealed class CompareCommandTests
     [InlineData("a bad shape", "InputShapes=\"x=1,a\" is not valid")]
     public void Usage_errors_exit_2_with_a_message(string problem, string message)
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 8);
         string[] args = problem switch
         {
@@ -153,7 +153,7 @@ public sealed class CompareCommandTests
     [Fact]
     public void A_missing_model_is_a_canonical_MOPT0001_error()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 8);
         string missing = Path.Combine(folder.Path, "missing.onnx");
 

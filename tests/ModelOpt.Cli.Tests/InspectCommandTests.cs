@@ -7,7 +7,7 @@ namespace ModelOpt.Cli.Tests;
 
 public sealed class InspectCommandTests
 {
-    private static string ResNet18Path => Cli.ResNet18Path;
+    private static string ResNet18Path => TestData.ResNet18Path;
 
     private static (int ExitCode, string Output, string Error) Run(params string[] args) => Cli.Run(args);
 
@@ -31,7 +31,7 @@ public sealed class InspectCommandTests
     [Fact]
     public void Json_report_carries_symbolic_dimensions_constants_and_external_data()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "tiny model.onnx");
         WriteModelWithSymbolicBatchAndConstant(path);
 
@@ -61,7 +61,7 @@ public sealed class InspectCommandTests
     [Fact]
     public void Response_file_passes_paths_with_spaces_and_non_ascii_letters()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "modèle @ été; v1.onnx");
         WriteModelWithSymbolicBatchAndConstant(path);
         string responseFile = Path.Combine(folder.Path, "args.rsp");

@@ -6,14 +6,14 @@ namespace ModelOpt.Cli.Tests;
 
 public sealed class OptimizeCommandTests
 {
-    private static string ResNet18Path => Cli.ResNet18Path;
+    private static string ResNet18Path => TestData.ResNet18Path;
 
     private static (int ExitCode, string Output, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Fact]
     public void Optimize_quantizes_ResNet18_writes_reports_and_is_deterministic()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string first = Path.Combine(folder.Path, "a.onnx"), second = Path.Combine(folder.Path, "b.onnx");
         string report = Path.Combine(folder.Path, "r.json"), markdown = Path.Combine(folder.Path, "r.md");
 
@@ -35,7 +35,7 @@ public sealed class OptimizeCommandTests
     [Fact]
     public void Brotli_output_decompresses_to_the_uncompressed_output()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string plain = Path.Combine(folder.Path, "m.onnx"), compressed = Path.Combine(folder.Path, "m.onnx.br");
         string model = TinyModels.MatMul(folder.Path, "m.onnx.src", 64);
 
@@ -51,7 +51,7 @@ public sealed class OptimizeCommandTests
     [Fact]
     public void Build_runs_every_block_and_reports_each_failure_in_canonical_form()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string good = TinyModels.MatMul(folder.Path, "good.onnx", 32);
         string corrupt = Path.Combine(folder.Path, "corrupt.onnx");
         File.WriteAllBytes(corrupt, [0x0A, 0xFF, 0xFF, 0xFF, 0x0F, 0x01]);
@@ -82,7 +82,7 @@ public sealed class OptimizeCommandTests
     [InlineData("Int4", "Int4 (1 of 1 nodes quantized)", 0.2)]
     public void Float16_and_Int4_modes_shrink_a_MatMul_model(string mode, string summary, double maxRatio)
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 256);
         string output = Path.Combine(folder.Path, "out.onnx");
 
@@ -96,7 +96,7 @@ public sealed class OptimizeCommandTests
     [Fact]
     public void Static_mode_calibrates_on_npy_files()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
         string data = Path.Combine(folder.Path, "calibration");
         Directory.CreateDirectory(data);
@@ -104,7 +104,7 @@ public sealed class OptimizeCommandTests
         for (int i = 0; i < 4; i++)
         {
             var values = Enumerable.Range(0, 64).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            NpyWriter.Write(Path.Combine(data, $"sample{i}.npy"), values, [1, 64]);
+            SampleFiles.NpyFloats(Path.Combine(data, $"sample{i}.npy"), [1, 64], values);
         }
         string output = Path.Combine(folder.Path, "out.onnx");
 
@@ -119,7 +119,7 @@ public sealed class OptimizeCommandTests
     [Fact]
     public void Cuda_falls_back_to_the_cpu_with_warning_MOPT0013()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 16);
 
         var run = Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--execution-provider", "Cuda");

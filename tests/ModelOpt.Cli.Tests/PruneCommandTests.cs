@@ -11,10 +11,10 @@ public sealed class PruneCommandTests
     [Fact]
     public void Structured_pruning_quarters_ResNet18_and_keeps_its_output_shape()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string output = Path.Combine(folder.Path, "pruned.onnx"), report = Path.Combine(folder.Path, "r.json"), markdown = Path.Combine(folder.Path, "r.md");
 
-        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", output, "--report", report, "--markdown-report", markdown,
+        var run = Cli.Run("optimize", TestData.ResNet18Path, "-o", output, "--report", report, "--markdown-report", markdown,
             "--prune", "Structured", "--sparsity", "0.5", "--prune-output-channels", "true", "--quantize", "None",
             // Without fine-tuning the features drift far (cosine ≈ 0.1, see docs/engine.md): the gate would refuse the model.
             "--min-cosine-similarity", "0");
@@ -38,7 +38,7 @@ public sealed class PruneCommandTests
         // output through the residual Add, ReLU and pool) reads as exactly zero.
         var kept = layers.Single(l => l.GetProperty("node").GetString() == "Convolution387").GetProperty("keptChannels").EnumerateArray().Select(e => e.GetInt32()).ToHashSet();
         Assert.Equal(Features / 2, kept.Count);
-        var original = RunModel(Cli.ResNet18Path);
+        var original = RunModel(TestData.ResNet18Path);
         var pruned = RunModel(output);
         Assert.Equal(original.Length, pruned.Length);
         Assert.All(Enumerable.Range(0, Features).Where(f => !kept.Contains(f)), f => Assert.Equal(0f, pruned[f]));
@@ -47,11 +47,11 @@ public sealed class PruneCommandTests
     [Fact]
     public void Magnitude_pruning_then_Dynamic_quantization_compresses_better_than_quantization_alone()
     {
-        using var folder = new ScratchFolder();
+        using var folder = new TempFolder();
         string dense = Path.Combine(folder.Path, "dense.onnx.br"), sparse = Path.Combine(folder.Path, "sparse.onnx.br"), report = Path.Combine(folder.Path, "r.json");
 
-        Assert.Equal(0, Cli.Run("optimize", Cli.ResNet18Path, "-o", dense, "--resource-compression", "Brotli").ExitCode);
-        var run = Cli.Run("optimize", Cli.ResNet18Path, "-o", sparse, "--report", report, "--resource-compression", "Brotli",
+        Assert.Equal(0, Cli.Run("optimize", TestData.ResNet18Path, "-o", dense, "--resource-compression", "Brotli").ExitCode);
+        var run = Cli.Run("optimize", TestData.ResNet18Path, "-o", sparse, "--report", report, "--resource-compression", "Brotli",
             "--prune", "Magnitude", "--sparsity", "0.5", "--prune-scope", "Global", "--min-cosine-similarity", "0");
 
         Assert.True(run.ExitCode == 0, run.Error);

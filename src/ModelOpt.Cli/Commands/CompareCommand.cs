@@ -1,9 +1,14 @@
 using System.Globalization;
-using ModelOpt.Cli.Engine;
-using ModelOpt.Cli.Options;
-using ModelOpt.Core.Validation;
+using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Planning;
+using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
+using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Cli.Commands;
 

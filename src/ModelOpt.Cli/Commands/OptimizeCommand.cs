@@ -1,6 +1,11 @@
-using ModelOpt.Cli.Engine;
-using ModelOpt.Cli.Options;
+using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Planning;
+using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Cli.Commands;
 

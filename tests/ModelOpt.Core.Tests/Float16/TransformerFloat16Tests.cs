@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.TestModels;
+using ModelOpt.TestUtilities;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
-using ModelOpt.Core.Validation;
 using ModelOpt.Onnx.Ir;
+using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Core.Tests.Infrastructure;
 

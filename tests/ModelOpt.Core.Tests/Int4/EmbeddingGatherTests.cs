@@ -3,7 +3,7 @@ using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestModels;
+using ModelOpt.TestUtilities;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;

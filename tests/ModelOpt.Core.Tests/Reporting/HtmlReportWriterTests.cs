@@ -406,7 +406,7 @@ public sealed class HtmlReportWriterTests
     [Fact]
     public void Write_file_writes_utf8_without_bom()
     {
-        using var folder = new Infrastructure.TempFolder();
+        using var folder = new TestUtilities.TempFolder();
         string path = folder.File("report.html");
         var document = ReportMarkup.Sample(5);
         HtmlReportWriter.WriteFile(document, path);

@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
+using ModelOpt.Runtime.Calibration;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Static;
@@ -17,9 +19,9 @@ public sealed class CalibrationDataSetTests
         for (int i = 0; i < 12; i++)
         {
             string sample = Directory.CreateDirectory(Path.Combine(folder.Path, $"test_data_set_{i}")).FullName;
-            CalibrationFilesWriter.PbFloats(Path.Combine(sample, "input_0.pb"), "x", [1, 2], [i, i + 0.5f]);
-            CalibrationFilesWriter.PbFloats(Path.Combine(sample, "input_1.pb"), "y", [1, 3], [-i, 1, 2], typedField: true);
-            CalibrationFilesWriter.PbFloats(Path.Combine(sample, "output_0.pb"), "z", [1], [0]);
+            SampleFiles.PbFloats(Path.Combine(sample, "input_0.pb"), "x", [1, 2], [i, i + 0.5f]);
+            SampleFiles.PbFloats(Path.Combine(sample, "input_1.pb"), "y", [1, 3], [-i, 1, 2], typedField: true);
+            SampleFiles.PbFloats(Path.Combine(sample, "output_0.pb"), "z", [1], [0]);
         }
 
         var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
@@ -36,8 +38,8 @@ public sealed class CalibrationDataSetTests
     public void FlatFilesAreOneSampleEachAndNpyFileNamesBindByName()
     {
         using var folder = new TempFolder();
-        CalibrationFilesWriter.NpyFloats(folder.File("b.npy"), [2, 2], [1, 2, 3, 4]);
-        CalibrationFilesWriter.PbFloats(folder.File("a.pb"), "", [4], [5, 6, 7, 8]);
+        SampleFiles.NpyFloats(folder.File("b.npy"), [2, 2], [1, 2, 3, 4]);
+        SampleFiles.PbFloats(folder.File("a.pb"), "", [4], [5, 6, 7, 8]);
         File.WriteAllText(folder.File("notes.txt"), "ignored");
 
         var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
@@ -61,7 +63,7 @@ public sealed class CalibrationDataSetTests
     {
         using var folder = new TempFolder();
         var data = Enumerable.Range(0, 6 * size).Select(i => (byte)(i % 2)).ToArray();
-        CalibrationFilesWriter.Npy(folder.File("t.npy"), descr, [2, 3], data, version);
+        SampleFiles.Npy(folder.File("t.npy"), descr, [2, 3], data, version);
 
         var tensor = Assert.Single(Assert.Single(CalibrationDataSet.FromFolder(folder.Path).Samples()).Tensors);
 
@@ -74,8 +76,8 @@ public sealed class CalibrationDataSetTests
     public void NpyScalarsAndOneDimensionalFortranArraysAreRead()
     {
         using var folder = new TempFolder();
-        CalibrationFilesWriter.Npy(folder.File("a.npy"), "<f4", [], BitConverter.GetBytes(2.5f));
-        CalibrationFilesWriter.Npy(folder.File("b.npy"), "<f4", [2], MemoryMarshal.AsBytes<float>([1f, 2f]), fortranOrder: true);
+        SampleFiles.Npy(folder.File("a.npy"), "<f4", [], BitConverter.GetBytes(2.5f));
+        SampleFiles.Npy(folder.File("b.npy"), "<f4", [2], MemoryMarshal.AsBytes<float>([1f, 2f]), fortranOrder: true);
 
         var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
 
@@ -99,11 +101,11 @@ public sealed class CalibrationDataSetTests
         switch (defect)
         {
             case "magic": File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]); break;
-            case "fortran": CalibrationFilesWriter.Npy(path, "<f4", [2, 3], six, fortranOrder: true); break;
-            case "big-endian": CalibrationFilesWriter.Npy(path, ">f4", [2, 3], six); break;
-            case "dtype": CalibrationFilesWriter.Npy(path, "<c8", [3], six); break;
-            case "truncated": CalibrationFilesWriter.Npy(path, "<f4", [2, 3], six.AsSpan(0, 20)); break;
-            case "header": CalibrationFilesWriter.Npy(path, "<f4', 'shape': (2 x", [2], six); break;
+            case "fortran": SampleFiles.Npy(path, "<f4", [2, 3], six, fortranOrder: true); break;
+            case "big-endian": SampleFiles.Npy(path, ">f4", [2, 3], six); break;
+            case "dtype": SampleFiles.Npy(path, "<c8", [3], six); break;
+            case "truncated": SampleFiles.Npy(path, "<f4", [2, 3], six.AsSpan(0, 20)); break;
+            case "header": SampleFiles.Npy(path, "<f4', 'shape': (2 x", [2], six); break;
         }
 
         var error = Assert.Throws<ModelOptException>(() => CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray());
@@ -121,7 +123,7 @@ public sealed class CalibrationDataSetTests
         var wrongCount = new TensorProto { Name = "x", DataType = (int)ElementType.Float };
         wrongCount.Dims.Add([2, 2]);
         wrongCount.FloatData.Add([1f, 2f, 3f]);
-        CalibrationFilesWriter.Pb(folder.File("b.pb"), wrongCount);
+        SampleFiles.Pb(folder.File("b.pb"), wrongCount);
 
         var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().GetEnumerator();
         var corrupt = Assert.Throws<ModelOptException>(() => samples.MoveNext());

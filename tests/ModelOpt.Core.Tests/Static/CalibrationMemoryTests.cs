@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
+using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -71,7 +73,7 @@ public sealed class CalibrationMemoryTests(ITestOutputHelper output)
         }
 
         var pass = new StaticQuantizationPass(StaticQuantizationOptions.Default with { CalibrationMethod = CalibrationMethod.Entropy },
-            CalibrationDataSet.FromSamples(Samples()));
+            CalibrationDataSet.FromSamples(Samples()), ActivationCalibrator.Instance);
         Assert.True(pass.Run(model));
         return new Measurement(peakLive - baseline, peakWorkingSet - baselineWorkingSet, peakWorkingSet, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Folding;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
@@ -7,6 +8,7 @@ using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -61,7 +63,7 @@ public sealed class ResNet18StaticQuantizationTests(ITestOutputHelper output)
         var calibration = CalibrationDataSet.FromSamples(ResNetCrops.Calibration.Select(c =>
             new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(null, ResNetInputs.Shape, c.Data)])));
         var folding = new BatchNormFoldingPass();
-        var quantization = new StaticQuantizationPass(StaticQuantizationOptions.Default, calibration);
+        var quantization = new StaticQuantizationPass(StaticQuantizationOptions.Default, calibration, ActivationCalibrator.Instance);
         Assert.True(new PassPipeline(folding, quantization).Run(model));
         Assert.Equal(22, folding.FoldedCount);
         OnnxModelWriter.Save(model, path);

@@ -1,3 +1,4 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
@@ -5,6 +6,7 @@ using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -189,7 +191,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var input = new FloatInput("X", Numbers.Uniform(108, 950), [1, 3, 6, 6]);
         var expected = OrtRunner.Run(model, input);
 
-        var pass = new StaticQuantizationPass(null, data);
+        var pass = new StaticQuantizationPass(null, data, ActivationCalibrator.Instance);
         Assert.True(pass.Run(model));
 
         var add = pass.Report!.Nodes.Single(n => n.OpType == "Add");
@@ -223,7 +225,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     [Fact]
     public void WithoutCalibrationDataTheErrorSaysWhatToDo()
     {
-        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, null).Run(StaticTestModels.SmallCnn()));
+        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, null, ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationDataMissing, error.Code);
         Assert.Contains("pass 'StaticQuantization': ", error.Message, StringComparison.Ordinal);
@@ -234,7 +236,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     public void AnEmptySampleSequenceIsAnError()
     {
         var error = Assert.Throws<ModelOptException>(() =>
-            new StaticQuantizationPass(null, CalibrationDataSet.FromSamples([])).Run(StaticTestModels.SmallCnn()));
+            new StaticQuantizationPass(null, CalibrationDataSet.FromSamples([]), ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationDataMissing, error.Code);
         Assert.Contains("holds no sample", error.Message, StringComparison.Ordinal);
@@ -244,10 +246,10 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     public void CalibrationDataOfTheWrongShapeNamesTheInputAndBothShapes()
     {
         using var folder = new TempFolder();
-        CalibrationFilesWriter.NpyFloats(folder.File("0.npy"), [1, 3, 10, 10], new float[300]);
+        SampleFiles.NpyFloats(folder.File("0.npy"), [1, 3, 10, 10], new float[300]);
 
         var error = Assert.Throws<ModelOptException>(() =>
-            new StaticQuantizationPass(null, CalibrationDataSet.FromFolder(folder.Path)).Run(StaticTestModels.SmallCnn()));
+            new StaticQuantizationPass(null, CalibrationDataSet.FromFolder(folder.Path), ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationShapeMismatch, error.Code);
         Assert.Contains("FLOAT[1,3,10,10], but model input 'X' is FLOAT[1,3,12,12]", error.Message, StringComparison.Ordinal);
@@ -268,7 +270,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var zeroInput = input with { Data = new float[50] };
         var expected = OrtRunner.Run(model, zeroInput)[0];
 
-        var pass = new StaticQuantizationPass(null, zeros);
+        var pass = new StaticQuantizationPass(null, zeros, ActivationCalibrator.Instance);
         Assert.True(pass.Run(model));
 
         foreach (var scale in model.Graph.Initializers.Where(v => v.Name.EndsWith("_scale", StringComparison.Ordinal)))
@@ -290,7 +292,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         values[7] = float.NaN;
         w.Initializer = Tensor.FromFloats("W2", [.. w.Initializer.Dims], values);
 
-        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, StaticTestModels.Calibration(2)).Run(model));
+        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, StaticTestModels.Calibration(2), ActivationCalibrator.Instance).Run(model));
 
         Assert.Equal(DiagnosticCode.NonFiniteWeights, error.Code);
         Assert.Contains("node 'conv2' (Conv, opset 13): weight 'W2' holds NaN at element 7", error.Message, StringComparison.Ordinal);
@@ -312,13 +314,13 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     public void QuantizingTwiceGivesIdenticalBytesAndAFolderOfNpyFilesGivesTheSameModel()
     {
         using var folder = new TempFolder();
-        for (int i = 0; i < 6; i++) CalibrationFilesWriter.NpyFloats(folder.File($"sample_{i}.npy"), StaticTestModels.InputShape, StaticTestModels.Input(i));
+        for (int i = 0; i < 6; i++) SampleFiles.NpyFloats(folder.File($"sample_{i}.npy"), StaticTestModels.InputShape, StaticTestModels.Input(i));
         var options = StaticQuantizationOptions.Default with { CalibrationMethod = CalibrationMethod.Entropy };
 
         byte[] Quantize(CalibrationDataSet data)
         {
             var model = StaticTestModels.SmallCnn();
-            new StaticQuantizationPass(options, data).Run(model);
+            new StaticQuantizationPass(options, data, ActivationCalibrator.Instance).Run(model);
             return OnnxModelWriter.ToBytes(model);
         }
 
@@ -337,7 +339,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     {
         inputs ??= [.. Enumerable.Range(100, 4).Select(StaticTestModels.AsInput)];
         var expected = inputs.Select(i => OrtRunner.Run(model, i)[0]).ToArray();
-        var pass = new StaticQuantizationPass(options, data);
+        var pass = new StaticQuantizationPass(options, data, ActivationCalibrator.Instance);
         Assert.True(pass.Run(model));
         for (int i = 0; i < inputs.Length; i++)
         {

@@ -1,6 +1,8 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
+using ModelOpt.Runtime.Calibration;
 
 namespace ModelOpt.Core.Tests.Static;
 

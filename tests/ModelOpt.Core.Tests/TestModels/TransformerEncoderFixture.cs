@@ -1,6 +1,6 @@
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestModels;
+using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Core.Tests.TestModels;
 

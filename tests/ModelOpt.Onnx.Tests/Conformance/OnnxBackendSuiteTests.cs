@@ -22,7 +22,7 @@ public sealed class OnnxBackendSuiteTests(ITestOutputHelper output)
         var cases = BackendSuiteCase.Discover(TestData.OnnxBackendSuite);
         Assert.True(cases.Count >= 1000, $"{cases.Count} models under {TestData.OnnxBackendSuite}; install the Debian package libonnx-testdata.");
 
-        using var temp = TestData.CreateTempFolder();
+        using var temp = new TempFolder();
         using var runner = new OrtModelRunner();
         var results = cases.Select(suiteCase => RunCase(suiteCase, temp, runner)).ToArray();
 

@@ -14,7 +14,7 @@ public sealed class ResNet18RoundTripTests
     [Fact]
     public void RoundTripKeepsTheModelAndItsOutputsBitForBit()
     {
-        using var temp = TestData.CreateTempFolder();
+        using var temp = new TempFolder();
         string savedPath = temp.File("resnet18.onnx");
         using (var model = OnnxModelReader.Load(TestData.ResNet18Path))
         {

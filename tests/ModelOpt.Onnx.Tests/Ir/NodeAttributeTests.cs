@@ -30,7 +30,7 @@ public sealed class NodeAttributeTests
     [Fact]
     public void ReplacingAConstantNodesTensorIsWhatGetsSaved()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         var value = model.Graph.Nodes.Single(n => n.OpType == "Constant").GetAttribute("value")!;
         // What a pass folding or quantizing a Constant does: swap the tensor, keep the node.
@@ -47,7 +47,7 @@ public sealed class NodeAttributeTests
     [Fact]
     public void SubgraphAttributesExposeTheirGraphs()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = OnnxModelReader.Load(ProtoModels.Write(SubgraphTests.IfLoopModel(), folder.File("model.onnx")));
         var ifNode = model.Graph.Nodes.Single(n => n.OpType == "If");
         Assert.Equal(AttributeKind.Graph, ifNode.GetAttribute("then_branch")!.Kind);

@@ -26,7 +26,7 @@ public sealed class ExternalDataPathTests
     [InlineData("data\0.bin", "NUL")]
     public void LocationsThatLeaveTheFolderAreRejected(string location, string why)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         string path = WriteModel(modelFolder, location);
         ModelOptAssert.Throws(DiagnosticCode.ExternalDataOutsideModelFolder, path, () => OnnxModelReader.Load(path),
@@ -36,7 +36,7 @@ public sealed class ExternalDataPathTests
     [Fact]
     public void AnAbsolutePathIsRejectedEvenWhenItPointsIntoTheFolder()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         File.WriteAllBytes(Path.Combine(modelFolder, "inside.bin"), SixteenBytes);
         string path = WriteModel(modelFolder, Path.Combine(modelFolder, "inside.bin"));
@@ -46,7 +46,7 @@ public sealed class ExternalDataPathTests
     [Fact]
     public void ASymbolicLinkToAFileOutsideIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         string path;
         if (OperatingSystem.IsWindows())
@@ -65,7 +65,7 @@ public sealed class ExternalDataPathTests
     [Fact]
     public void ASymbolicLinkSubfolderIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         string path;
         if (OperatingSystem.IsWindows())
@@ -83,7 +83,7 @@ public sealed class ExternalDataPathTests
     [Fact]
     public void ASymbolicLinkDeeperDownIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         Directory.CreateDirectory(Path.Combine(modelFolder, "a", "b"));
         string path;
@@ -102,7 +102,7 @@ public sealed class ExternalDataPathTests
     [Fact]
     public void PlainFilesInSubfoldersAreAccepted()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string modelFolder = CreateModelFolderWithOutsideFile(folder);
         Directory.CreateDirectory(Path.Combine(modelFolder, "a", "b"));
         File.WriteAllBytes(Path.Combine(modelFolder, "a", "b", "w.bin"), SixteenBytes);

@@ -15,7 +15,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void AMissingDataFileIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "gone.bin", "0", "16", withDataFile: false);
         ModelOptAssert.Throws(DiagnosticCode.ExternalDataOutOfRange, path, () => OnnxModelReader.Load(path), "tensor 'W'", "'gone.bin'", "does not exist");
     }
@@ -23,7 +23,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void AFolderInPlaceOfTheDataFileIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         Directory.CreateDirectory(folder.File("weights.bin"));
         string path = WriteModel(folder, "weights.bin", "0", "16", withDataFile: false);
         ModelOptAssert.Throws(DiagnosticCode.ExternalDataOutOfRange, path, () => OnnxModelReader.Load(path), "tensor 'W'");
@@ -37,7 +37,7 @@ public sealed class ExternalDataRangeTests
     [InlineData("16", "9223372036854775800", "length 9223372036854775800")]
     public void RangesOutsideTheDataFileAreReported(string offset, string length, string mentioned)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "weights.bin", offset, length);
         ModelOptAssert.Throws(DiagnosticCode.ExternalDataOutOfRange, path, () => OnnxModelReader.Load(path), "tensor 'W'", mentioned, "'weights.bin'");
     }
@@ -50,7 +50,7 @@ public sealed class ExternalDataRangeTests
     [InlineData("0", " 16", "length ' 16'")]
     public void NumbersThatAreNotNonNegativeIntegersAreReported(string offset, string length, string mentioned)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "weights.bin", offset, length);
         ModelOptAssert.Throws(DiagnosticCode.ExternalDataOutOfRange, path, () => OnnxModelReader.Load(path), "tensor 'W'", mentioned);
     }
@@ -61,7 +61,7 @@ public sealed class ExternalDataRangeTests
     [InlineData("0")]
     public void ALengthThatDoesNotMatchTheShapeIsReported(string length)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "weights.bin", "0", length);
         ModelOptAssert.Throws(DiagnosticCode.TensorDataMismatch, path, () => OnnxModelReader.Load(path), "tensor 'W'", $"length {length}", "16 bytes");
     }
@@ -69,7 +69,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void WithoutALengthTheRestOfTheFileMustMatchTheShape()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "weights.bin", "8", length: null);
         ModelOptAssert.Throws(DiagnosticCode.TensorDataMismatch, path, () => OnnxModelReader.Load(path), "tensor 'W'", "length 56");
     }
@@ -77,7 +77,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void AnExternalTensorWithoutALocationIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, location: null, "0", "16");
         ModelOptAssert.Throws(DiagnosticCode.TensorDataMismatch, path, () => OnnxModelReader.Load(path), "'W'", "no 'location'");
     }
@@ -85,7 +85,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void AnExternalTensorThatAlsoHoldsInlineDataIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         File.WriteAllBytes(folder.File("weights.bin"), new byte[DataFileLength]);
         var tensor = ProtoModels.ExternalTensor("W", ElementType.Float, [4], "weights.bin", "0", "16");
         tensor.FloatData.Add([1f, 2f, 3f, 4f]);
@@ -96,7 +96,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void StringTensorsCannotBeExternal()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         File.WriteAllBytes(folder.File("weights.bin"), new byte[DataFileLength]);
         // External data holds the raw form, and strings have none (onnx.proto, raw_data):
         // accepted, the writer would turn it into raw_data that no reader accepts.
@@ -108,7 +108,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void AConstantNodeTensorIsNamedWithItsNode()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         File.WriteAllBytes(folder.File("weights.bin"), new byte[DataFileLength]);
         var tensor = ProtoModels.ExternalTensor("C", ElementType.Float, [4], "weights.bin", "60", "16");
         string path = ProtoModels.Write(ProtoModels.ConstantModel(tensor, nodeName: "my_const"), folder.File("model.onnx"));
@@ -129,7 +129,7 @@ public sealed class ExternalDataRangeTests
     [MemberData(nameof(InlineMismatches))]
     public void InlineDataThatDoesNotMatchTheShapeIsReported(string name, TensorProto tensor, string mentioned)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(ProtoModels.InitializerModel(tensor), folder.File(name + ".onnx"));
         ModelOptAssert.Throws(DiagnosticCode.TensorDataMismatch, path, () => OnnxModelReader.Load(path), "tensor 'W' (initializer)", mentioned, "re-export");
 
@@ -140,7 +140,7 @@ public sealed class ExternalDataRangeTests
     [Fact]
     public void ADataFileThatShrinksAfterLoadingIsReportedWhenRead()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = WriteModel(folder, "weights.bin", "32", "16");
         using var model = OnnxModelReader.Load(path);
         // Another process rewrote the data file between loading and reading the weights.

@@ -14,7 +14,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void NestingUpToTheDefaultLimitLoads()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("nested.onnx");
         File.WriteAllBytes(path, NestedIfModel(ModelLoadOptions.Default.MaxSubgraphDepth));
         using var model = OnnxModelReader.Load(path);
@@ -26,7 +26,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void NestingBeyondTheDefaultLimitIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         int depth = ModelLoadOptions.Default.MaxSubgraphDepth + 1;
         string path = folder.File("nested.onnx");
         File.WriteAllBytes(path, NestedIfModel(depth));
@@ -37,7 +37,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void ACustomDepthLimitIsHonoured()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var options = new ModelLoadOptions { MaxSubgraphDepth = 2 };
         string ok = folder.File("depth2.onnx");
         File.WriteAllBytes(ok, NestedIfModel(2));
@@ -53,7 +53,7 @@ public sealed class GraphLimitTests
     [InlineData(20_000)]
     public void NestingBeyondProtobufsRecursionLimitIsAnErrorNotAStackOverflow(int depth)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("very-deep.onnx");
         File.WriteAllBytes(path, NestedIfModel(depth));
         // Even a generous subgraph limit cannot take the parser past its recursion guard.
@@ -66,7 +66,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void DeeplyNestedUnknownGroupsAreAnErrorNotAStackOverflow()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // Unknown fields are parsed too (to be preserved); groups nest without any message type.
         const int depth = 100_000;
         using var stream = new MemoryStream();
@@ -84,7 +84,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void DeeplyNestedTypesAreAnErrorNotAStackOverflow()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // sequence(sequence(sequence(... tensor))) in a graph input's type.
         const int depth = 50_000;
         var writer = new PrependingProtoWriter(depth * 8 + 1024);
@@ -109,7 +109,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void AValueProducedByTwoNodesIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var graph = new GraphProto { Name = "twice" };
         graph.Input.Add(ProtoModels.ValueInfo("X", ElementType.Float, 1));
         graph.Node.Add(ProtoModels.Node("Relu", ["X"], ["Y"], name: "first"));
@@ -123,7 +123,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void ANodeOutputThatShadowsAGraphInputIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var graph = new GraphProto { Name = "shadow" };
         graph.Input.Add(ProtoModels.ValueInfo("X", ElementType.Float, 1));
         graph.Node.Add(ProtoModels.Node("Relu", ["X"], ["X"], name: "in_place"));
@@ -135,7 +135,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void AnInitializerDefinedTwiceIsRejected()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var model = ProtoModels.InitializerModel(ProtoModels.FloatTensor("W", [1], 1f));
         model.Graph.Initializer.Add(ProtoModels.FloatTensor("W", [1], 2f));
         string path = ProtoModels.Write(model, folder.File("twice.onnx"));
@@ -146,7 +146,7 @@ public sealed class GraphLimitTests
     [Fact]
     public void AnUnsortedGraphStillLoadsAndRoundTrips()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var graph = new GraphProto { Name = "unsorted" };
         graph.Input.Add(ProtoModels.ValueInfo("X", ElementType.Float, 1));
         graph.Node.Add(ProtoModels.Node("Neg", ["R"], ["Y"], name: "consumer"));

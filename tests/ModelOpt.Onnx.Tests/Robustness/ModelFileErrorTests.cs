@@ -15,7 +15,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AMissingFileIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("missing.onnx");
         ModelOptAssert.Throws(DiagnosticCode.FileNotReadable, path, () => OnnxModelReader.Load(path), "does not exist");
     }
@@ -23,7 +23,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AMissingFolderIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "no", "such", "folder", "model.onnx");
         ModelOptAssert.Throws(DiagnosticCode.FileNotReadable, path, () => OnnxModelReader.Load(path), "does not exist");
     }
@@ -31,7 +31,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AFolderInsteadOfAFileIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         ModelOptAssert.Throws(DiagnosticCode.FileNotReadable, folder.Path, () => OnnxModelReader.Load(folder.Path));
     }
 
@@ -48,7 +48,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AnEmptyFileIsNotAModel()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("empty.onnx");
         File.WriteAllBytes(path, []);
         ModelOptAssert.Throws(DiagnosticCode.InvalidProtobuf, path, () => OnnxModelReader.Load(path), "holds no graph");
@@ -57,7 +57,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AProtobufWithoutAGraphIsNotAModel()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("tensor.onnx");
         // A tensor file of the backend suite (input_0.pb) parses as a ModelProto without a graph.
         File.WriteAllBytes(path, ProtoModels.FloatTensor("x", [2], 1f, 2f).ToByteArray());
@@ -67,7 +67,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void ATruncatedModelIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         byte[] bytes = File.ReadAllBytes(SampleModelPath);
         string path = folder.File("truncated.onnx");
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
@@ -77,7 +77,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void EveryPrefixOfAModelLoadsOrIsReportedAsInvalid()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         byte[] bytes = File.ReadAllBytes(SampleModelPath);
         string path = folder.File("prefix.onnx");
         int loaded = 0;
@@ -118,7 +118,7 @@ public sealed class ModelFileErrorTests
     [MemberData(nameof(CorruptFiles))]
     public void CorruptBytesAreReported(string name, byte[] content)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File(name + ".onnx");
         File.WriteAllBytes(path, content);
         ModelOptAssert.Throws(DiagnosticCode.InvalidProtobuf, path, () => OnnxModelReader.Load(path));
@@ -127,7 +127,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void ParseFileGivesTheSameErrors()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string missing = folder.File("missing.onnx");
         ModelOptAssert.Throws(DiagnosticCode.FileNotReadable, missing, () => OnnxModelReader.ParseFile(missing));
         string corrupt = folder.File("corrupt.onnx");
@@ -138,7 +138,7 @@ public sealed class ModelFileErrorTests
     [Fact]
     public void AValidModelAppendedWithGarbageIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("garbage.onnx");
         // Wire type 7 does not exist: trailing bytes that are no field make the whole file invalid.
         File.WriteAllBytes(path, [.. File.ReadAllBytes(SampleModelPath), 0xFF]);

@@ -40,7 +40,7 @@ public sealed class MutationFuzzTests(ITestOutputHelper output)
     {
         int iterations = EnvironmentNumber("MODELOPT_FUZZ_ITERATIONS", DefaultIterations);
         int seed = EnvironmentNumber("MODELOPT_FUZZ_SEED", DefaultSeed);
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var seeds = PrepareSeeds(folder);
         string target = folder.File("fuzz.onnx");
         string outFolder = folder.File("out");

@@ -16,7 +16,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void SavingBelowAFileInsteadOfAFolderIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         File.WriteAllText(folder.File("blocker"), "a file, not a folder");
         string path = Path.Combine(folder.Path, "blocker", "model.onnx");
         using var model = SampleModels.Dense();
@@ -29,7 +29,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void SavingOntoAFolderIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         Directory.CreateDirectory(folder.File("model.onnx"));
         using var model = SampleModels.Dense();
         ModelOptAssert.Throws(DiagnosticCode.CannotWriteModel, folder.File("model.onnx"), () => OnnxModelWriter.Save(model, folder.File("model.onnx"), AllExternal));
@@ -41,7 +41,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void AWriterThatFailsMidwayLeavesNothingBehind()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string source = folder.File("source.onnx");
         using (var original = SampleModels.Dense()) OnnxModelWriter.Save(original, source, AllExternal);
         using var model = OnnxModelReader.Load(source);
@@ -60,7 +60,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void AFailedSaveKeepsThePreviousFilesIntact()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("model.onnx");
         using (var first = SampleModels.Dense()) OnnxModelWriter.Save(first, path, AllExternal);
         byte[] modelBefore = File.ReadAllBytes(path);
@@ -86,7 +86,7 @@ public sealed class SaveFailureTests
     [InlineData("..")]
     public void ADataFileNameOutsideTheModelsFolderIsRefused(string dataFileName)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("model.onnx");
         using var model = SampleModels.Dense();
         // The reader would refuse the saved model (MOPT0003), so the writer must not produce it.
@@ -99,7 +99,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void ADataFileInAMissingSubfolderIsReported()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("model.onnx");
         using var model = SampleModels.Dense();
         ModelOptAssert.Throws(DiagnosticCode.CannotWriteModel, path,
@@ -110,7 +110,7 @@ public sealed class SaveFailureTests
     [Fact]
     public void ADataFileInAnExistingSubfolderIsWrittenAndLoads()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         Directory.CreateDirectory(folder.File("weights"));
         string path = folder.File("model.onnx");
         using (var model = SampleModels.Dense()) OnnxModelWriter.Save(model, path, AllExternal with { ExternalDataFileName = "weights/model.data" });

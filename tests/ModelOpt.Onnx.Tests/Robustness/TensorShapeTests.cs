@@ -23,7 +23,7 @@ public sealed class TensorShapeTests
     [InlineData(new long[] { (1L << 40) + 1 }, "more than the limit")]
     public void InitializerShapesThatCannotExistAreRejected(long[] dims, string mentioned)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(ProtoModels.InitializerModel(ProtoModels.FloatTensor("W", dims, 1f)), folder.File("model.onnx"));
         ModelOptAssert.Throws(DiagnosticCode.InvalidTensorShape, path, () => OnnxModelReader.Load(path), "tensor 'W' (initializer)", mentioned);
     }
@@ -31,7 +31,7 @@ public sealed class TensorShapeTests
     [Fact]
     public void ConstantNodeShapesAreCheckedAndNameTheNode()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(ProtoModels.ConstantModel(ProtoModels.FloatTensor("C", [2, -2], 1f), nodeName: "bad_const"), folder.File("model.onnx"));
         ModelOptAssert.Throws(DiagnosticCode.InvalidTensorShape, path, () => OnnxModelReader.Load(path),
             "tensor 'C'", "attribute 'value' of node 'bad_const' (Constant)", "negative dimension -2");
@@ -40,7 +40,7 @@ public sealed class TensorShapeTests
     [Fact]
     public void SparseTensorShapesAreChecked()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var model = SparseTensorTests.SparseModelProto();
         model.Graph.SparseInitializer[0].Dims[1] = -4;
         string path = ProtoModels.Write(model, folder.File("dense-dims.onnx"));
@@ -55,7 +55,7 @@ public sealed class TensorShapeTests
     [Fact]
     public void TheElementLimitIsAnOption()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var options = new ModelLoadOptions { MaxTensorElements = 1000 };
         string atLimit = ProtoModels.Write(ProtoModels.InitializerModel(ProtoModels.RawTensor("W", ElementType.UInt8, [10, 100], new byte[1000])), folder.File("ok.onnx"));
         OnnxModelReader.Load(atLimit, options).Dispose();
@@ -71,7 +71,7 @@ public sealed class TensorShapeTests
     [InlineData(ElementType.Double, new long[] { 1L << 31, 1L << 31 })]
     public void ByteSizesThatOverflowAreRejectedEvenWithoutAnElementLimit(ElementType type, long[] dims)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var options = new ModelLoadOptions { MaxTensorElements = long.MaxValue };
         var tensor = new TensorProto { Name = "W", DataType = (int)type };
         tensor.Dims.Add(dims);
@@ -82,7 +82,7 @@ public sealed class TensorShapeTests
     [Fact]
     public void AHugeDeclaredShapeWithLittleDataFailsWithoutAllocating()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // 2^40 floats (4 TiB) declared, one float stored: the mismatch is found by counting.
         string inline = ProtoModels.Write(ProtoModels.InitializerModel(ProtoModels.FloatTensor("W", [1L << 40], 1f)), folder.File("inline.onnx"));
         ModelOptAssert.Throws(DiagnosticCode.TensorDataMismatch, inline, () => OnnxModelReader.Load(inline), "tensor 'W'", "needs 1099511627776");
@@ -96,7 +96,7 @@ public sealed class TensorShapeTests
     [Fact]
     public void ZeroSizedDimensionsAreValid()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // A zero anywhere makes the count 0, whatever the other dims; but each dim is still bounded.
         string path = ProtoModels.Write(ProtoModels.InitializerModel(ProtoModels.RawTensor("W", ElementType.Float, [0, 1L << 30], [])), folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);

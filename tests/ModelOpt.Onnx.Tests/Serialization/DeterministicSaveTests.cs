@@ -12,7 +12,7 @@ public sealed class DeterministicSaveTests
     [MemberData(nameof(Modes))]
     public void SavingTwiceGivesIdenticalFiles(ExternalDataMode mode)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         var options = new ModelSaveOptions { ExternalData = mode, ExternalDataThreshold = 100 };
         // Different folders, same file name: nothing of the folder or the process may leak into the bytes.
@@ -31,7 +31,7 @@ public sealed class DeterministicSaveTests
     [MemberData(nameof(Modes))]
     public void LoadSaveIsAFixedPoint(ExternalDataMode mode)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var options = new ModelSaveOptions { ExternalData = mode, ExternalDataThreshold = 100 };
         using (var model = SampleModels.Dense()) OnnxModelWriter.Save(model, folder.File("gen0.onnx"), options);
         using (var model = OnnxModelReader.Load(folder.File("gen0.onnx"))) OnnxModelWriter.Save(model, folder.File("gen1.onnx"), options);

@@ -23,7 +23,7 @@ public sealed class ElementTypeTests
     [MemberData(nameof(RawTypes))]
     public void RawDataOfEveryTypeSurvivesLoadSaveInlineAndExternal(ElementType type)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // Five elements: an odd count, so the packed sub-byte types end in a half-used byte.
         long[] dims = [5];
         var raw = new byte[ElementTypes.ByteCount(type, 5)];
@@ -86,7 +86,7 @@ public sealed class ElementTypeTests
     [MemberData(nameof(TypedForms))]
     public void TypedFieldsConvertToTheRawForm(ElementType type, long[] dims, Action<TensorProto> fill, byte[] expectedRaw)
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var proto = new TensorProto { Name = "T", DataType = (int)type };
         proto.Dims.Add(dims);
         fill(proto);
@@ -111,7 +111,7 @@ public sealed class ElementTypeTests
     [Fact]
     public void StringTensorsStayInlineAndIntact()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var proto = new TensorProto { Name = "labels", DataType = (int)ElementType.String };
         proto.Dims.Add(2);
         proto.StringData.Add([Google.Protobuf.ByteString.CopyFromUtf8("cat"), Google.Protobuf.ByteString.CopyFromUtf8("naïve")]);
@@ -132,7 +132,7 @@ public sealed class ElementTypeTests
     [Fact]
     public void UnknownFutureElementTypesAreCarriedThrough()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         // 99 is no ONNX type today; a newer exporter may use it, and the model must still round-trip.
         var proto = new TensorProto { Name = "future", DataType = 99, RawData = Google.Protobuf.ByteString.CopyFrom(1, 2, 3) };
         proto.Dims.Add(7);

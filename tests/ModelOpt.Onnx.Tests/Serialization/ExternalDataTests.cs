@@ -12,7 +12,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void ExternalSaveRunsInOnnxRuntimeExactlyLikeInlineSave()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         string inline = folder.File("inline.onnx");
         string external = folder.File("external.onnx");
@@ -26,8 +26,8 @@ public sealed class ExternalDataTests
 
         float[] input = SampleModels.DenseInput();
         long[] shape = [SampleModels.Batch, SampleModels.InFeatures];
-        var expected = OrtRunner.Run(inline, "X", input, shape)["Y"];
-        var actual = OrtRunner.Run(external, "X", input, shape)["Y"];
+        var expected = OrtRunner.RunByName(inline, new FloatInput("X", input, shape))["Y"];
+        var actual = OrtRunner.RunByName(external, new FloatInput("X", input, shape))["Y"];
         Assert.Equal(expected, actual);
         Assert.Contains(expected, v => v != 0);
     }
@@ -35,7 +35,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void AlwaysModeMovesInitializersAndConstantNodeTensorsOut()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         string path = folder.File("model.onnx");
         OnnxModelWriter.Save(model, path, AllExternal);
@@ -54,7 +54,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void ThresholdKeepsSmallTensorsInline()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         string path = folder.File("model.onnx");
         OnnxModelWriter.Save(model, path, new ModelSaveOptions { ExternalData = ExternalDataMode.Always, ExternalDataThreshold = 1024 });
@@ -73,7 +73,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void DataFileRangesAreAlignedDisjointAndHoldTheTensorBytes()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         // A few odd-sized tensors so that padding is really needed between entries.
         model.Graph.AddInitializer("odd3", Tensor.FromRawData("odd3", ElementType.UInt8, [3], new byte[] { 1, 2, 3 }));
@@ -104,7 +104,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void LoadedExternalTensorsPointAtTheDataFileAndReadBack()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var original = SampleModels.Dense();
         string path = folder.File("model.onnx");
         OnnxModelWriter.Save(original, path, AllExternal);
@@ -125,7 +125,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void AutoModeKeepsTheSourceLayout()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var inMemory = SampleModels.Dense();
         string inlinePath = folder.File("auto-inline.onnx");
         OnnxModelWriter.Save(inMemory, inlinePath);
@@ -143,7 +143,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void NeverModeBringsExternalDataBackInline()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var original = SampleModels.Dense();
         string externalPath = folder.File("external.onnx");
         OnnxModelWriter.Save(original, externalPath, AllExternal);
@@ -165,7 +165,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void SavingOverTheSourceFilesKeepsTheLoadedWeights()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = folder.File("model.onnx");
         float[] expected;
         using (var original = SampleModels.Dense())
@@ -186,7 +186,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void CustomDataFileNameIsUsedAsTheLocation()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = SampleModels.Dense();
         string path = folder.File("model.onnx");
         OnnxModelWriter.Save(model, path, AllExternal with { ExternalDataFileName = "weights.bin" });
@@ -200,7 +200,7 @@ public sealed class ExternalDataTests
     [Fact]
     public void ReadsDataFromASubfolderWithDefaultOffsetAndLength()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         float[] values = [1.5f, -2f, 3.25f, 0f];
         Directory.CreateDirectory(folder.File("weights"));
         File.WriteAllBytes(folder.File("weights/w.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray());

@@ -11,7 +11,7 @@ public sealed class ModelPropertiesTests
     [Fact]
     public void FunctionsMetadataAndOpsetsSurviveAndTheModelStillRuns()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var original = FunctionModel();
         string path = ProtoModels.Write(original, folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
@@ -30,14 +30,14 @@ public sealed class ModelPropertiesTests
         OnnxModelWriter.Save(model, saved);
         Assert.Equal(original, ProtoModels.Read(saved));
 
-        var expected = OrtRunner.Run(path, "X", [0.5f, -1f, 2f], [3])["Y"];
-        Assert.Equal(expected, OrtRunner.Run(saved, "X", [0.5f, -1f, 2f], [3])["Y"]);
+        var expected = OrtRunner.RunByName(path, new FloatInput("X", [0.5f, -1f, 2f], [3]))["Y"];
+        Assert.Equal(expected, OrtRunner.RunByName(saved, new FloatInput("X", [0.5f, -1f, 2f], [3]))["Y"]);
     }
 
     [Fact]
     public void SettersReplaceEntriesInsteadOfDuplicatingThem()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = OnnxModelReader.Load(ProtoModels.Write(FunctionModel(), folder.File("model.onnx")));
         model.SetMetadata("license", "Apache-2.0");
         model.SetMetadata("quantized", "int8");

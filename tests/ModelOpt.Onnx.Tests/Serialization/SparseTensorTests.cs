@@ -11,7 +11,7 @@ public sealed class SparseTensorTests
     [Fact]
     public void SparseInitializersLoadRoundTripAndRunInOnnxRuntime()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var original = SparseModelProto();
         string path = ProtoModels.Write(original, folder.File("sparse.onnx"));
         using var model = OnnxModelReader.Load(path);
@@ -29,13 +29,13 @@ public sealed class SparseTensorTests
         OnnxModelWriter.Save(model, saved);
         Assert.Equal(original, ProtoModels.Read(saved));
         // Dense form: [[1, 0, 0, 0], [0, 2, 0, 3]] added to the input.
-        Assert.Equal([1f, 0f, 0f, 0f, 0f, 2f, 0f, 3f], OrtRunner.Run(saved, "X", new float[8], [2, 4])["Y"]);
+        Assert.Equal([1f, 0f, 0f, 0f, 0f, 2f, 0f, 3f], OrtRunner.RunByName(saved, new FloatInput("X", new float[8], [2, 4]))["Y"]);
     }
 
     [Fact]
     public void RenamingASparseInitializerRenamesItsValuesTensor()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         using var model = OnnxModelReader.Load(ProtoModels.Write(SparseModelProto(), folder.File("sparse.onnx")));
         model.Graph.SparseInitializers.Single().Name = "renamed";
         var proto = OnnxModelWriter.ToProto(model);
@@ -46,7 +46,7 @@ public sealed class SparseTensorTests
     [Fact]
     public void SparseInitializersAndTheirExternalPartsRoundTrip()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string source = ProtoModels.Write(SparseModelProto(), folder.File("sparse.onnx"));
         using var model = OnnxModelReader.Load(source);
         string external = folder.File("sparse-external.onnx");

@@ -11,7 +11,7 @@ public sealed class SubgraphTests
     [Fact]
     public void OuterScopeReferencesAreTheOuterValueObject()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(IfLoopModel(), folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
 
@@ -47,7 +47,7 @@ public sealed class SubgraphTests
     [Fact]
     public void SubgraphModelRoundTripsUnchangedAndRunsInOnnxRuntime()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var original = IfLoopModel();
         string path = ProtoModels.Write(original, folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
@@ -57,14 +57,14 @@ public sealed class SubgraphTests
         Assert.Equal(original, ProtoModels.Read(saved));
         Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(saved));
         // then-branch (cond is true): X + bias, then three loop iterations add bias again.
-        var y = OrtRunner.Run(saved, "X", [1f, 2f], [2])["Z"];
+        var y = OrtRunner.RunByName(saved, new FloatInput("X", [1f, 2f], [2]))["Z"];
         Assert.Equal([1f + 4 * 0.5f, 2f + 4 * -1f], y);
     }
 
     [Fact]
     public void RenamingAnOuterValueRenamesItsUsesInsideSubgraphs()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(IfLoopModel(), folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
         model.Graph.Initializers.Single(v => v.Name == "bias").Name = "offset";

@@ -20,7 +20,7 @@ public sealed class UnknownFieldTests
     [Fact]
     public void UnknownFieldsAtEveryLevelSurviveInlineSave()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var original = ModelWithUnknownFields();
         string path = ProtoModels.Write(original, folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
@@ -36,7 +36,7 @@ public sealed class UnknownFieldTests
     [Fact]
     public void UnknownFieldsOfTensorsSurviveWhenTheirDataGoesExternal()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         string path = ProtoModels.Write(ModelWithUnknownFields(), folder.File("model.onnx"));
         using var model = OnnxModelReader.Load(path);
         string saved = folder.File("saved.onnx");
@@ -52,7 +52,7 @@ public sealed class UnknownFieldTests
     [Fact]
     public void UnknownFieldsOfOtherWireTypesSurvive()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var model = ProtoModels.InitializerModel(ProtoModels.FloatTensor("W", [1], 1f));
         using var extra = new MemoryStream();
         var output = new CodedOutputStream(extra);

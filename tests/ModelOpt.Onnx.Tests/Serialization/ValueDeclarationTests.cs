@@ -15,7 +15,7 @@ public sealed class ValueDeclarationTests
     [Fact]
     public void Differing_declarations_of_one_value_survive_a_round_trip()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var graph = new GraphProto { Name = "g" };
         var input = ProtoModels.ValueInfo("x", ElementType.Float, 2, 3);
         input.DocString = "as an input";
@@ -41,7 +41,7 @@ public sealed class ValueDeclarationTests
     [Fact]
     public void A_retyped_value_is_written_with_its_new_type_everywhere()
     {
-        using var folder = TestData.CreateTempFolder();
+        using var folder = new TempFolder();
         var graph = new GraphProto { Name = "g" };
         var input = ProtoModels.ValueInfo("x", ElementType.Float, 2);
         var output = ProtoModels.ValueInfo("x", ElementType.Float, 2);

@@ -1,3 +1,4 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
@@ -23,7 +24,7 @@ namespace ModelOpt.Core.Quantization.Static;
 /// Order of work: decide what to quantize (<see cref="QdqPlan"/>); upgrade to opset 13 if needed
 /// (DequantizeLinear's per-axis form and 8-bit MaxPool); run the float model in ONNX Runtime on
 /// every calibration sample with the chosen activations as outputs and stream their statistics
-/// (<see cref="ActivationCalibrator"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
+/// (<see cref="IActivationObserver"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
 /// and parameters; rewrite. Only the main graph is quantized; subgraphs pass through.
 /// </remarks>
 public sealed class StaticQuantizationPass : IModelPass
@@ -34,11 +35,16 @@ public sealed class StaticQuantizationPass : IModelPass
     /// <summary>Creates the pass.</summary>
     /// <param name="options">How to quantize; <see cref="StaticQuantizationOptions.Default"/> when null.</param>
     /// <param name="calibrationData">The samples activations are measured on; required.</param>
-    public StaticQuantizationPass(StaticQuantizationOptions? options, CalibrationDataSet? calibrationData)
+    /// <param name="observer">Runs the float model on the samples (ONNX Runtime, from ModelOpt.Runtime).</param>
+    public StaticQuantizationPass(StaticQuantizationOptions? options, CalibrationDataSet? calibrationData, IActivationObserver observer)
     {
         Options = options ?? StaticQuantizationOptions.Default;
         CalibrationData = calibrationData;
+        Observer = observer;
     }
+
+    /// <summary>What runs the float model during calibration.</summary>
+    public IActivationObserver Observer { get; }
 
     /// <summary>The options.</summary>
     public StaticQuantizationOptions Options { get; }
@@ -117,7 +123,7 @@ public sealed class StaticQuantizationPass : IModelPass
     private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, CalibrationDataSet data, ref QdqPlan plan, StaticQuantizationContext context)
     {
         var observed = plan.Calibrated.ToArray();
-        var (histograms, types) = ActivationCalibrator.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);
+        var (histograms, types) = Observer.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);
         var notFloat = new Dictionary<Value, ElementType>();
         for (int i = 0; i < observed.Length; i++)
         {

@@ -1,7 +1,7 @@
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.TestModels;
+using ModelOpt.TestUtilities;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Pruning.Structured;

@@ -15,13 +15,14 @@ namespace ModelOpt.Core.Quantization.Static.Calibration;
 /// resolution over [0, max|x|] is at least Bins/4 bins. NaN and infinities are not counted: no
 /// finite range represents them, and one stray value must not decide the scale of a tensor.
 /// </remarks>
-internal sealed class ActivationHistogram
+public sealed class ActivationHistogram
 {
     /// <summary>Bins over [-R, R]; 2048 over [0, R] for |x|, the size TensorRT's entropy calibration uses.</summary>
     public const int Bins = 4096;
 
     private readonly long[]? _counts;
 
+    /// <summary>An empty statistic; <paramref name="withHistogram"/> also keeps the bins (Percentile and Entropy need them).</summary>
     public ActivationHistogram(bool withHistogram)
     {
         _counts = withHistogram ? new long[Bins] : null;

@@ -1,6 +1,0 @@
-namespace ModelOpt.Core.Quantization.Static.Calibration;
-
-/// <summary>One calibration sample: a value for every input of the model.</summary>
-/// <param name="Name">How messages name the sample (its folder or file).</param>
-/// <param name="Tensors">The tensors, bound to the model's inputs by name where a name matches, else by position.</param>
-public sealed record CalibrationSample(string Name, IReadOnlyList<CalibrationTensor> Tensors);

@@ -1,0 +1,22 @@
+using ModelOpt.Core.Data;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Quantization.Static.Calibration;
+
+/// <summary>
+/// Runs a float model on calibration samples and gathers statistics of chosen activations.
+/// Static quantization needs a runtime for that, and the passes have none: ModelOpt.Runtime
+/// implements this interface with ONNX Runtime, and the engine hands it to the pass.
+/// </summary>
+public interface IActivationObserver
+{
+    /// <summary>
+    /// Statistics for every value of <paramref name="activations"/>, in the same order, and the
+    /// element type each has when the model runs (statistics are collected for FLOAT ones only).
+    /// </summary>
+    /// <param name="model">The float model (not modified).</param>
+    /// <param name="activations">FLOAT values of the main graph to observe.</param>
+    /// <param name="data">The samples.</param>
+    /// <param name="withHistograms">Whether the method needs histograms (all but MinMax).</param>
+    (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, CalibrationDataSet data, bool withHistograms);
+}

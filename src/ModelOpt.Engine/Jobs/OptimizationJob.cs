@@ -1,0 +1,25 @@
+using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Planning;
+using ModelOpt.Engine.Reports;
+using ModelOpt.Runtime.Execution;
+using ModelOpt.Runtime.Validation;
+
+namespace ModelOpt.Engine.Jobs;
+
+/// <summary>
+/// One model to optimize: where it is, where its outputs go, and with which options.
+/// <paramref name="DiagnosticsFile"/> is the file option errors point at (the project, for build items).
+/// </summary>
+public sealed record OptimizationJob(
+    string ModelPath,
+    string OutputPath,
+    string? ReportPath,
+    string? MarkdownReportPath,
+    string? DiagnosticsFile,
+    OptimizationOptions Options)
+{
+    /// <summary>The self-contained HTML report for people, with charts; null for none.</summary>
+    public string? HtmlReportPath { get; init; }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using ModelOpt.Core.Quantization;
+using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Planning;
+using ModelOpt.Runtime.Execution;
+using ModelOpt.Runtime.Validation;
+
+namespace ModelOpt.Engine.Reports;
+
+/// <summary>What one optimization did, for the per-model report files and the build's summary line.</summary>
+/// <param name="QuantizedWith">The mode the embedded model was quantized with (Auto's choice when Options.Quantize is Auto).</param>
+/// <param name="Trials">Every configuration Auto tried; empty for the other modes.</param>
+public sealed record OptimizationReport(
+    string Model,
+    string Output,
+    OptimizationOptions Options,
+    long OriginalBytes,
+    long OptimizedBytes,
+    long EmbeddedBytes,
+    long OriginalParameters,
+    long OptimizedParameters,
+    long OriginalMacs,
+    long OptimizedMacs,
+    bool MacsComplete,
+    PruningSummary? Pruning,
+    IReadOnlyList<KeyValuePair<string, int>> OriginalOps,
+    IReadOnlyList<KeyValuePair<string, int>> OptimizedOps,
+    IReadOnlyList<NodeQuantization> Nodes,
+    IReadOnlyList<string> ValidatedOutputs,
+    AccuracyCheck Accuracy,
+    LatencySummary? Latency,
+    IReadOnlyList<ValueSensitivity> NodeErrors,
+    QuantizeMode QuantizedWith,
+    IReadOnlyList<AutoTrial> Trials,
+    double Seconds)
+{
+    /// <summary>The one line the build prints for this model.</summary>
+    public string SummaryLine()
+    {
+        int quantized = Nodes.Count(n => n.Precision != NodePrecision.Float);
+        string verb = QuantizedWith == QuantizeMode.Float16 ? "converted" : "quantized";
+        string auto = Options.Quantize == QuantizeMode.Auto ? $"Auto chose {QuantizedWith} of {Trials.Count} trials: " : "";
+        string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb})";
+        string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {ReportFormat.Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
+        string pruning = Pruning is null ? ""
+            : Pruning.Mode == "Structured"
+                ? $", pruned Structured ({ReportFormat.Percent(Pruning.Sparsity)} of channels; MACs {ReportFormat.Percent(OptimizedMacs, OriginalMacs)}, parameters {ReportFormat.Percent(OptimizedParameters, OriginalParameters)} of original)"
+                : $", pruned Magnitude ({ReportFormat.Percent(Pruning.Sparsity, 1)} of weights zero)";
+        string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}";
+    }
+
+    /// <summary>The gate's verdict in a few words: the worst cosine and what was required.</summary>
+    public string Gate()
+    {
+        var c = CultureInfo.InvariantCulture;
+        string cosine = string.Create(c, $"cosine {Accuracy.WorstCosine:0.0000}");
+        if (Accuracy.Thresholds.IsOff) return $"{cosine} (gate off)";
+        string verdict = Accuracy.Passed ? "passed" : "FAILED";
+        return string.Create(c, $"{cosine}, gate {verdict}");
+    }
+
+}

@@ -1,0 +1,99 @@
+using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Runtime.Validation;
+
+/// <summary>
+/// Runs the original and the optimized model in ONNX Runtime (CPU) on the same samples and
+/// measures, per output, how far the optimized model strays (<see cref="OutputMetrics"/>).
+/// Samples run one at a time and only running sums are kept, so memory does not grow with the
+/// number of samples.
+/// </summary>
+/// <remarks>
+/// Outputs are matched by name: an optimization keeps the graph's outputs. Float outputs get all
+/// metrics; integer and bool outputs (class indices, masks) are compared as numbers, so any
+/// difference shows as an error above 0 (top-1 agreement stays null for them); outputs of other
+/// types (STRING, sequences, maps) are left out with a note in <see cref="ComparisonResult.Notes"/>.
+/// </remarks>
+public static class ModelComparison
+{
+    /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> on <paramref name="inputs"/>.</summary>
+    /// <param name="original">The original model, serialized.</param>
+    /// <param name="optimized">The optimized model, serialized.</param>
+    /// <param name="inputs">The samples.</param>
+    /// <param name="modelPath">The model file, for messages.</param>
+    /// <param name="maxSamples">Use at most this many samples (the first ones).</param>
+    public static ComparisonResult Compare(byte[] original, byte[] optimized, ValidationInputs inputs, string? modelPath = null, int maxSamples = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(optimized);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSamples);
+
+        using var reference = ValidationSession.Load(original, modelPath, "original");
+        using var candidate = ValidationSession.Load(optimized, modelPath, "optimized");
+        string[] outputs = reference.OutputNames;
+        var missing = outputs.Where(o => !candidate.OutputNames.Contains(o)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
+                $"the optimized model lacks the output(s) {string.Join(", ", missing.Select(o => $"'{o}'"))} of the original, so it cannot be validated. This is a bug in the optimization; please report it with the model.");
+        }
+
+        var accumulators = outputs.Select(_ => new ErrorAccumulator()).ToArray();
+        var skipped = new string?[outputs.Length];
+        int samples = 0;
+        foreach (var sample in inputs.Samples())
+        {
+            if (samples == maxSamples) break;
+            var referenceInputs = reference.Bind(sample);
+            var candidateInputs = candidate.Bind(sample);
+            try
+            {
+                using var expected = reference.Run(referenceInputs, outputs, sample.Name);
+                using var actual = candidate.Run(candidateInputs, outputs, sample.Name);
+                for (int i = 0; i < outputs.Length; i++)
+                {
+                    if (skipped[i] is not null) continue;
+                    if (!expected[i].IsTensor || !actual[i].IsTensor)
+                    {
+                        skipped[i] = $"output '{outputs[i]}' is not a tensor; not compared";
+                        continue;
+                    }
+                    var info = expected[i].GetTensorTypeAndShape();
+                    if (!ErrorAccumulator.IsComparable(info.ElementDataType))
+                    {
+                        skipped[i] = $"output '{outputs[i]}' has element type {info.ElementDataType}; not compared";
+                        continue;
+                    }
+                    string? problem = accumulators[i].TryAdd(expected[i], actual[i]);
+                    if (problem is not null)
+                    {
+                        throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
+                            $"on validation sample '{sample.Name}', output '{outputs[i]}' of the optimized model does not match the original's: {problem}. This is a bug in the optimization; please report it with the model.");
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var value in referenceInputs) value.Dispose();
+                foreach (var value in candidateInputs) value.Dispose();
+            }
+            samples++;
+        }
+        if (samples == 0)
+        {
+            throw new ModelOptException(DiagnosticCode.ValidationInputsInvalid, modelPath,
+                $"the validation inputs ({inputs.Description}) hold no sample.");
+        }
+
+        var metrics = new List<OutputMetrics>();
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            if (skipped[i] is not null) continue;
+            var a = accumulators[i];
+            metrics.Add(new OutputMetrics(outputs[i], a.Cosine, a.MaxAbsoluteError, a.MeanAbsoluteError, a.TopOneAgreement, a.Elements));
+        }
+        return new ComparisonResult(metrics, samples, inputs.Description, [.. skipped.OfType<string>()]);
+    }
+}

@@ -1,0 +1,150 @@
+using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Protos;
+using ModelOpt.Runtime.Calibration;
+
+namespace ModelOpt.Runtime.Validation;
+
+/// <summary>
+/// One model loaded in ONNX Runtime (CPU) for validation, with the binding of samples to its
+/// inputs. Samples are bound by <see cref="CalibrationInputs"/>, the same rules calibration uses
+/// (by name, then by position), described here from ONNX Runtime's input metadata because
+/// validation holds models as bytes. Failures become <see cref="DiagnosticCode.ValidationRunFailed"/>
+/// (the runtime) or <see cref="DiagnosticCode.ValidationInputsInvalid"/> (a sample that does not fit).
+/// </summary>
+internal sealed class ValidationSession : IDisposable
+{
+    private readonly SessionOptions _options;
+    private readonly RunOptions _runOptions = new();
+    private readonly CalibrationInputs _binder;
+    private readonly string? _modelPath;
+    private readonly string _role;
+
+    private ValidationSession(SessionOptions options, InferenceSession session, string? modelPath, string role)
+    {
+        _options = options;
+        Session = session;
+        _modelPath = modelPath;
+        _role = role;
+        InputNames = [.. session.InputNames];
+        OutputNames = [.. session.OutputNames];
+        _binder = new CalibrationInputs(InputNames.Select(n => Describe(n, session.InputMetadata[n])), modelPath, "validation");
+    }
+
+    /// <summary>The loaded session.</summary>
+    public InferenceSession Session { get; }
+
+    /// <summary>The inputs a run needs (graph inputs without an initializer), in graph order.</summary>
+    public string[] InputNames { get; }
+
+    /// <summary>The graph outputs, in graph order.</summary>
+    public string[] OutputNames { get; }
+
+    /// <summary>Loads <paramref name="model"/>; <paramref name="role"/> ("original", "optimized") names it in messages.</summary>
+    /// <param name="model">The serialized model.</param>
+    /// <param name="modelPath">The model file, for messages.</param>
+    /// <param name="role">Which model this is, for messages.</param>
+    /// <param name="intraOpThreads">ONNX Runtime's intra-op thread count, or null for its default.</param>
+    public static ValidationSession Load(byte[] model, string? modelPath, string role, int? intraOpThreads = null)
+    {
+        var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        try
+        {
+            if (intraOpThreads is int threads)
+            {
+                // Latency: one fixed thread count and no inter-op parallelism, so runs are comparable.
+                options.IntraOpNumThreads = threads;
+                options.InterOpNumThreads = 1;
+                options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+            }
+            var session = new InferenceSession(model, options);
+            return new ValidationSession(options, session, modelPath, role);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            options.Dispose();
+            throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
+                $"ONNX Runtime cannot load the {role} model for validation: {e.Message}. Check that the original model loads in ONNX Runtime; if only the optimized one fails, exclude the failing node (ExcludeNodes/ExcludeOpTypes) or report the model.", e);
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The sample's tensors as ONNX Runtime values in <see cref="InputNames"/> order; the caller disposes them.</summary>
+    public List<OrtValue> Bind(CalibrationSample sample)
+    {
+        CalibrationTensor[] tensors;
+        try
+        {
+            tensors = _binder.Bind(sample);
+        }
+        catch (ModelOptException e) when (e.Code is DiagnosticCode.CalibrationShapeMismatch or DiagnosticCode.CalibrationInputsMismatch)
+        {
+            // Same binding rules as calibration, but the problem is in the validation inputs.
+            throw new ModelOptException(DiagnosticCode.ValidationInputsInvalid, e.FilePath ?? _modelPath, e.Message, e);
+        }
+        var values = new List<OrtValue>(tensors.Length);
+        try
+        {
+            foreach (var tensor in tensors) values.Add(ActivationCalibrator.ToOrtValue(tensor));
+            return values;
+        }
+        catch
+        {
+            foreach (var value in values) value.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the model on bound inputs and returns <paramref name="outputNames"/>; a runtime failure is MOPT0182 naming the sample.</summary>
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<OrtValue> inputs, IReadOnlyCollection<string> outputNames, string sampleName)
+    {
+        try
+        {
+            return Session.Run(_runOptions, InputNames, inputs, outputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelOptException(DiagnosticCode.ValidationRunFailed, _modelPath,
+                $"ONNX Runtime failed to run the {_role} model on validation sample '{sampleName}': {e.Message}. " +
+                "Check that the sample fits the model (or give ValidationData / InputShapes); if only the optimized model fails, exclude the failing node (ExcludeNodes/ExcludeOpTypes) or report the model.", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        _runOptions.Dispose();
+        _options.Dispose();
+    }
+
+    /// <summary>
+    /// An IR value describing an input from ONNX Runtime's metadata. ONNX Runtime reports an input
+    /// without a declared shape as rank 0, so rank 0 is left unknown here rather than checked as a
+    /// scalar (a wrong rank then fails in the run, with the sample named).
+    /// </summary>
+    private static Value Describe(string name, NodeMetadata meta)
+    {
+        if (!meta.IsTensor) return new Value(name);
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)meta.ElementDataType };
+        if (meta.Dimensions.Length > 0)
+        {
+            var shape = new TensorShapeProto();
+            for (int k = 0; k < meta.Dimensions.Length; k++)
+            {
+                var dim = new TensorShapeProto.Types.Dimension();
+                if (meta.Dimensions[k] >= 0) dim.DimValue = meta.Dimensions[k];
+                else if (!string.IsNullOrEmpty(meta.SymbolicDimensions[k])) dim.DimParam = meta.SymbolicDimensions[k];
+                shape.Dim.Add(dim);
+            }
+            tensor.Shape = shape;
+        }
+        return new Value(name, new TypeProto { TensorType = tensor });
+    }
+}

@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Onnx.Serialization;
+
+namespace ModelOpt.Engine.Tests.Jobs;
+
+/// <summary>
+/// Byte-identical outputs across refactorings: each configuration's SHA-256 was recorded with the
+/// engine before the engine became a library (issue 10, commit 4bd318a), by <c>modelopt optimize</c>
+/// on the same inputs. A change here means the engine's output changed: if that is intended
+/// (a better quantizer), record the new hash in the same commit and say why.
+/// </summary>
+public sealed class OutputHashTests
+{
+    [Theory]
+    [InlineData("Dynamic", "32903ef319d11ada9d1df9db15a386878a2c9451b002f2b7b5a7543fd77b21b6")]
+    [InlineData("Static", "31e8fb995c99ab22531493469e620c7260c779522f48cf212dcd398ee779d322")]
+    [InlineData("Float16", "53df1f7478fea5b3a1920617ef231751081a80db6cfc66ff3b35742ad6c4942e")]
+    [InlineData("Int4", "6e9eba6436361076172cd8448fcabd192e7f51cee9a44f2724e7398618db8844")]
+    [InlineData("Structured", "b41fd48c2f1187c3ad3c449dffd6175bbe2ae66bd63c651e0723c11faeae5755")]
+    public void ResNet18_outputs_keep_their_bytes(string configuration, string sha256)
+    {
+        using var folder = new TempFolder();
+        var options = configuration switch
+        {
+            "Static" => Options(("quantize", "Static"), ("calibration-data", ResNetInputs.WriteNpyFiles(folder.File("photos")))),
+            "Structured" => Options(("quantize", "None"), ("prune", "Structured"), ("sparsity", "0.5"), ("min-cosine-similarity", "0")),
+            _ => Options(("quantize", configuration)),
+        };
+
+        Assert.Equal(sha256, Optimize(TestData.ResNet18Path, folder.File("out.onnx"), options));
+    }
+
+    [Theory]
+    [InlineData("Dynamic", "2f449ab86ddacc3394e27f86d4076ec9b8eb45544e841f2d2ccdf43b1990b1dd")]
+    [InlineData("Int4", "2eb18cedb4b46a7b1ca7df1bd8a2a741b716e7d8ba15dd522b77b17753c9910b")]
+    public void Encoder_outputs_keep_their_bytes(string mode, string sha256)
+    {
+        using var folder = new TempFolder();
+        string encoder = folder.File("encoder.onnx");
+        using (var model = new TransformerEncoderBuilder { Layers = 2, Hidden = 256, Heads = 4, FeedForward = 1024, SequenceLength = 64, BatchSize = 1 }.Build())
+        {
+            OnnxModelWriter.Save(model, encoder);
+        }
+
+        Assert.Equal(sha256, Optimize(encoder, folder.File("out.onnx"), Options(("quantize", mode))));
+    }
+
+    // Latency is measured, not written: leaving it out keeps the test quick without touching the bytes.
+    private static OptimizationOptions Options(params (string Option, string Value)[] pairs)
+        => OptimizationOptions.Parse(pairs.Select(p => KeyValuePair.Create(p.Option, p.Value)).Append(KeyValuePair.Create("latency-runs", "0")), null, "test");
+
+    private static string Optimize(string model, string output, OptimizationOptions options)
+    {
+        ModelOptimizer.Run(new OptimizationJob(model, output, null, null, null, options), TextWriter.Null);
+        return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(output)));
+    }
+}

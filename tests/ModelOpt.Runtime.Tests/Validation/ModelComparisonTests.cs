@@ -1,0 +1,173 @@
+using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Validation;
+using Xunit;
+
+namespace ModelOpt.Runtime.Tests.Validation;
+
+public sealed class ModelComparisonTests
+{
+    [Fact]
+    public void AModelComparedWithItselfIsExact()
+    {
+        byte[] model = ValidationModels.Linear();
+        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null), "linear.onnx");
+
+        Assert.Equal(8, result.SampleCount);
+        Assert.Empty(result.Notes);
+        var y = Assert.Single(result.Outputs);
+        Assert.Equal("y", y.Output);
+        Assert.Equal(1, y.Cosine, 12);
+        Assert.Equal(0, y.MaxAbsoluteError);
+        Assert.Equal(0, y.MeanAbsoluteError);
+        Assert.Equal(1, y.TopOneAgreement);
+        Assert.Equal(8 * 2 * 3, y.Elements);
+        Assert.Empty(AccuracyGate.Check(result, new AccuracyThresholds(0.999999, 1e-9, 1)));
+    }
+
+    [Fact]
+    public void AShiftedBiasGivesTheShiftAsErrorAndTheIndependentCosine()
+    {
+        byte[] original = ValidationModels.Linear();
+        byte[] shifted = ValidationModels.Linear(biasShift: 0.25f);
+        var inputs = ValidationInputs.Generate(original, null, count: 4);
+        var result = ModelComparison.Compare(original, shifted, inputs);
+
+        // The reference: both models run directly in ONNX Runtime, the metrics computed here.
+        var (a, b) = RunBoth(original, shifted, inputs);
+        var y = Assert.Single(result.Outputs);
+        Assert.Equal(Numbers.Cosine(a, b), y.Cosine, 12);
+        Assert.Equal(Numbers.MaxAbsDifference(a, b), y.MaxAbsoluteError, 12);
+        Assert.Equal(a.Zip(b, (p, q) => Math.Abs((double)p - q)).Average(), y.MeanAbsoluteError, 12);
+        // And by hand: every element moves by the shift (up to float rounding of y + 0.25).
+        Assert.Equal(0.25, y.MaxAbsoluteError, 6);
+        Assert.Equal(0.25, y.MeanAbsoluteError, 6);
+        Assert.True(y.Cosine < 0.99, $"cosine {y.Cosine}");
+        // Adding the same constant to every class keeps every argmax.
+        Assert.Equal(1, y.TopOneAgreement);
+        Assert.Equal(24, y.Elements);
+    }
+
+    [Fact]
+    public void ScaledWeightsKeepTheCosineAndDoubleTheValues()
+    {
+        byte[] original = ValidationModels.Linear(bias: [0, 0, 0]);
+        byte[] doubled = ValidationModels.Linear(scale: 2, bias: [0, 0, 0]);
+        var inputs = ValidationInputs.Generate(original, null, count: 3);
+        var result = ModelComparison.Compare(original, doubled, inputs);
+
+        // y' = 2y exactly (scaling by 2 is exact in float), so cosine 1 and |y' - y| = |y|.
+        var (a, _) = RunBoth(original, doubled, inputs);
+        var y = Assert.Single(result.Outputs);
+        Assert.Equal(1, y.Cosine, 12);
+        Assert.Equal(a.Max(v => Math.Abs((double)v)), y.MaxAbsoluteError, 12);
+        Assert.Equal(a.Average(v => Math.Abs((double)v)), y.MeanAbsoluteError, 12);
+        Assert.Equal(1, y.TopOneAgreement);
+    }
+
+    [Fact]
+    public void TopOneAgreementCountsTheRowsWhoseArgmaxSurvives()
+    {
+        // y = x ⊙ [1,1,1] against y = x ⊙ [1,1,-1]: negating class 2 moves the argmax of exactly the rows whose maximum is there.
+        byte[] original = ValidationModels.Scale([1, 1, 1], rows: 2);
+        byte[] flipped = ValidationModels.Scale([1, 1, -1], rows: 2);
+        var inputs = ValidationInputs.FromSamples(
+        [
+            ValidationModels.Sample("s0", [2, 3], 3, 1, 2, 0, 1, 5), // argmax 0 → 0 (kept); 2 → 1 (flipped)
+            ValidationModels.Sample("s1", [2, 3], 1, 4, 0, 0, 0, 7), // argmax 1 → 1 (kept); 2 → 0 (flipped)
+        ], "hand-made rows");
+        var result = ModelComparison.Compare(original, flipped, inputs);
+
+        var y = Assert.Single(result.Outputs);
+        Assert.Equal(2, result.SampleCount);
+        Assert.Equal("hand-made rows", result.Source);
+        Assert.Equal(0.5, y.TopOneAgreement);
+        // By hand: dot = (9+1-4) + (0+1-25) + (1+16+0) + (0+0-49) = -50; both squared norms 106.
+        Assert.Equal(-50.0 / 106.0, y.Cosine, 15);
+        Assert.Equal(14, y.MaxAbsoluteError);                // |7 - (-7)|
+        Assert.Equal((4 + 10 + 0 + 14) / 12.0, y.MeanAbsoluteError, 15);
+        Assert.Equal(12, y.Elements);
+
+        var violations = AccuracyGate.Check(result, new AccuracyThresholds(0, 0, 0.9));
+        var v = Assert.Single(violations);
+        Assert.Equal(new AccuracyViolation("y", "MinTopOneAgreement", 0.5, 0.9), v);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 4, 10 }, 10)]
+    [InlineData(new long[] { 1, 1000, 1, 1 }, 1000)]
+    [InlineData(new long[] { 8, 10, 1 }, 10)]
+    [InlineData(new long[] { 1, 512, 7, 7 }, 0)]
+    [InlineData(new long[] { 4, 1 }, 0)]
+    [InlineData(new long[] { 10 }, 0)]
+    [InlineData(new long[] { 2, 3, 4 }, 0)]
+    public void ClassificationShapesAreNByCAfterTrailingOnes(long[] shape, long classes)
+    {
+        Assert.Equal(classes, ErrorAccumulator.ClassCount(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, shape));
+        Assert.Equal(0, ErrorAccumulator.ClassCount(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64, shape));
+    }
+
+    [Fact]
+    public void AnImageShapedOutputHasNoTopOne()
+    {
+        byte[] model = ValidationModels.Relu("1", "2", "3", "3");
+        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null, count: 2));
+        Assert.Null(Assert.Single(result.Outputs).TopOneAgreement);
+        Assert.Equal(36, result.Outputs[0].Elements);
+    }
+
+    [Fact]
+    public void MaxSamplesLimitsTheSamplesUsed()
+    {
+        byte[] model = ValidationModels.Linear();
+        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null), maxSamples: 3);
+        Assert.Equal(3, result.SampleCount);
+        Assert.Equal(18, result.Outputs[0].Elements);
+    }
+
+    [Fact]
+    public void AnOptimizedModelThatFailsToRunIsValidationRunFailed()
+    {
+        byte[] original = ValidationModels.Linear();
+        // Same input and output names, but a Reshape that cannot hold the 6 elements: fails at run time.
+        var g = new GraphBuilder("broken");
+        var x = g.Input("x", ValidationModels.Rows, ValidationModels.Features);
+        var w = g.Weight("W", [ValidationModels.Features, ValidationModels.Classes], ValidationModels.Weights);
+        var shape = g.Int64s("shape", 5);
+        var xw = g.Op("MatMul", [x, w], "xw");
+        g.Output(g.Op("Reshape", [xw, shape], "y"));
+        byte[] broken = OnnxModelWriter.ToBytes(g.Build(13));
+
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(original, broken, ValidationInputs.Generate(original, null), "/m/linear.onnx"));
+        Assert.Equal(DiagnosticCode.ValidationRunFailed, e.Code);
+        Assert.Equal("MOPT0182", e.Code);
+        Assert.Equal("/m/linear.onnx", e.FilePath);
+        Assert.Contains("optimized model", e.Message, StringComparison.Ordinal);
+        Assert.Contains("validation sample 'generated_0'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ExcludeNodes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnOptimizedModelThatDoesNotLoadIsValidationRunFailed()
+    {
+        byte[] original = ValidationModels.Linear();
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(original, [1, 2, 3], ValidationInputs.Generate(original, null), "m.onnx"));
+        Assert.Equal(DiagnosticCode.ValidationRunFailed, e.Code);
+        Assert.Contains("cannot load the optimized model", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The single output of both models on every sample, concatenated, as ONNX Runtime gives it.</summary>
+    private static (float[] Original, float[] Optimized) RunBoth(byte[] original, byte[] optimized, ValidationInputs inputs)
+    {
+        var a = new List<float>();
+        var b = new List<float>();
+        foreach (var sample in inputs.Samples())
+        {
+            var tensor = sample.Tensors[0];
+            var input = new FloatInput("x", System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.Data.Span).ToArray(), [.. tensor.Shape]);
+            a.AddRange(OrtRunner.Run(original, input)[0]);
+            b.AddRange(OrtRunner.Run(optimized, input)[0]);
+        }
+        return ([.. a], [.. b]);
+    }
+}

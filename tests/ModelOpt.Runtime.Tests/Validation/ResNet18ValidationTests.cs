@@ -1,0 +1,43 @@
+using ModelOpt.Core.Data;
+using ModelOpt.Core.Folding;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Validation;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace ModelOpt.Runtime.Tests.Validation;
+
+/// <summary>The real CNTK ResNet18 against itself with its BatchNormalizations folded: a change that must not move the features.</summary>
+public sealed class ResNet18ValidationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void FoldingBatchNormPassesTheGateOnRealCrops()
+    {
+        byte[] original = File.ReadAllBytes(TestData.ResNet18Path);
+        using var model = OnnxModelReader.Load(TestData.ResNet18Path);
+        Assert.True(new BatchNormFoldingPass().Run(model));
+        byte[] folded = OnnxModelWriter.ToBytes(model);
+
+        var crops = ResNetInputs.All.Take(3).ToArray();
+        var inputs = ValidationInputs.FromSamples(
+            crops.Select(c => new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(ResNetInputs.InputName, ResNetInputs.Shape, c.Data)])).ToList(),
+            "3 photo crops");
+        var result = ModelComparison.Compare(original, folded, inputs, TestData.ResNet18Path);
+
+        var features = Assert.Single(result.Outputs);
+        output.WriteLine($"{features.Output}: cosine {features.Cosine:R}, max error {features.MaxAbsoluteError:G3}, mean {features.MeanAbsoluteError:G3}, top-1 {features.TopOneAgreement}");
+        Assert.Equal(3, result.SampleCount);
+        Assert.Equal(3 * 512, features.Elements);
+        Assert.True(features.Cosine > 0.99999, $"cosine {features.Cosine}");
+        Assert.InRange(features.MaxAbsoluteError, 0, 1e-3);
+
+        // Independently: ONNX Runtime on both models, metrics computed in the test.
+        var a = crops.SelectMany(c => OrtRunner.Run(original, ResNetInputs.AsInput(c.Data))[0]).ToArray();
+        var b = crops.SelectMany(c => OrtRunner.Run(folded, ResNetInputs.AsInput(c.Data))[0]).ToArray();
+        Assert.Equal(Numbers.Cosine(a, b), features.Cosine, 12);
+        Assert.Equal(Numbers.MaxAbsDifference(a, b), features.MaxAbsoluteError, 12);
+        Assert.Empty(AccuracyGate.Check(result, new AccuracyThresholds(0.99999, 1e-3, 0)));
+    }
+}

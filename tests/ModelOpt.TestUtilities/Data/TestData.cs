@@ -1,0 +1,34 @@
+using System.Reflection;
+
+namespace ModelOpt.TestUtilities;
+
+/// <summary>
+/// Where the tests' real data lives: the ResNet18 package (restored from NuGet), the photographs
+/// and digits in <c>tests/data</c> (copied into the repository, attribution in its README), and
+/// ONNX's backend test suite (Debian's libonnx-testdata, installed by <c>.ci/run</c>).
+/// </summary>
+public static class TestData
+{
+    /// <summary>ONNX's backend test suite as installed by Debian's libonnx-testdata.</summary>
+    public const string OnnxBackendSuite = "/usr/share/libonnx-testdata/data";
+
+    /// <summary>The repository's root folder.</summary>
+    public static string RepositoryRoot => Metadata("RepositoryRoot");
+
+    /// <summary>The pretrained ResNet18 of NuGet Microsoft.ML.DnnImageFeaturizer.ResNet18 (CNTK, opset 8, 64 MB).</summary>
+    public static string ResNet18Path => Metadata("ResNet18Path");
+
+    /// <summary>The same package's preprocessing model (mean subtraction) that ML.NET runs before ResNet18.</summary>
+    public static string ResNetPreprocessPath
+        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ResNet18Path)!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
+
+    /// <summary>Photographs and textures (public domain / CC0, from scikit-image).</summary>
+    public static string ImagesFolder => Path.Combine(RepositoryRoot, "tests", "data", "images");
+
+    /// <summary>The UCI handwritten digits (CC BY 4.0): 1,797 rows of 64 pixel values and a label, gzip CSV.</summary>
+    public static string DigitsPath => Path.Combine(RepositoryRoot, "tests", "data", "digits.csv.gz");
+
+    private static string Metadata(string key)
+        => typeof(TestData).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value
+           ?? throw new InvalidOperationException(key);
+}

@@ -34,9 +34,6 @@ public sealed class OptimizeModels : ToolTask
     [Required]
     public string ProjectFile { get; set; } = "";
 
-    /// <summary>The project-wide execution provider (<c>ModelOptExecutionProvider</c>), used where an item sets none.</summary>
-    public string ExecutionProvider { get; set; } = "";
-
     /// <inheritdoc/>
     protected override string ToolName => "dotnet";
 
@@ -81,15 +78,14 @@ public sealed class OptimizeModels : ToolTask
             Line(lines, "--markdown-report", model.GetMetadata("MarkdownReportPath"));
             Line(lines, "--html-report", model.GetMetadata("HtmlReportPath"));
             Line(lines, "--project", ProjectFile);
-            foreach (var (metadata, option) in ModelMetadata.EngineOptions)
+            foreach (var option in ModelMetadata.EngineOptions)
             {
-                string value = model.GetMetadata(metadata).Trim();
-                if (metadata == "ExecutionProvider" && value.Length == 0) value = ExecutionProvider;
-                if (value.Length > 0 && Array.IndexOf(ModelMetadata.PathOptions, metadata) >= 0)
+                string value = model.GetMetadata(option.Metadata).Trim();
+                if (value.Length > 0 && option.Kind == ModelOptionKind.Path)
                 {
                     value = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ProjectFile)!, value));
                 }
-                if (value.Length > 0) Line(lines, option, value);
+                if (value.Length > 0) Line(lines, option.Option, value);
             }
             lines.Append("--end\n");
         }

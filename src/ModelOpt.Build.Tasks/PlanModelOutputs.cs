@@ -85,9 +85,9 @@ public sealed class PlanModelOutputs : Task
         var text = new StringBuilder();
         text.Append("tool=").Append(ToolVersion).Append('\n');
         text.Append("path=").Append(relativePath).Append('\n');
-        foreach (var (metadata, _) in ModelMetadata.EngineOptions)
+        foreach (var option in ModelMetadata.EngineOptions)
         {
-            text.Append(metadata).Append('=').Append(model.GetMetadata(metadata).Trim()).Append('\n');
+            text.Append(option.Metadata).Append('=').Append(option.Normalize(model.GetMetadata(option.Metadata))).Append('\n');
         }
         foreach (var file in DataFiles(model))
         {
@@ -115,9 +115,9 @@ public sealed class PlanModelOutputs : Task
             files.AddRange(folder.EnumerateFiles(stem + "*")
                 .Where(f => !string.Equals(f.Extension, ".onnx", StringComparison.OrdinalIgnoreCase)));
         }
-        foreach (string metadata in new[] { "CalibrationData", "ValidationData", "TrainingData" })
+        foreach (var option in ModelMetadata.EngineOptions.Where(o => o.Kind == ModelOptionKind.Path))
         {
-            string value = model.GetMetadata(metadata).Trim();
+            string value = model.GetMetadata(option.Metadata).Trim();
             if (value.Length == 0) continue;
             var dataFolder = new DirectoryInfo(Path.GetFullPath(Path.Combine(ProjectDirectory, value)));
             if (dataFolder.Exists) files.AddRange(dataFolder.EnumerateFiles("*", SearchOption.AllDirectories));

@@ -1,4 +1,5 @@
 using ModelOpt.Cli.Commands;
+using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Cli;
@@ -49,22 +50,36 @@ internal static class CommandDispatcher
         }
     }
 
-    public const string Usage = """
+    /// <summary>The help text; the optimize options are listed from the engine's option table.</summary>
+    public static string Usage => $"""
         modelopt - build-time ONNX model optimization
 
         Usage:
           modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
                                                    op histogram, parameters, weight bytes, external data
           modelopt optimize <model.onnx> -o <out.onnx> [--report r.json] [--markdown-report r.md]
-                   [--quantize None|Dynamic|Static|Int4|Float16] [--per-channel true|false]
-                   [--symmetric true|false] [--block-size 32|64|128] [--calibration-data dir]
-                   [--calibration-method MinMax|Percentile|Entropy] [--activation-type UInt8|Int8]
-                   [--exclude-nodes a;b] [--exclude-op-types Conv;Gemm] [--input-shapes x=1,3,224,224]
-                   [--resource-compression None|Brotli] ... (every OptimizeModel metadata, kebab-case)
+                   [--html-report r.html] [options]
           modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N]
                    [--latency-runs N] [--json]     accuracy of b against a (cosine, max/mean abs error,
                                                    top-1 agreement per output) and CPU latency of both
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
+
+        Options of optimize (every OptimizeModel metadata, kebab-case; default in brackets):
+        {string.Join(Environment.NewLine, OptionTable.All.Select(OptionHelp))}
         """;
+
+    private static string OptionHelp(OptionDefinition d)
+    {
+        string values = d.Kind switch
+        {
+            OptionKind.Enum => string.Join("|", d.Values),
+            OptionKind.Bool => "true|false",
+            OptionKind.List => "a;b",
+            OptionKind.Shapes => "x=1,3,224,224;y=1,128",
+            OptionKind.Path => "folder",
+            _ => "number",
+        };
+        return $"  --{d.Option} {values}" + (d.Default.Length > 0 ? $" [{d.Default}]" : "");
+    }
 }

@@ -29,8 +29,8 @@ public enum GateSeverity { Error, Warning }
 public enum ResourceCompression { None, Brotli }
 
 /// <summary>
-/// Every option of one model's optimization: the <c>OptimizeModel</c> item metadata and the
-/// <c>modelopt optimize</c> options are the same names (kebab-case on the command line).
+/// Every option of one model's optimization, parsed. The property initializers are the
+/// defaults; names, parsers and normalization are declared once in <see cref="OptionTable"/>.
 /// Parsing validates values, and refuses options whose engine capability is not built yet
 /// rather than ignoring them.
 /// </summary>
@@ -72,71 +72,18 @@ public sealed record OptimizationOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public AccuracyThresholds Thresholds => new(MinCosineSimilarity, MaxAbsoluteError, MinTopOneAgreement);
 
-    /// <summary>The option names (without <c>--</c>) and the metadata names they come from.</summary>
-    public static readonly IReadOnlyDictionary<string, string> MetadataNames = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["quantize"] = "Quantize", ["per-channel"] = "PerChannel", ["symmetric"] = "Symmetric", ["block-size"] = "BlockSize",
-        ["calibration-data"] = "CalibrationData", ["calibration-method"] = "CalibrationMethod", ["percentile"] = "Percentile",
-        ["activation-type"] = "ActivationType", ["keep-io-types"] = "KeepIoTypes", ["reduce-weight-range"] = "ReduceWeightRange", ["validation-data"] = "ValidationData",
-        ["input-shapes"] = "InputShapes", ["prune"] = "Prune", ["prune-scope"] = "PruneScope", ["sparsity"] = "Sparsity",
-        ["channel-multiple"] = "ChannelMultiple", ["prune-importance"] = "PruneImportance", ["prune-output-channels"] = "PruneOutputChannels", ["distill"] = "Distill", ["training-data"] = "TrainingData",
-        ["execution-provider"] = "ExecutionProvider", ["min-cosine-similarity"] = "MinCosineSimilarity",
-        ["max-absolute-error"] = "MaxAbsoluteError", ["min-top-one-agreement"] = "MinTopOneAgreement",
-        ["accuracy-gate"] = "AccuracyGate", ["latency-runs"] = "LatencyRuns", ["auto-time-budget"] = "AutoTimeBudget", ["auto-size-tolerance"] = "AutoSizeTolerance",
-        ["exclude-nodes"] = "ExcludeNodes", ["exclude-op-types"] = "ExcludeOpTypes", ["resource-compression"] = "ResourceCompression",
-    };
-
     /// <summary>
-    /// Builds options from (option, value) pairs. <paramref name="where"/> is the file named by
-    /// errors (the project for build items, null on the command line); <paramref name="subject"/>
-    /// names the item (its path).
+    /// Builds options from (option, value) pairs, through <see cref="OptionTable"/>.
+    /// <paramref name="where"/> is the file named by errors (the project for build items, null on
+    /// the command line); <paramref name="subject"/> names the item (its path).
     /// </summary>
     public static OptimizationOptions Parse(IEnumerable<KeyValuePair<string, string>> pairs, string? where, string subject)
     {
         var o = new OptimizationOptions();
         foreach (var (option, rawValue) in pairs)
         {
-            string value = rawValue.Trim();
-            if (!MetadataNames.TryGetValue(option, out string? metadata))
-            {
-                throw new ModelOptException(DiagnosticCode.InvalidArgument, where, $"{subject}: unknown option '--{option}'. Options: {string.Join(", ", MetadataNames.Keys.Select(k => "--" + k))}.");
-            }
-            var parser = new ValueParser(where, subject, metadata, value);
-            o = option switch
-            {
-                "quantize" => o with { Quantize = parser.Enum<QuantizeMode>() },
-                "per-channel" => o with { PerChannel = parser.Bool() },
-                "symmetric" => o with { Symmetric = parser.Bool() },
-                "block-size" => o with { BlockSize = (int)parser.Number(32, 128, [32, 64, 128]) },
-                "calibration-data" => o with { CalibrationData = parser.NonEmpty() },
-                "calibration-method" => o with { CalibrationMethod = parser.Enum<CalibrationMethod>() },
-                "percentile" => o with { Percentile = parser.Number(50, 100) },
-                "activation-type" => o with { ActivationType = parser.Enum<ActivationType>() },
-                "keep-io-types" => o with { KeepIoTypes = parser.Bool() },
-                "reduce-weight-range" => o with { ReduceWeightRange = parser.Bool() },
-                "validation-data" => o with { ValidationData = parser.NonEmpty() },
-                "input-shapes" => o with { InputShapes = parser.Shapes() },
-                "prune" => o with { Prune = parser.Enum<PruneMode>() },
-                "prune-scope" => o with { PruneScope = parser.Enum<PruneScope>() },
-                "sparsity" => o with { Sparsity = parser.Number(0, 1) },
-                "channel-multiple" => o with { ChannelMultiple = (int)parser.Number(1, 1024, null, integer: true) },
-                "prune-importance" => o with { PruneImportance = parser.Enum<ChannelImportance>() },
-                "prune-output-channels" => o with { PruneOutputChannels = parser.Bool() },
-                "distill" => o with { Distill = parser.Bool() },
-                "training-data" => o with { TrainingData = parser.NonEmpty() },
-                "execution-provider" => o with { ExecutionProvider = parser.Enum<ExecutionProviderKind>() },
-                "min-cosine-similarity" => o with { MinCosineSimilarity = parser.Number(0, 1) },
-                "max-absolute-error" => o with { MaxAbsoluteError = parser.Number(0, double.MaxValue) },
-                "min-top-one-agreement" => o with { MinTopOneAgreement = parser.Number(0, 1) },
-                "accuracy-gate" => o with { AccuracyGate = parser.Enum<GateSeverity>() },
-                "latency-runs" => o with { LatencyRuns = (int)parser.Number(0, 1000, null, integer: true) },
-                "auto-time-budget" => o with { AutoTimeBudget = parser.Number(1, 86400) },
-                "auto-size-tolerance" => o with { AutoSizeTolerance = parser.Number(0, 0.5) },
-                "exclude-nodes" => o with { ExcludeNodes = ValueParser.List(value) },
-                "exclude-op-types" => o with { ExcludeOpTypes = ValueParser.List(value) },
-                "resource-compression" => o with { ResourceCompression = parser.Enum<ResourceCompression>() },
-                _ => o,
-            };
+            var definition = OptionTable.Get(option, where, subject);
+            o = definition.Apply(o, new OptionValue(where, subject, definition.Metadata, rawValue.Trim()));
         }
         o.Validate(where, subject);
         return o;
@@ -165,51 +112,5 @@ public sealed record OptimizationOptions
                 $"{subject}: Prune=\"Structured\" with Sparsity=\"{Sparsity.ToString(CultureInfo.InvariantCulture)}\" would remove every channel; use a value below 1.");
         }
         if (Distill) Refuse("Distill", "true");
-    }
-
-    /// <summary>Parses one metadata value, with errors that name the item, the metadata and the accepted values.</summary>
-    private readonly struct ValueParser(string? where, string subject, string metadata, string value)
-    {
-        private ModelOptException Invalid(string expected) => new(DiagnosticCode.InvalidOption, where,
-            $"{subject}: {metadata}=\"{value}\" is not valid; expected {expected}.");
-
-        public T Enum<T>() where T : struct, System.Enum
-            => System.Enum.TryParse(value, ignoreCase: true, out T result) && System.Enum.IsDefined(result) && !int.TryParse(value, out _)
-                ? result
-                : throw Invalid(string.Join(", ", System.Enum.GetNames<T>()));
-
-        public bool Bool()
-            => bool.TryParse(value, out bool result) ? result : throw Invalid("true or false");
-
-        public string NonEmpty() => value.Length > 0 ? value : throw Invalid("a path");
-
-        public double Number(double min, double max, long[]? allowed = null, bool integer = false)
-        {
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || double.IsNaN(number)
-                || number < min || number > max || (integer && number != Math.Floor(number))
-                || (allowed is not null && !allowed.Contains((long)number)))
-            {
-                throw Invalid(allowed is not null ? string.Join(", ", allowed) : $"a {(integer ? "whole " : "")}number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}");
-            }
-            return number;
-        }
-
-        /// <summary><c>x=1,3,224,224;mask=1,128</c>.</summary>
-        public Dictionary<string, long[]> Shapes()
-        {
-            var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-            foreach (string entry in List(value))
-            {
-                int eq = entry.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0) throw Invalid("name=d1,d2,... entries separated by ';'");
-                var dims = entry[(eq + 1)..].Split(',').Select(d => long.TryParse(d.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 ? n : -1).ToArray();
-                if (dims.Length == 0 || dims.Any(d => d < 0)) throw Invalid("positive whole dimensions, e.g. x=1,3,224,224");
-                shapes[entry[..eq].Trim()] = dims;
-            }
-            return shapes;
-        }
-
-        public static string[] List(string text)
-            => text.Split(';').Select(s => s.Trim()).Where(s => s.Length > 0).ToArray();
     }
 }

@@ -3,7 +3,7 @@ using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Diagnostics;
 
-namespace ModelOpt.Engine.Tests;
+namespace ModelOpt.Engine.Tests.Options;
 
 public sealed class OptimizationOptionsTests
 {

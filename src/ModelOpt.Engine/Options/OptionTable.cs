@@ -1,0 +1,89 @@
+using ModelOpt.Core.Pruning.Magnitude;
+using ModelOpt.Core.Pruning.Structured;
+using ModelOpt.Core.Quantization.Static;
+using ModelOpt.Onnx.Diagnostics;
+
+namespace ModelOpt.Engine.Options;
+
+/// <summary>
+/// Every option of a model's optimization, declared once, in the order of the contract
+/// (DESIGN.md §1). <see cref="OptimizationOptions.Parse"/>, the command line's help, the option
+/// hash and the report derive from it; the MSBuild tasks (which cannot reference the engine:
+/// they run inside MSBuild on netstandard2.0) and the package's props defaults are checked
+/// against it by tests. Defaults are the property initializers of <see cref="OptimizationOptions"/>.
+/// </summary>
+public static class OptionTable
+{
+    /// <summary>The options in their fixed order: the order of response files and of every hash.</summary>
+    public static IReadOnlyList<OptionDefinition> All { get; } =
+    [
+        Enum("Quantize", o => o.Quantize, (o, v) => o with { Quantize = v }),
+        Bool("PerChannel", o => o.PerChannel, (o, v) => o with { PerChannel = v }),
+        Bool("Symmetric", o => o.Symmetric, (o, v) => o with { Symmetric = v }),
+        Number("BlockSize", new NumberRange(32, 128, Allowed: [32, 64, 128]), o => o.BlockSize, (o, v) => o with { BlockSize = (int)v }),
+        Path("CalibrationData", o => o.CalibrationData, (o, v) => o with { CalibrationData = v }),
+        Enum("CalibrationMethod", o => o.CalibrationMethod, (o, v) => o with { CalibrationMethod = v }),
+        Number("Percentile", new NumberRange(50, 100), o => o.Percentile, (o, v) => o with { Percentile = v }),
+        Enum("ActivationType", o => o.ActivationType, (o, v) => o with { ActivationType = v }),
+        Bool("KeepIoTypes", o => o.KeepIoTypes, (o, v) => o with { KeepIoTypes = v }),
+        Bool("ReduceWeightRange", o => o.ReduceWeightRange, (o, v) => o with { ReduceWeightRange = v }),
+        Path("ValidationData", o => o.ValidationData, (o, v) => o with { ValidationData = v }),
+        new("InputShapes", OptionKind.Shapes, true, null, [], (o, v) => o with { InputShapes = v.Shapes() }, o => FormatShapes(o.InputShapes)),
+        Enum("Prune", o => o.Prune, (o, v) => o with { Prune = v }),
+        Enum("PruneScope", o => o.PruneScope, (o, v) => o with { PruneScope = v }),
+        Number("Sparsity", new NumberRange(0, 1), o => o.Sparsity, (o, v) => o with { Sparsity = v }),
+        Number("ChannelMultiple", new NumberRange(1, 1024, Integer: true), o => o.ChannelMultiple, (o, v) => o with { ChannelMultiple = (int)v }),
+        Enum("PruneImportance", o => o.PruneImportance, (o, v) => o with { PruneImportance = v }),
+        Bool("PruneOutputChannels", o => o.PruneOutputChannels, (o, v) => o with { PruneOutputChannels = v }),
+        Bool("Distill", o => o.Distill, (o, v) => o with { Distill = v }),
+        Path("TrainingData", o => o.TrainingData, (o, v) => o with { TrainingData = v }),
+        Enum("ExecutionProvider", o => o.ExecutionProvider, (o, v) => o with { ExecutionProvider = v }, projectProperty: "ModelOptExecutionProvider"),
+        Number("MinCosineSimilarity", new NumberRange(0, 1), o => o.MinCosineSimilarity, (o, v) => o with { MinCosineSimilarity = v }),
+        Number("MaxAbsoluteError", new NumberRange(0, double.MaxValue), o => o.MaxAbsoluteError, (o, v) => o with { MaxAbsoluteError = v }),
+        Number("MinTopOneAgreement", new NumberRange(0, 1), o => o.MinTopOneAgreement, (o, v) => o with { MinTopOneAgreement = v }),
+        // The gate's severity decides what a failure does to the build, never what the model is.
+        Enum("AccuracyGate", o => o.AccuracyGate, (o, v) => o with { AccuracyGate = v }, changesModel: false, projectProperty: "ModelOptAccuracyGate"),
+        // Latency picks between size-tied models under Auto (AutoSizeTolerance), so it can change the model.
+        Number("LatencyRuns", new NumberRange(0, 1000, Integer: true), o => o.LatencyRuns, (o, v) => o with { LatencyRuns = (int)v }),
+        Number("AutoTimeBudget", new NumberRange(1, 86400), o => o.AutoTimeBudget, (o, v) => o with { AutoTimeBudget = v }, projectProperty: "ModelOptAutoTimeBudget"),
+        Number("AutoSizeTolerance", new NumberRange(0, 0.5), o => o.AutoSizeTolerance, (o, v) => o with { AutoSizeTolerance = v }),
+        new("ExcludeNodes", OptionKind.List, true, null, [], (o, v) => o with { ExcludeNodes = OptionValue.List(v.Text) }, o => string.Join(";", o.ExcludeNodes)),
+        new("ExcludeOpTypes", OptionKind.List, true, null, [], (o, v) => o with { ExcludeOpTypes = OptionValue.List(v.Text) }, o => string.Join(";", o.ExcludeOpTypes)),
+        Enum("ResourceCompression", o => o.ResourceCompression, (o, v) => o with { ResourceCompression = v }),
+    ];
+
+    private static readonly Dictionary<string, OptionDefinition> ByOption = All.ToDictionary(d => d.Option, StringComparer.Ordinal);
+
+    /// <summary>The option named <paramref name="option"/> (kebab-case, no dashes), or null.</summary>
+    public static OptionDefinition? Find(string option) => ByOption.GetValueOrDefault(option);
+
+    /// <summary>The option named <paramref name="option"/>; an unknown name is MOPT0002 listing every option.</summary>
+    public static OptionDefinition Get(string option, string? where, string subject)
+        => Find(option) ?? throw new ModelOptException(DiagnosticCode.InvalidArgument, where,
+            $"{subject}: unknown option '--{option}'. Options: {string.Join(", ", All.Select(d => "--" + d.Option))}.");
+
+    /// <summary>
+    /// The normalized text of every option of <paramref name="options"/> (<c>Metadata=value</c>
+    /// lines in table order), optionally only those that can change the model: equal options give
+    /// equal text however they were spelled.
+    /// </summary>
+    public static string CanonicalText(OptimizationOptions options, bool modelOnly = false)
+        => string.Concat(All.Where(d => !modelOnly || d.ChangesModel).Select(d => $"{d.Metadata}={d.Read(options)}\n"));
+
+    private static OptionDefinition Enum<T>(string metadata, Func<OptimizationOptions, T> read, Func<OptimizationOptions, T, OptimizationOptions> apply,
+        bool changesModel = true, string? projectProperty = null) where T : struct, System.Enum
+        => new(metadata, OptionKind.Enum, changesModel, projectProperty, System.Enum.GetNames<T>(), (o, v) => apply(o, v.Enum<T>()), o => read(o).ToString());
+
+    private static OptionDefinition Bool(string metadata, Func<OptimizationOptions, bool> read, Func<OptimizationOptions, bool, OptimizationOptions> apply)
+        => new(metadata, OptionKind.Bool, true, null, [], (o, v) => apply(o, v.Bool()), o => OptionDefinition.Format(read(o)));
+
+    private static OptionDefinition Number(string metadata, NumberRange range, Func<OptimizationOptions, double> read, Func<OptimizationOptions, double, OptimizationOptions> apply,
+        string? projectProperty = null)
+        => new(metadata, OptionKind.Number, true, projectProperty, [], (o, v) => apply(o, v.Number(range)), o => OptionDefinition.Format(read(o)));
+
+    private static OptionDefinition Path(string metadata, Func<OptimizationOptions, string?> read, Func<OptimizationOptions, string, OptimizationOptions> apply)
+        => new(metadata, OptionKind.Path, true, null, [], (o, v) => apply(o, v.NonEmpty()), o => read(o) ?? "");
+
+    private static string FormatShapes(IReadOnlyDictionary<string, long[]> shapes)
+        => string.Join(";", shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + string.Join(",", s.Value)));
+}

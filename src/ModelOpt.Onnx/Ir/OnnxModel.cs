@@ -11,12 +11,15 @@ namespace ModelOpt.Onnx.Ir;
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
-    internal OnnxModel(ModelProto residual, Graph graph, string? sourcePath, ExternalDataStore? externalData)
+    private readonly bool _ownsExternalData;
+
+    internal OnnxModel(ModelProto residual, Graph graph, string? sourcePath, ExternalDataStore? externalData, bool ownsExternalData = true)
     {
         Residual = residual;
         Graph = graph;
         SourcePath = sourcePath;
         ExternalData = externalData;
+        _ownsExternalData = ownsExternalData;
     }
 
     /// <summary>Creates an empty model importing the ONNX opset <paramref name="opsetVersion"/>.</summary>
@@ -95,6 +98,19 @@ public sealed class OnnxModel : IDisposable
 
     private static string Normalize(string domain) => domain == "ai.onnx" ? "" : domain;
 
+    /// <summary>
+    /// A deep copy that can be changed without touching this model: new graphs, nodes, values
+    /// and attributes, while tensor bytes are shared (they are immutable; inline data stays one
+    /// copy, external data is read through this model's memory maps). Cost grows with the number
+    /// of nodes and tensors, not with the bytes of the weights. The copy does not own the
+    /// external data files: dispose it before this model, or at the same time.
+    /// </summary>
+    public OnnxModel Clone()
+        => OnnxModelReader.FromProto(OnnxModelWriter.ToProtoSharingData(this), SourcePath, ExternalData, ownsStore: false);
+
     /// <inheritdoc/>
-    public void Dispose() => ExternalData?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsExternalData) ExternalData?.Dispose();
+    }
 }

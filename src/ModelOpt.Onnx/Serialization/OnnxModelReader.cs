@@ -22,7 +22,7 @@ public static class OnnxModelReader
         var store = new ExternalDataStore(Path.GetDirectoryName(fullPath)!);
         try
         {
-            return new Builder(fullPath, store, options ?? ModelLoadOptions.Default).Build(proto);
+            return new Builder(fullPath, store, options ?? ModelLoadOptions.Default, ownsStore: true).Build(proto);
         }
         catch
         {
@@ -30,6 +30,13 @@ public static class OnnxModelReader
             throw;
         }
     }
+
+    /// <summary>
+    /// The IR of <paramref name="proto"/> (consumed), whose external tensors read through
+    /// <paramref name="store"/>; the model disposes the store only when it <paramref name="ownsStore"/>.
+    /// </summary>
+    internal static OnnxModel FromProto(ModelProto proto, string? sourcePath, ExternalDataStore? store, bool ownsStore)
+        => new Builder(sourcePath, store, ModelLoadOptions.Default, ownsStore).Build(proto);
 
     /// <summary>Parses the protobuf only, with the same checks and errors as <see cref="Load"/>.</summary>
     public static ModelProto ParseFile(string fullPath)
@@ -74,14 +81,14 @@ public static class OnnxModelReader
     }
 
     /// <summary>Turns a parsed <see cref="ModelProto"/> into the IR, validating as it goes.</summary>
-    private sealed class Builder(string modelPath, ExternalDataStore store, ModelLoadOptions options)
+    private sealed class Builder(string? modelPath, ExternalDataStore? store, ModelLoadOptions options, bool ownsStore)
     {
         public OnnxModel Build(ModelProto proto)
         {
             GraphProto graphProto = proto.Graph;
             proto.Graph = null;
             var graph = BuildGraph(graphProto, parent: null, parentScope: null, depth: 0, owner: "the main graph");
-            return new OnnxModel(proto, graph, modelPath, store);
+            return new OnnxModel(proto, graph, modelPath, store, ownsStore);
         }
 
         private Graph BuildGraph(GraphProto proto, Graph? parent, Scope? parentScope, int depth, string owner)
@@ -274,7 +281,9 @@ public static class OnnxModelReader
                 }
             }
             if (location is null) throw Mismatch(name, "is marked external but has no 'location'");
-            return store.Resolve(modelPath, proto.Name, location, offset, length, expectedBytes);
+            // A model built in memory has no folder to resolve external data against.
+            var external = store ?? throw new ModelOptException(DiagnosticCode.ExternalDataOutOfRange, modelPath, $"tensor {name}: external data '{location}' cannot be resolved in a model that was not loaded from a file.");
+            return external.Resolve(modelPath!, proto.Name, location, offset, length, expectedBytes);
         }
 
         private long ParseNonNegative(string text, string key, string name)

@@ -116,6 +116,13 @@ public static class OnnxModelWriter
     /// <summary>The model's bytes with all data inline.</summary>
     public static byte[] ToBytes(OnnxModel model) => ToProto(model).ToByteArray();
 
+    /// <summary>
+    /// The model as protobuf for <see cref="OnnxModel.Clone"/>: every message is a new one, but
+    /// tensor bytes are shared (inline data by its immutable <see cref="ByteString"/>, external
+    /// data by its reference, which the clone resolves through the same store).
+    /// </summary>
+    internal static ModelProto ToProtoSharingData(OnnxModel model) => new ProtoConverter(null, forClone: true).ToProto(model);
+
     private static bool UseExternalData(OnnxModel model, ModelSaveOptions options) => options.ExternalData switch
     {
         ExternalDataMode.Always => true,
@@ -182,7 +189,7 @@ public static class OnnxModelWriter
     }
 
     /// <summary>IR to protobuf. Residual messages are cloned (they are small: the modelled fields were detached).</summary>
-    private sealed class ProtoConverter(ExternalDataSink? sink)
+    private sealed class ProtoConverter(ExternalDataSink? sink, bool forClone = false)
     {
         public ModelProto ToProto(OnnxModel model)
         {
@@ -245,6 +252,8 @@ public static class OnnxModelWriter
         private TensorProto Tensor(Tensor tensor)
         {
             if (sink?.TryWrite(tensor) is { } externalHeader) return externalHeader;
+            // A clone gets its own message (names can change), over the same immutable bytes.
+            if (forClone) return tensor.Proto.Clone();
             if (!tensor.IsExternal) return tensor.Proto;
 
             // External in the source, inline in the output: bring the bytes in.

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test of the repository. Needs the ONNX backend test suite
-# (Debian package libonnx-testdata); .ci/run installs it on a fresh machine.
+# Runs every test of the repository. Besides the .NET SDK and NuGet it needs two Debian
+# packages: ONNX's backend test suite (libonnx-testdata) and headless Chromium (chromium, for
+# the HTML report's rendering test); .ci/run installs both on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d /usr/share/libonnx-testdata/data ]; then
-  echo "error: /usr/share/libonnx-testdata/data is missing; install it with: sudo apt-get install libonnx-testdata" >&2
+missing=()
+[ -d /usr/share/libonnx-testdata/data ] || missing+=(libonnx-testdata)
+command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "error: the tests need ${missing[*]}; install with: sudo apt-get install -y ${missing[*]} (or run bash .ci/run, which does)" >&2
   exit 1
 fi
 dotnet test ModelOpt.Build.sln -c Release --logger "console;verbosity=normal" "$@"

@@ -21,13 +21,16 @@ internal static class BuildCommand
         var (projectReport, modelReports) = ProjectReportArguments(ref args);
         var jobs = ParseJobs(args, error, out bool parseFailed);
         bool failed = parseFailed;
+        var engine = new OptimizationEngine(error);
         foreach (var job in jobs)
         {
             try
             {
-                var report = ModelOptimizer.Run(job, error);
+                var report = engine.Run(job);
                 string? reportPath = job.HtmlReportPath ?? job.MarkdownReportPath;
                 output.WriteLine(report.SummaryLine() + (reportPath is null ? "" : $"; report: {reportPath}"));
+                // Indented lines are details: the build logs them at low importance.
+                foreach (var step in report.Steps) output.WriteLine("  " + step);
             }
             catch (ModelOptException e)
             {

@@ -39,7 +39,9 @@ internal static class OptimizeCommand
         if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
 
         var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html };
-        output.WriteLine(ModelOptimizer.Run(job, error).SummaryLine());
+        var result = new OptimizationEngine(error).Run(job);
+        output.WriteLine(result.SummaryLine());
+        foreach (var step in result.Steps) output.WriteLine("  " + step);
         return CommandDispatcher.Success;
     }
 

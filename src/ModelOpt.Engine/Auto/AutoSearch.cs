@@ -26,42 +26,54 @@ namespace ModelOpt.Engine.Auto;
 /// more than <see cref="LatencyMargin"/>, else to the earlier trial.
 /// When nothing passes, the model is embedded unquantized (pruning still applies) with warning
 /// MOPT0183. Trials stop once the time budget is spent; the remaining ones are listed as skipped.
+/// The shared prefix (load, fold, prune) is done once by the job; every trial quantizes a clone.
 /// </summary>
 /// <remarks>
 /// Everything but the tie-break is deterministic: trials, inputs, and the sensitivity ranking are
 /// the same every run. The tie-break measures time, so a margin keeps noise from flipping the
 /// choice between models whose speed is close; within it the fixed trial order decides.
 /// </remarks>
-public static class AutoSearch
+public sealed class AutoSearch
 {
     /// <summary>A tied model must be this much faster (as a fraction) to beat an earlier trial.</summary>
     public const double LatencyMargin = 0.10;
 
     private static readonly QuantizeMode[] Modes = [QuantizeMode.Int4, QuantizeMode.Static, QuantizeMode.Dynamic, QuantizeMode.Float16];
 
-    /// <summary>A produced model and everything the reports need about it.</summary>
-    public sealed record Candidate(OnnxModel Model, byte[] Bytes, OptimizationOptions Options, TransformOutcome Outcome, AccuracyCheck Check, string Configuration) : IDisposable
+    private readonly JobContext _context;
+    private readonly PipelinePlanner _planner;
+    private readonly PreparedModel _prepared;
+    private readonly ModelGate _gate;
+    private readonly List<AutoTrial> _trials = [];
+    private readonly Stopwatch _clock = new();
+
+    /// <summary>A search over the prefix <paramref name="prepared"/> of <paramref name="context"/>'s job.</summary>
+    public AutoSearch(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate)
     {
-        public void Dispose() => Model.Dispose();
+        _context = context;
+        _planner = planner;
+        _prepared = prepared;
+        _gate = gate;
     }
 
+    private OptimizationOptions Options => _context.Options;
+
     /// <summary>Runs the search; the caller owns (disposes) the returned candidate.</summary>
-    public static (Candidate Chosen, IReadOnlyList<AutoTrial> Trials) Run(OptimizationJob job, byte[] original, ValidationInputs inputs, TextWriter diagnostics)
+    public (Candidate Chosen, IReadOnlyList<AutoTrial> Trials) Run()
     {
-        var clock = Stopwatch.StartNew();
-        var trials = new List<AutoTrial>();
+        _clock.Restart();
         var passing = new List<Candidate>();
         try
         {
             foreach (var mode in Modes)
             {
-                if (mode == QuantizeMode.Static && job.Options.CalibrationData is null)
+                if (mode == QuantizeMode.Static && Options.CalibrationData is null)
                 {
-                    trials.Add(Skipped(mode, "skipped: Static needs CalibrationData"));
+                    _trials.Add(Skipped(mode, "skipped: Static needs CalibrationData"));
                     continue;
                 }
-                if (OverBudget(job, clock, trials, mode)) continue;
-                var candidate = Try(job, original, inputs, job.Options with { Quantize = mode }, mode.ToString(), [], trials);
+                if (OverBudget(mode)) continue;
+                var candidate = Try(mode, mode.ToString(), []);
                 if (candidate is null) continue;
                 if (candidate.Check.Passed)
                 {
@@ -69,11 +81,10 @@ public static class AutoSearch
                     continue;
                 }
 
-                var sensitive = MostSensitive(job.ModelPath, candidate, inputs);
+                var sensitive = MostSensitive(candidate);
                 candidate.Dispose();
-                if (sensitive.Count == 0 || OverBudget(job, clock, trials, mode)) continue;
-                var options = job.Options with { Quantize = mode, ExcludeNodes = [.. job.Options.ExcludeNodes, .. sensitive] };
-                var retry = Try(job, original, inputs, options, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive, trials);
+                if (sensitive.Count == 0 || OverBudget(mode)) continue;
+                var retry = Try(mode, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive);
                 if (retry is null) continue;
                 if (retry.Check.Passed) passing.Add(retry);
                 else retry.Dispose();
@@ -81,19 +92,19 @@ public static class AutoSearch
 
             if (passing.Count == 0)
             {
-                diagnostics.WriteLine($"{job.ModelPath}: warning {DiagnosticCode.AutoFoundNoPassingQuantization}: {job.ModelPath}: Quantize=\"Auto\" found no quantization that passes the accuracy gate ({Thresholds(job.Options)}); the model is embedded unquantized. The report lists every trial.");
-                var fallback = Try(job, original, inputs, job.Options with { Quantize = QuantizeMode.None }, "None (nothing passed)", [], trials)
-                    ?? throw new ModelOptException(DiagnosticCode.AccuracyGateFailed, job.ModelPath, $"Quantize=\"Auto\": even the unquantized model fails the accuracy gate ({Thresholds(job.Options)}); relax the thresholds or check the validation data.");
-                return (fallback, Mark(trials, fallback.Configuration, "chosen: no quantization passed"));
+                _context.Diagnostics.WriteLine($"{_context.ModelPath}: warning {DiagnosticCode.AutoFoundNoPassingQuantization}: {_context.ModelPath}: Quantize=\"Auto\" found no quantization that passes the accuracy gate ({Thresholds(Options)}); the model is embedded unquantized. The report lists every trial.");
+                var fallback = Try(QuantizeMode.None, "None (nothing passed)", [])
+                    ?? throw new ModelOptException(DiagnosticCode.AccuracyGateFailed, _context.ModelPath, $"Quantize=\"Auto\": even the unquantized model fails the accuracy gate ({Thresholds(Options)}); relax the thresholds or check the validation data.");
+                return (fallback, Mark(fallback.Configuration, "chosen: no quantization passed"));
             }
-            var (chosen, decision, latencies) = Choose(job, original, inputs, passing);
+            var (chosen, decision, latencies) = Choose(passing);
             foreach (var candidate in passing.Where(c => c != chosen)) candidate.Dispose();
             passing.Clear();
-            for (int i = 0; i < trials.Count; i++)
+            for (int i = 0; i < _trials.Count; i++)
             {
-                if (latencies.TryGetValue(trials[i].Configuration, out double ratio)) trials[i] = trials[i] with { LatencyRatio = ratio };
+                if (latencies.TryGetValue(_trials[i].Configuration, out double ratio)) _trials[i] = _trials[i] with { LatencyRatio = ratio };
             }
-            return (chosen, Mark(trials, chosen.Configuration, decision));
+            return (chosen, Mark(chosen.Configuration, decision));
         }
         finally
         {
@@ -101,67 +112,64 @@ public static class AutoSearch
         }
     }
 
-    private static bool OverBudget(OptimizationJob job, Stopwatch clock, List<AutoTrial> trials, QuantizeMode mode)
+    private bool OverBudget(QuantizeMode mode)
     {
-        if (clock.Elapsed.TotalSeconds < job.Options.AutoTimeBudget) return false;
-        trials.Add(Skipped(mode, string.Create(CultureInfo.InvariantCulture, $"skipped: the time budget ({job.Options.AutoTimeBudget:0} s, ModelOptAutoTimeBudget) was spent")));
+        if (_clock.Elapsed.TotalSeconds < Options.AutoTimeBudget) return false;
+        _trials.Add(Skipped(mode, string.Create(CultureInfo.InvariantCulture, $"skipped: the time budget ({Options.AutoTimeBudget:0} s, ModelOptAutoTimeBudget) was spent")));
         return true;
     }
 
     private static AutoTrial Skipped(QuantizeMode mode, string note) => new(mode.ToString(), mode, [], 0, double.NaN, false, 0, null, note, false);
 
-    /// <summary>Produces, checks in ONNX Runtime and gates one configuration; a configuration that cannot be produced is a failed trial, not a failed build.</summary>
-    private static Candidate? Try(OptimizationJob job, byte[] original, ValidationInputs inputs, OptimizationOptions options, string configuration, IReadOnlyList<string> keptInFloat, List<AutoTrial> trials)
+    /// <summary>Quantizes a clone of the prefix, checks it in ONNX Runtime and gates it; a configuration that cannot be produced is a failed trial, not a failed build.</summary>
+    private Candidate? Try(QuantizeMode mode, string configuration, IReadOnlyList<string> keptInFloat)
     {
         var clock = Stopwatch.StartNew();
-        var model = OnnxModelReader.Load(job.ModelPath);
+        OnnxModel? model = null;
         try
         {
-            var outcome = ModelTransformer.Apply(model, options);
+            (model, var outcome) = _planner.Quantize(_context, _prepared, mode, keptInFloat);
             byte[] bytes = OnnxModelWriter.ToBytes(model);
-            OrtModelCheck.Run(bytes, job.ModelPath);
-            var check = AccuracyCheck.Run(original, bytes, inputs, options, job.ModelPath);
-            trials.Add(new AutoTrial(configuration, options.Quantize, keptInFloat, bytes.LongLength, check.WorstCosine, check.Passed, Seconds(clock), null,
+            var check = _gate.Check(bytes);
+            _trials.Add(new AutoTrial(configuration, mode, keptInFloat, bytes.LongLength, check.WorstCosine, check.Passed, Seconds(clock), null,
                 check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}"))), false));
-            return new Candidate(model, bytes, options, outcome, check, configuration);
+            return new Candidate(model, bytes, mode, keptInFloat, outcome, check, configuration);
         }
         catch (ModelOptException e) when (e.Code != DiagnosticCode.ValidationInputsInvalid)
         {
             // Bad validation inputs fail every trial alike: that is the user's to fix, so it ends the search.
-            model.Dispose();
-            trials.Add(new AutoTrial(configuration, options.Quantize, keptInFloat, 0, double.NaN, false, Seconds(clock), null, $"failed: {e.Code}: {e.Message}", false));
+            model?.Dispose();
+            _trials.Add(new AutoTrial(configuration, mode, keptInFloat, 0, double.NaN, false, Seconds(clock), null, $"failed: {e.Code}: {e.Message}", false));
             return null;
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             throw;
         }
     }
 
     /// <summary>The quantized nodes of <paramref name="candidate"/> that add the most error, a tenth of them and at least one.</summary>
-    private static List<string> MostSensitive(string modelPath, Candidate candidate, ValidationInputs inputs)
+    private List<string> MostSensitive(Candidate candidate)
     {
         var quantized = candidate.Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
         if (quantized.Count == 0) return [];
-        using var original = OnnxModelReader.Load(modelPath);
-        ModelTransformer.Fold(original, candidate.Options);
-        var sensitivity = NodeSensitivity.Measure(original, candidate.Model, inputs, 2);
+        var sensitivity = NodeSensitivity.Measure(_prepared.Reference, candidate.Model, _gate.Inputs, 2);
         int count = Math.Max(1, (int)Math.Ceiling(quantized.Count / 10.0));
         return sensitivity.Where(s => quantized.Contains(s.Node))
             .OrderByDescending(s => double.IsNaN(s.LocalErrorIncrease) ? double.MaxValue : s.LocalErrorIncrease).ThenBy(s => s.Node, StringComparer.Ordinal)
             .Select(s => s.Node).Distinct(StringComparer.Ordinal).Take(count).ToList();
     }
 
-    private static (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(OptimizationJob job, byte[] original, ValidationInputs inputs, List<Candidate> passing)
+    private (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(List<Candidate> passing)
     {
         long smallest = passing.Min(c => c.Bytes.LongLength);
-        var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + job.Options.AutoSizeTolerance)).ToList();
+        var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + Options.AutoSizeTolerance)).ToList();
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
 
-        var sample = inputs.Samples().First();
-        var result = LatencyMeasurement.Measure([original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(job.Options.LatencyRuns, 10), modelPath: job.ModelPath);
+        var sample = _gate.Inputs.Samples().First();
+        var result = LatencyMeasurement.Measure([_gate.Original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, 10), modelPath: _context.ModelPath);
         for (int i = 0; i < tied.Count; i++) latencies[tied[i].Configuration] = result.Ratio(i + 1);
         var chosen = tied[0];
         foreach (var candidate in tied.Skip(1))
@@ -169,11 +177,11 @@ public static class AutoSearch
             if (latencies[candidate.Configuration] < latencies[chosen.Configuration] * (1 - LatencyMargin)) chosen = candidate;
         }
         return (chosen, string.Create(CultureInfo.InvariantCulture,
-            $"chosen: {tied.Count} passing models within {job.Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
+            $"chosen: {tied.Count} passing models within {Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
     }
 
-    private static List<AutoTrial> Mark(List<AutoTrial> trials, string configuration, string note)
-        => trials.Select(t => t.Configuration == configuration && t.Bytes > 0 ? t with { Chosen = true, Note = t.Note is null ? note : t.Note + "; " + note } : t).ToList();
+    private List<AutoTrial> Mark(string configuration, string note)
+        => _trials.Select(t => t.Configuration == configuration && t.Bytes > 0 ? t with { Chosen = true, Note = t.Note is null ? note : t.Note + "; " + note } : t).ToList();
 
     private static string Thresholds(OptimizationOptions o)
         => string.Create(CultureInfo.InvariantCulture, $"MinCosineSimilarity={o.MinCosineSimilarity}, MaxAbsoluteError={o.MaxAbsoluteError}, MinTopOneAgreement={o.MinTopOneAgreement}");

@@ -13,7 +13,7 @@ using ModelOpt.Runtime.Validation;
 namespace ModelOpt.Engine.Planning;
 
 /// <summary>
-/// What <see cref="ModelTransformer"/> did to one model. Costs are counted on the float graph:
+/// What <see cref="PipelinePlanner"/> did to one model. Costs are counted on the float graph:
 /// <see cref="CostBefore"/> on the model as loaded, <see cref="CostAfter"/> after pruning and
 /// before quantization, because quantized weights sit behind DequantizeLinear or integer ops
 /// and their count of multiply-accumulates does not change.

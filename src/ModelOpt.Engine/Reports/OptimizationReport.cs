@@ -37,6 +37,9 @@ public sealed record OptimizationReport(
     IReadOnlyList<AutoTrial> Trials,
     double Seconds)
 {
+    /// <summary>What the job did, step by step; the shared prefix (load, fold, prune) shows how many candidates it served.</summary>
+    public IReadOnlyList<JobStep> Steps { get; init; } = [];
+
     /// <summary>The one line the build prints for this model.</summary>
     public string SummaryLine()
     {

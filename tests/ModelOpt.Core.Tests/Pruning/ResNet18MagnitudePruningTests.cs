@@ -63,7 +63,7 @@ public sealed class ResNet18MagnitudePruningTests(ITestOutputHelper output)
 
     private static byte[] Brotli(byte[] bytes)
     {
-        // Quality 9, window 22: what the build embeds with (ModelOpt.Cli's ModelOptimizer).
+        // Quality 9, window 22: what the build embeds with (the engine's OptimizationEngine).
         using var encoder = new BrotliEncoder(9, 22);
         var compressed = new byte[BrotliEncoder.GetMaxCompressedLength(bytes.Length)];
         Assert.Equal(System.Buffers.OperationStatus.Done, encoder.Compress(bytes, compressed, out _, out int written, isFinalBlock: true));

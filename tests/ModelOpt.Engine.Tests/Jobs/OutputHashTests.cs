@@ -19,6 +19,7 @@ public sealed class OutputHashTests
     [InlineData("Float16", "53df1f7478fea5b3a1920617ef231751081a80db6cfc66ff3b35742ad6c4942e")]
     [InlineData("Int4", "6e9eba6436361076172cd8448fcabd192e7f51cee9a44f2724e7398618db8844")]
     [InlineData("Structured", "b41fd48c2f1187c3ad3c449dffd6175bbe2ae66bd63c651e0723c11faeae5755")]
+    [InlineData("Auto", "32903ef319d11ada9d1df9db15a386878a2c9451b002f2b7b5a7543fd77b21b6")]
     public void ResNet18_outputs_keep_their_bytes(string configuration, string sha256)
     {
         using var folder = new TempFolder();
@@ -26,6 +27,7 @@ public sealed class OutputHashTests
         {
             "Static" => Options(("quantize", "Static"), ("calibration-data", ResNetInputs.WriteNpyFiles(folder.File("photos")))),
             "Structured" => Options(("quantize", "None"), ("prune", "Structured"), ("sparsity", "0.5"), ("min-cosine-similarity", "0")),
+            "Auto" => Options(("quantize", "Auto"), ("calibration-data", ResNetInputs.WriteNpyFiles(folder.File("photos"))), ("min-cosine-similarity", "0.995")),
             _ => Options(("quantize", configuration)),
         };
 
@@ -53,7 +55,7 @@ public sealed class OutputHashTests
 
     private static string Optimize(string model, string output, OptimizationOptions options)
     {
-        ModelOptimizer.Run(new OptimizationJob(model, output, null, null, null, options), TextWriter.Null);
+        new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(model, output, null, null, null, options));
         return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(output)));
     }
 }

@@ -1,0 +1,37 @@
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Runtime.Execution;
+using ModelOpt.Runtime.Validation;
+
+namespace ModelOpt.Engine.Gate;
+
+/// <summary>
+/// The accuracy gate of one job: the original model (as ONNX Runtime runs it) and the inputs,
+/// chosen once (ValidationData, else CalibrationData, else generated from the original's declared
+/// inputs); every candidate is loaded in ONNX Runtime first (a model it rejects is MOPT0120, our
+/// fault, not a failed gate) and then compared on those inputs against the job's thresholds.
+/// </summary>
+public sealed class ModelGate
+{
+    private readonly JobContext _context;
+
+    /// <summary>The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> (a self-contained copy).</summary>
+    public ModelGate(JobContext context, byte[] original)
+    {
+        _context = context;
+        Original = original;
+        Inputs = AccuracyCheck.InputsFor(context.Options, original, context.ModelPath);
+    }
+
+    /// <summary>The original model's bytes, external data inlined: the reference every candidate is compared with.</summary>
+    public byte[] Original { get; }
+
+    /// <summary>The inputs both models run on.</summary>
+    public ValidationInputs Inputs { get; }
+
+    /// <summary>Loads <paramref name="candidate"/> in ONNX Runtime and compares it with the original.</summary>
+    public AccuracyCheck Check(byte[] candidate)
+    {
+        OrtModelCheck.Run(candidate, _context.ModelPath);
+        return AccuracyCheck.Run(Original, candidate, Inputs, _context.Options, _context.ModelPath);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using ModelOpt.Engine.Options;
+
+namespace ModelOpt.Engine.Jobs;
+
+/// <summary>
+/// What one job's parts share while it runs: the job, where diagnostics go, the steps done so
+/// far (for the report and the log), and the disposables it owns (models, sessions), released
+/// when the job ends. One context per job; the engine creates it, every part receives it.
+/// </summary>
+public sealed class JobContext : IDisposable
+{
+    private readonly List<(JobStep Step, bool Shared)> _steps = [];
+    private readonly List<IDisposable> _owned = [];
+
+    /// <summary>Starts the context of <paramref name="job"/>.</summary>
+    public JobContext(OptimizationJob job, TextWriter diagnostics)
+    {
+        Job = job;
+        Diagnostics = diagnostics;
+    }
+
+    /// <summary>The job.</summary>
+    public OptimizationJob Job { get; }
+
+    /// <summary>The job's options.</summary>
+    public OptimizationOptions Options => Job.Options;
+
+    /// <summary>The model file, as errors name it.</summary>
+    public string ModelPath => Job.ModelPath;
+
+    /// <summary>Where warnings go (canonical MSBuild diagnostics).</summary>
+    public TextWriter Diagnostics { get; }
+
+    /// <summary>Time since the job started.</summary>
+    public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+    /// <summary>How many candidate models were made from the shared prefix (one outside Auto).</summary>
+    public int Candidates { get; private set; }
+
+    /// <summary>The steps done so far, in order; shared steps count every candidate made from their result.</summary>
+    public IReadOnlyList<JobStep> Steps => _steps.Select(s => s.Shared ? s.Step with { UsedBy = Math.Max(1, Candidates) } : s.Step).ToArray();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> as the step <paramref name="name"/> and records it with the
+    /// detail it returns. A <paramref name="shared"/> step belongs to the prefix every candidate
+    /// starts from (load, fold, prune): it runs once however many candidates follow.
+    /// </summary>
+    public T Step<T>(string name, Func<T> action, Func<T, string> detail, bool shared = false)
+    {
+        var clock = Stopwatch.StartNew();
+        T result = action();
+        _steps.Add((new JobStep(name, detail(result), Math.Round(clock.Elapsed.TotalSeconds, 3), 1), shared));
+        return result;
+    }
+
+    /// <summary>Counts one more candidate made from the shared prefix.</summary>
+    public void CountCandidate() => Candidates++;
+
+    /// <summary>Makes the context dispose <paramref name="disposable"/> when the job ends; returns it.</summary>
+    public T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        // Last in, first out: clones go before the models they share external data with.
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+        _owned.Clear();
+    }
+}

@@ -1,0 +1,146 @@
+using System.IO.Compression;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Planning;
+using ModelOpt.Engine.Reports;
+using ModelOpt.Onnx.Analysis;
+using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Validation;
+
+namespace ModelOpt.Engine.Jobs;
+
+/// <summary>
+/// Runs optimization jobs: load the model once, run the shared prefix of the pipeline (fold,
+/// prune) once, quantize (or, with <c>Auto</c>, search over clones of the prefix), check in ONNX
+/// Runtime, compare with the original (the accuracy gate), measure latency and per-node error,
+/// then write the output and its reports atomically. On any failure the job's previous outputs
+/// are deleted, so a stale or failed model can never be embedded.
+/// </summary>
+public sealed class OptimizationEngine
+{
+    // Brotli quality 9 (of 11): within a few percent of the best ratio at a fraction of the
+    // time; fixed quality and window keep the bytes deterministic.
+    private const int BrotliQuality = 9;
+    private const int BrotliWindow = 22;
+
+    // Per-node error exposes every intermediate value; two samples keep that bounded.
+    private const int NodeErrorSamples = 2;
+    private const int LatencyWarmUpRuns = 2;
+
+    private readonly TextWriter _diagnostics;
+    private readonly IActivationObserver _calibration;
+
+    /// <summary>An engine that writes warnings to <paramref name="diagnostics"/>; <paramref name="calibration"/> runs models for Static quantization (ONNX Runtime by default).</summary>
+    public OptimizationEngine(TextWriter diagnostics, IActivationObserver? calibration = null)
+    {
+        _diagnostics = diagnostics;
+        _calibration = calibration ?? ActivationCalibrator.Instance;
+    }
+
+    /// <summary>Runs <paramref name="job"/>; expected failures are <see cref="ModelOptException"/>s, and leave no output behind.</summary>
+    public OptimizationReport Run(OptimizationJob job)
+    {
+        if (job.Options.ExecutionProvider == ExecutionProviderKind.Cuda)
+        {
+            // The worker ships ONNX Runtime's CPU build; CUDA arrives with GPU support.
+            _diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {DiagnosticCode.CudaFallsBackToCpu}: {job.ModelPath}: ExecutionProvider=\"Cuda\" is not available in this version; calibration and validation run on the CPU.");
+        }
+        try
+        {
+            using var context = new JobContext(job, _diagnostics);
+            return RunCore(context);
+        }
+        catch
+        {
+            DeleteOutputs(job);
+            throw;
+        }
+    }
+
+    private OptimizationReport RunCore(JobContext context)
+    {
+        var job = context.Job;
+        var original = context.Own(context.Step("load", () => OnnxModelReader.Load(job.ModelPath), m => $"{Path.GetFileName(job.ModelPath)}, {m.Graph.AllNodes().Count()} nodes", shared: true));
+        long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(original);
+        var before = ModelSummary.Create(original);
+        if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
+        {
+            throw new ModelOptException(DiagnosticCode.CannotWriteModel, job.ModelPath,
+                "the model is over 2 GB: ONNX Runtime cannot run it from memory for the accuracy gate, and it could not be embedded as one resource. Load it from disk instead of optimizing it at build time.");
+        }
+        // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
+        var gate = new ModelGate(context, OnnxModelWriter.ToBytes(original));
+        var planner = new PipelinePlanner(context.Options, _calibration);
+        var prepared = planner.Prepare(context, original);
+
+        IReadOnlyList<AutoTrial> trials = [];
+        Candidate chosen;
+        if (context.Options.Quantize == QuantizeMode.Auto)
+        {
+            (chosen, trials) = new AutoSearch(context, planner, prepared, gate).Run();
+        }
+        else
+        {
+            // Quantization and pruning only shrink a model, so the result is under 2 GB too.
+            var (model, outcome) = planner.Quantize(context, prepared, context.Options.Quantize, []);
+            try
+            {
+                byte[] bytes = OnnxModelWriter.ToBytes(model);
+                chosen = new Candidate(model, bytes, context.Options.Quantize, [], outcome, gate.Check(bytes), context.Options.Quantize.ToString());
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        context.Own(chosen);
+
+        if (!chosen.Check.Passed)
+        {
+            var failure = AccuracyGate.ToException(job.ModelPath, chosen.Check.Comparison, chosen.Check.Violations);
+            if (context.Options.AccuracyGate == GateSeverity.Error) throw failure;
+            _diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
+        }
+
+        var latency = context.Options.LatencyRuns > 0
+            ? LatencyMeasurement.Measure([gate.Original, chosen.Bytes], gate.Inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath)
+            : null;
+        var nodeErrors = NodeSensitivity.Measure(prepared.Reference, chosen.Model, gate.Inputs, NodeErrorSamples);
+
+        byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
+        AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
+
+        var report = new ReportComposer(context).Compose(before, chosen, originalBytes, embedded.LongLength, latency, nodeErrors, trials);
+        if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
+        if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
+        if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
+        return report;
+    }
+
+    private static long ExternalBytes(OnnxModel model)
+        => model.Graph.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!)
+            .Where(t => t.External is not null).Sum(t => t.External!.Length);
+
+    private static byte[] Compress(byte[] bytes)
+    {
+        using var encoder = new BrotliEncoder(BrotliQuality, BrotliWindow);
+        var output = new byte[BrotliEncoder.GetMaxCompressedLength(bytes.Length)];
+        var status = encoder.Compress(bytes, output, out _, out int written, isFinalBlock: true);
+        if (status != System.Buffers.OperationStatus.Done) throw new InvalidOperationException($"Brotli compression stopped with {status}.");
+        return output.AsSpan(0, written).ToArray();
+    }
+
+    private static void DeleteOutputs(OptimizationJob job)
+    {
+        foreach (string? path in new[] { job.OutputPath, job.ReportPath, job.MarkdownReportPath, job.HtmlReportPath })
+        {
+            if (path is not null && File.Exists(path)) File.Delete(path);
+        }
+    }
+}

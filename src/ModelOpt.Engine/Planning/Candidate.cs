@@ -1,0 +1,19 @@
+using ModelOpt.Engine.Gate;
+using ModelOpt.Engine.Options;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Engine.Planning;
+
+/// <summary>One optimized model a job produced and checked, with everything the reports need about it.</summary>
+/// <param name="Model">The model (owned: dispose it).</param>
+/// <param name="Bytes">The model serialized, as ONNX Runtime ran it and as it is written.</param>
+/// <param name="QuantizedWith">The quantization mode it was made with.</param>
+/// <param name="KeptInFloat">Nodes kept in full precision besides ExcludeNodes (Auto's retries).</param>
+/// <param name="Outcome">What the pipeline did.</param>
+/// <param name="Check">The accuracy gate's verdict.</param>
+/// <param name="Configuration">How reports name it, e.g. <c>Static, 3 most sensitive nodes in float</c>.</param>
+public sealed record Candidate(OnnxModel Model, byte[] Bytes, QuantizeMode QuantizedWith, IReadOnlyList<string> KeptInFloat, TransformOutcome Outcome, AccuracyCheck Check, string Configuration) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose() => Model.Dispose();
+}

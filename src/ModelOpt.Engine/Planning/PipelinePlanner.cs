@@ -1,0 +1,201 @@
+using ModelOpt.Core.Analysis;
+using ModelOpt.Core.Data;
+using ModelOpt.Core.Float16;
+using ModelOpt.Core.Folding;
+using ModelOpt.Core.Passes;
+using ModelOpt.Core.Pruning.Magnitude;
+using ModelOpt.Core.Pruning.Structured;
+using ModelOpt.Core.Quantization;
+using ModelOpt.Core.Quantization.Int4;
+using ModelOpt.Core.Quantization.Static;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Engine.Planning;
+
+/// <summary>
+/// Turns a job's options into passes and runs them in the order the techniques need:
+/// BatchNormalization folding first (pruning and every quantization mode want Conv weights that
+/// already include the normalization), then pruning, then (later) distillation — the shared
+/// prefix, done once per job (<see cref="Prepare"/>) — then one quantization or conversion per
+/// candidate (<see cref="Quantize"/>), on a clone of the prefix. Pruning comes before
+/// quantization so the quantizer sees the final weights: zeros quantize exactly to the zero
+/// point, and removed channels are never calibrated.
+/// </summary>
+public sealed class PipelinePlanner
+{
+    private static readonly string[] QuantizableOps = ["Conv", "MatMul", "Gemm"];
+
+    private readonly OptimizationOptions _options;
+    private readonly IActivationObserver _calibration;
+
+    /// <summary>Plans for <paramref name="options"/>; <paramref name="calibration"/> runs the float model for Static quantization.</summary>
+    public PipelinePlanner(OptimizationOptions options, IActivationObserver calibration)
+    {
+        _options = options;
+        _calibration = calibration;
+    }
+
+    /// <summary>Whether the prefix folds BatchNormalization: not when the options change nothing (Quantize=None without pruning embeds the model as it is).</summary>
+    public bool Folds => _options.Prune != PruneMode.None || _options.Quantize != QuantizeMode.None;
+
+    /// <summary>Runs the shared prefix on clones of <paramref name="original"/> (left as it is); the models it makes belong to <paramref name="context"/>.</summary>
+    public PreparedModel Prepare(JobContext context, OnnxModel original)
+    {
+        var costBefore = ModelCost.Measure(original, _options.InputShapes);
+        var reference = original;
+        if (Folds)
+        {
+            reference = context.Own(original.Clone());
+            context.Step("fold", () => Count(reference, "BatchNormalization", () => new PassPipeline(new BatchNormFoldingPass()).Run(reference)),
+                folded => $"{folded} BatchNormalization folded into Conv", shared: true);
+        }
+
+        var prefix = reference;
+        MagnitudePruningReport? magnitude = null;
+        StructuredPruningReport? structured = null;
+        if (_options.Prune != PruneMode.None)
+        {
+            prefix = context.Own(reference.Clone());
+            (magnitude, structured) = context.Step("prune", () => Prune(prefix), r => PruningDetail(r.Item1, r.Item2), shared: true);
+        }
+        return new PreparedModel(original, reference, prefix, costBefore, ModelCost.Measure(prefix, _options.InputShapes), magnitude, structured);
+    }
+
+    /// <summary>
+    /// A new model: the prefix quantized with <paramref name="mode"/>, keeping
+    /// <paramref name="keepInFloat"/> in full precision besides the options' ExcludeNodes. The
+    /// caller owns (disposes) it. Quantize=None without pruning starts from the original, unfolded,
+    /// so that an unquantized model is embedded exactly as it came.
+    /// </summary>
+    public (OnnxModel Model, TransformOutcome Outcome) Quantize(JobContext context, PreparedModel prepared, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
+    {
+        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? prepared.Original : prepared.Prefix;
+        var model = start.Clone();
+        try
+        {
+            context.CountCandidate();
+            var nodes = Quantize(model, mode, [.. _options.ExcludeNodes, .. keepInFloat]);
+            return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model)
+    {
+        switch (_options.Prune)
+        {
+            case PruneMode.Magnitude:
+                var magnitude = new MagnitudePruningPass(new MagnitudePruningOptions
+                {
+                    Sparsity = _options.Sparsity,
+                    Scope = _options.PruneScope,
+                    ExcludeNodes = _options.ExcludeNodes.ToArray(),
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                });
+                new PassPipeline(magnitude).Run(model);
+                return (magnitude.Report, null);
+            case PruneMode.Structured:
+                var structured = new StructuredPruningPass(new StructuredPruningOptions
+                {
+                    Sparsity = _options.Sparsity,
+                    Importance = _options.PruneImportance,
+                    ChannelMultiple = _options.ChannelMultiple,
+                    PruneOutputChannels = _options.PruneOutputChannels,
+                    ExcludeNodes = _options.ExcludeNodes.ToArray(),
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                });
+                new PassPipeline(structured).Run(model);
+                return (null, structured.Report);
+            default:
+                return (null, null);
+        }
+    }
+
+    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, string[] excludeNodes)
+    {
+        if (mode == QuantizeMode.None)
+        {
+            return model.Graph.AllNodes()
+                .Where(n => n.Domain.Length == 0 && QuantizableOps.Contains(n.OpType))
+                .Select(n => new NodeQuantization(n.Name, n.OpType, NodePrecision.Float, null, "Quantize=None"))
+                .ToArray();
+        }
+
+        Func<QuantizationReport?> report;
+        IModelPass quantization;
+        switch (mode)
+        {
+            case QuantizeMode.Dynamic:
+                var dynamic = new DynamicQuantizationPass(new DynamicQuantizationOptions
+                {
+                    PerChannel = _options.PerChannel,
+                    Symmetric = _options.Symmetric,
+                    ReduceRange = _options.ReduceWeightRange,
+                    ExcludeNodes = excludeNodes,
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                });
+                (quantization, report) = (dynamic, () => dynamic.Report);
+                break;
+            case QuantizeMode.Static:
+                var calibration = CalibrationDataSet.FromFolder(_options.CalibrationData!);
+                var qdq = new StaticQuantizationPass(new StaticQuantizationOptions
+                {
+                    PerChannel = _options.PerChannel,
+                    Symmetric = _options.Symmetric,
+                    ActivationType = _options.ActivationType,
+                    ReduceWeightRange = _options.ReduceWeightRange,
+                    CalibrationMethod = _options.CalibrationMethod,
+                    Percentile = _options.Percentile,
+                    ExcludeNodes = excludeNodes,
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                }, calibration, _calibration);
+                (quantization, report) = (qdq, () => qdq.Report);
+                break;
+            case QuantizeMode.Int4:
+                var int4 = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
+                {
+                    BlockSize = _options.BlockSize,
+                    Symmetric = _options.Symmetric,
+                    ExcludeNodes = excludeNodes,
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                });
+                (quantization, report) = (int4, () => int4.Report);
+                break;
+            case QuantizeMode.Float16:
+                var float16 = new Float16ConversionPass(new Float16ConversionOptions
+                {
+                    KeepIoTypes = _options.KeepIoTypes,
+                    ExcludeNodes = excludeNodes,
+                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
+                });
+                (quantization, report) = (float16, () => float16.Report);
+                break;
+            default:
+                throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest.");
+        }
+
+        new PassPipeline(quantization).Run(model);
+        return report()?.Nodes ?? [];
+    }
+
+    private static int Count(OnnxModel model, string opType, Action action)
+    {
+        int before = model.Graph.AllNodes().Count(n => n.OpType == opType && n.Domain.Length == 0);
+        action();
+        return before - model.Graph.AllNodes().Count(n => n.OpType == opType && n.Domain.Length == 0);
+    }
+
+    private static int Count(OnnxModel model, string opType, Func<bool> action) => Count(model, opType, () => { action(); });
+
+    private string PruningDetail(MagnitudePruningReport? magnitude, StructuredPruningReport? structured)
+        => magnitude is not null
+            ? FormattableString.Invariant($"Magnitude, {magnitude.Sparsity:P1} of the weights zero")
+            : FormattableString.Invariant($"Structured, Sparsity {_options.Sparsity}, {structured?.Layers.Count ?? 0} layers");
+}

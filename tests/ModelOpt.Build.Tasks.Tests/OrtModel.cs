@@ -35,20 +35,6 @@ internal static class OrtModel
         }
     }
 
-    /// <summary>Cosine similarity of two outputs: 1 for the same direction.</summary>
-    private static double CosineSimilarity(float[] a, float[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        double dot = 0, normA = 0, normB = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            normA += (double)a[i] * a[i];
-            normB += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(normA * normB);
-    }
-
     /// <summary>Asserts that int8 weights made the model much smaller than its float original.</summary>
     public static void AssertShrunk(byte[] original, byte[] built)
     {
@@ -61,7 +47,7 @@ internal static class OrtModel
     /// </summary>
     public static void AssertAgrees(byte[] original, byte[] built)
     {
-        double similarity = CosineSimilarity(Run(original), Run(built));
+        double similarity = Numbers.Cosine(Run(original), Run(built));
         Assert.True(similarity > 0.99, $"cosine similarity {similarity} between the original and the built model");
     }
 }

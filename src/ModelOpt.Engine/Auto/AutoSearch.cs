@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
@@ -46,7 +47,7 @@ public static class AutoSearch
     }
 
     /// <summary>Runs the search; the caller owns (disposes) the returned candidate.</summary>
-    public static (Candidate Chosen, IReadOnlyList<AutoTrial> Trials) Run(OptimizationJob job, byte[] original, ValidationInputs inputs, TextWriter diagnostics)
+    public static (Candidate Chosen, IReadOnlyList<AutoTrial> Trials) Run(OptimizationJob job, byte[] original, SampleSet inputs, TextWriter diagnostics, SessionFactory sessions)
     {
         var clock = Stopwatch.StartNew();
         var trials = new List<AutoTrial>();
@@ -61,7 +62,7 @@ public static class AutoSearch
                     continue;
                 }
                 if (OverBudget(job, clock, trials, mode)) continue;
-                var candidate = Try(job, original, inputs, job.Options with { Quantize = mode }, mode.ToString(), [], trials);
+                var candidate = Try(job, original, inputs, sessions, job.Options with { Quantize = mode }, mode.ToString(), [], trials);
                 if (candidate is null) continue;
                 if (candidate.Check.Passed)
                 {
@@ -69,25 +70,25 @@ public static class AutoSearch
                     continue;
                 }
 
-                var sensitive = MostSensitive(job.ModelPath, candidate, inputs);
-                candidate.Dispose();
+                var sensitive = MostSensitive(job.ModelPath, candidate, inputs, sessions);
+                Discard(candidate, sessions);
                 if (sensitive.Count == 0 || OverBudget(job, clock, trials, mode)) continue;
                 var options = job.Options with { Quantize = mode, ExcludeNodes = [.. job.Options.ExcludeNodes, .. sensitive] };
-                var retry = Try(job, original, inputs, options, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive, trials);
+                var retry = Try(job, original, inputs, sessions, options, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive, trials);
                 if (retry is null) continue;
                 if (retry.Check.Passed) passing.Add(retry);
-                else retry.Dispose();
+                else Discard(retry, sessions);
             }
 
             if (passing.Count == 0)
             {
                 diagnostics.WriteLine($"{job.ModelPath}: warning {DiagnosticCode.AutoFoundNoPassingQuantization}: {job.ModelPath}: Quantize=\"Auto\" found no quantization that passes the accuracy gate ({Thresholds(job.Options)}); the model is embedded unquantized. The report lists every trial.");
-                var fallback = Try(job, original, inputs, job.Options with { Quantize = QuantizeMode.None }, "None (nothing passed)", [], trials)
+                var fallback = Try(job, original, inputs, sessions, job.Options with { Quantize = QuantizeMode.None }, "None (nothing passed)", [], trials)
                     ?? throw new ModelOptException(DiagnosticCode.AccuracyGateFailed, job.ModelPath, $"Quantize=\"Auto\": even the unquantized model fails the accuracy gate ({Thresholds(job.Options)}); relax the thresholds or check the validation data.");
                 return (fallback, Mark(trials, fallback.Configuration, "chosen: no quantization passed"));
             }
-            var (chosen, decision, latencies) = Choose(job, original, inputs, passing);
-            foreach (var candidate in passing.Where(c => c != chosen)) candidate.Dispose();
+            var (chosen, decision, latencies) = Choose(job, original, inputs, sessions, passing);
+            foreach (var candidate in passing.Where(c => c != chosen)) Discard(candidate, sessions);
             passing.Clear();
             for (int i = 0; i < trials.Count; i++)
             {
@@ -111,16 +112,17 @@ public static class AutoSearch
     private static AutoTrial Skipped(QuantizeMode mode, string note) => new(mode.ToString(), mode, [], 0, double.NaN, false, 0, null, note, false);
 
     /// <summary>Produces, checks in ONNX Runtime and gates one configuration; a configuration that cannot be produced is a failed trial, not a failed build.</summary>
-    private static Candidate? Try(OptimizationJob job, byte[] original, ValidationInputs inputs, OptimizationOptions options, string configuration, IReadOnlyList<string> keptInFloat, List<AutoTrial> trials)
+    private static Candidate? Try(OptimizationJob job, byte[] original, SampleSet inputs, SessionFactory sessions, OptimizationOptions options, string configuration,
+        IReadOnlyList<string> keptInFloat, List<AutoTrial> trials)
     {
         var clock = Stopwatch.StartNew();
         var model = OnnxModelReader.Load(job.ModelPath);
         try
         {
-            var outcome = ModelTransformer.Apply(model, options);
+            var outcome = ModelTransformer.Apply(model, options, sessions);
             byte[] bytes = OnnxModelWriter.ToBytes(model);
-            OrtModelCheck.Run(bytes, job.ModelPath);
-            var check = AccuracyCheck.Run(original, bytes, inputs, options, job.ModelPath);
+            OrtModelCheck.Run(sessions, bytes, job.ModelPath);
+            var check = AccuracyCheck.Run(sessions, original, bytes, inputs, options, job.ModelPath);
             trials.Add(new AutoTrial(configuration, options.Quantize, keptInFloat, bytes.LongLength, check.WorstCosine, check.Passed, Seconds(clock), null,
                 check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}"))), false));
             return new Candidate(model, bytes, options, outcome, check, configuration);
@@ -140,20 +142,21 @@ public static class AutoSearch
     }
 
     /// <summary>The quantized nodes of <paramref name="candidate"/> that add the most error, a tenth of them and at least one.</summary>
-    private static List<string> MostSensitive(string modelPath, Candidate candidate, ValidationInputs inputs)
+    private static List<string> MostSensitive(string modelPath, Candidate candidate, SampleSet inputs, SessionFactory sessions)
     {
         var quantized = candidate.Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
         if (quantized.Count == 0) return [];
         using var original = OnnxModelReader.Load(modelPath);
         ModelTransformer.Fold(original, candidate.Options);
-        var sensitivity = NodeSensitivity.Measure(original, candidate.Model, inputs, 2);
+        var sensitivity = NodeSensitivity.Measure(sessions, original, candidate.Model, inputs, 2);
         int count = Math.Max(1, (int)Math.Ceiling(quantized.Count / 10.0));
         return sensitivity.Where(s => quantized.Contains(s.Node))
             .OrderByDescending(s => double.IsNaN(s.LocalErrorIncrease) ? double.MaxValue : s.LocalErrorIncrease).ThenBy(s => s.Node, StringComparer.Ordinal)
             .Select(s => s.Node).Distinct(StringComparer.Ordinal).Take(count).ToList();
     }
 
-    private static (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(OptimizationJob job, byte[] original, ValidationInputs inputs, List<Candidate> passing)
+    private static (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(OptimizationJob job, byte[] original, SampleSet inputs, SessionFactory sessions,
+        List<Candidate> passing)
     {
         long smallest = passing.Min(c => c.Bytes.LongLength);
         var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + job.Options.AutoSizeTolerance)).ToList();
@@ -161,7 +164,7 @@ public static class AutoSearch
         if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
 
         var sample = inputs.Samples().First();
-        var result = LatencyMeasurement.Measure([original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(job.Options.LatencyRuns, 10), modelPath: job.ModelPath);
+        var result = LatencyMeasurement.Measure(sessions, [original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(job.Options.LatencyRuns, 10), modelPath: job.ModelPath);
         for (int i = 0; i < tied.Count; i++) latencies[tied[i].Configuration] = result.Ratio(i + 1);
         var chosen = tied[0];
         foreach (var candidate in tied.Skip(1))
@@ -170,6 +173,13 @@ public static class AutoSearch
         }
         return (chosen, string.Create(CultureInfo.InvariantCulture,
             $"chosen: {tied.Count} passing models within {job.Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
+    }
+
+    /// <summary>A trial the search no longer needs: its model, and the sessions the job's factory holds for it.</summary>
+    private static void Discard(Candidate candidate, SessionFactory sessions)
+    {
+        sessions.Release(candidate.Bytes);
+        candidate.Dispose();
     }
 
     private static List<AutoTrial> Mark(List<AutoTrial> trials, string configuration, string note)

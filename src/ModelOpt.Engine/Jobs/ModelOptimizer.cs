@@ -33,14 +33,23 @@ public static class ModelOptimizer
 
     public static OptimizationReport Run(OptimizationJob job, TextWriter diagnostics)
     {
-        if (job.Options.ExecutionProvider == ExecutionProviderKind.Cuda)
+        // One execution target and one session factory per job: every session of the job
+        // (calibration, the gate, latency, sensitivity, Auto's trials) comes from it.
+        var execution = ExecutionTarget.Resolve(ToRequest(job.Options.ExecutionProvider));
+        if (execution.Warning is { } warning)
         {
-            // The worker ships ONNX Runtime's CPU build; CUDA arrives with GPU support.
-            diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {DiagnosticCode.CudaFallsBackToCpu}: {job.ModelPath}: ExecutionProvider=\"Cuda\" is not available in this version; calibration and validation run on the CPU.");
+            diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {warning.Code}: {job.ModelPath}: {warning.Message}");
         }
+        using var sessions = new SessionFactory(execution.Target);
+        return Run(job, diagnostics, sessions);
+    }
+
+    /// <summary>Runs <paramref name="job"/> with its sessions from <paramref name="sessions"/> (tests count them).</summary>
+    internal static OptimizationReport Run(OptimizationJob job, TextWriter diagnostics, SessionFactory sessions)
+    {
         try
         {
-            return RunCore(job, diagnostics);
+            return RunCore(job, diagnostics, sessions);
         }
         catch
         {
@@ -49,7 +58,14 @@ public static class ModelOptimizer
         }
     }
 
-    private static OptimizationReport RunCore(OptimizationJob job, TextWriter diagnostics)
+    private static ExecutionProviderRequest ToRequest(ExecutionProviderKind kind) => kind switch
+    {
+        ExecutionProviderKind.Cpu => ExecutionProviderRequest.Cpu,
+        ExecutionProviderKind.Cuda => ExecutionProviderRequest.Cuda,
+        _ => ExecutionProviderRequest.Auto,
+    };
+
+    private static OptimizationReport RunCore(OptimizationJob job, TextWriter diagnostics, SessionFactory sessions)
     {
         var stopwatch = Stopwatch.StartNew();
         IReadOnlyList<AutoTrial> trials = [];
@@ -66,7 +82,7 @@ public static class ModelOptimizer
             }
             // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
             byte[] original = OnnxModelWriter.ToBytes(model);
-            var inputs = AccuracyCheck.InputsFor(job.Options, original, job.ModelPath);
+            var inputs = AccuracyCheck.InputsFor(job.Options, model, job.ModelPath);
 
             OptimizationOptions options = job.Options;
             TransformOutcome outcome;
@@ -77,16 +93,16 @@ public static class ModelOptimizer
                 // Every trial starts from its own fresh copy; the chosen one's model is kept.
                 model.Dispose();
                 model = null;
-                (chosen, trials) = AutoSearch.Run(job, original, inputs, diagnostics);
+                (chosen, trials) = AutoSearch.Run(job, original, inputs, diagnostics, sessions);
                 (model, bytes, options, outcome, check) = (chosen.Model, chosen.Bytes, chosen.Options, chosen.Outcome, chosen.Check);
             }
             else
             {
                 // Quantization and pruning only shrink a model, so the result is under 2 GB too.
-                outcome = ModelTransformer.Apply(model, options);
+                outcome = ModelTransformer.Apply(model, options, sessions);
                 bytes = OnnxModelWriter.ToBytes(model);
-                OrtModelCheck.Run(bytes, job.ModelPath);
-                check = AccuracyCheck.Run(original, bytes, inputs, options, job.ModelPath);
+                OrtModelCheck.Run(sessions, bytes, job.ModelPath);
+                check = AccuracyCheck.Run(sessions, original, bytes, inputs, options, job.ModelPath);
             }
             var validatedOutputs = check.Comparison.Outputs.Select(o => o.Output).ToArray();
 
@@ -99,13 +115,13 @@ public static class ModelOptimizer
 
             var after = ModelSummary.Create(model);
             var latency = options.LatencyRuns > 0
-                ? LatencyMeasurement.Measure([original, bytes], inputs.Samples().First(), LatencyWarmUpRuns, options.LatencyRuns, modelPath: job.ModelPath)
+                ? LatencyMeasurement.Measure(sessions, [original, bytes], inputs.Samples().First(), LatencyWarmUpRuns, options.LatencyRuns, modelPath: job.ModelPath)
                 : null;
             IReadOnlyList<ValueSensitivity> nodeErrors;
             using (var reference = OnnxModelReader.Load(job.ModelPath))
             {
                 ModelTransformer.Fold(reference, options);
-                nodeErrors = NodeSensitivity.Measure(reference, model, inputs, NodeErrorSamples);
+                nodeErrors = NodeSensitivity.Measure(sessions, reference, model, inputs, NodeErrorSamples);
             }
 
             byte[] embedded = options.ResourceCompression == ResourceCompression.Brotli ? Compress(bytes) : bytes;

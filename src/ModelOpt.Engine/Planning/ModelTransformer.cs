@@ -33,13 +33,13 @@ public static class ModelTransformer
     private static readonly string[] QuantizableOps = ["Conv", "MatMul", "Gemm"];
 
     /// <summary>Transforms <paramref name="model"/> in place and says what it did.</summary>
-    public static TransformOutcome Apply(OnnxModel model, OptimizationOptions options)
+    public static TransformOutcome Apply(OnnxModel model, OptimizationOptions options, SessionFactory sessions)
     {
         var costBefore = ModelCost.Measure(model, options.InputShapes);
         Fold(model, options);
         var (magnitude, structured) = Prune(model, options);
         var costAfter = ModelCost.Measure(model, options.InputShapes);
-        var nodes = Quantize(model, options);
+        var nodes = Quantize(model, options, sessions);
         return new TransformOutcome(nodes, costBefore, costAfter, magnitude, structured);
     }
 
@@ -84,7 +84,7 @@ public static class ModelTransformer
         }
     }
 
-    private static IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, OptimizationOptions options)
+    private static IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, OptimizationOptions options, SessionFactory sessions)
     {
         if (options.Quantize == QuantizeMode.None)
         {
@@ -110,7 +110,7 @@ public static class ModelTransformer
                 (quantization, report) = (dynamic, () => dynamic.Report);
                 break;
             case QuantizeMode.Static:
-                var calibration = CalibrationDataSet.FromFolder(options.CalibrationData!);
+                var calibration = SampleSet.FromFolder(options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration);
                 var qdq = new StaticQuantizationPass(new StaticQuantizationOptions
                 {
                     PerChannel = options.PerChannel,
@@ -121,7 +121,7 @@ public static class ModelTransformer
                     Percentile = options.Percentile,
                     ExcludeNodes = options.ExcludeNodes.ToArray(),
                     ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                }, calibration, ActivationCalibrator.Instance);
+                }, calibration, new ActivationCalibrator(sessions));
                 (quantization, report) = (qdq, () => qdq.Report);
                 break;
             case QuantizeMode.Int4:

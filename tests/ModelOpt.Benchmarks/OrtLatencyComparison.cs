@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using ModelOpt.TestUtilities;
 
@@ -24,7 +24,8 @@ internal static class OrtLatencyComparison
     public static double[] MedianMilliseconds(IReadOnlyList<byte[]> models, FloatInput input, int runs, TextWriter log, string label)
     {
         var sample = new CalibrationSample(label, [new CalibrationTensor(input.Name, ElementType.Float, input.Shape, MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray(), label)]);
-        double[] medians = [.. LatencyMeasurement.Measure(models, sample, LatencyWarmUp, runs, IntraOpThreads).MedianMilliseconds];
+        using var sessions = new SessionFactory();
+        double[] medians = [.. LatencyMeasurement.Measure(sessions, models, sample, LatencyWarmUp, runs, IntraOpThreads).MedianMilliseconds];
         log.WriteLine($"  {label} median ms over {runs} runs: {string.Join(" / ", medians.Select(QuantizationBenchmark.Ms))}");
         return medians;
     }

@@ -12,6 +12,7 @@ using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Benchmarks;
@@ -32,7 +33,7 @@ internal static class QuantizationBenchmark
         // images: enough for latency, which does not depend on the calibrated ranges.
         byte[] resNetFp32 = File.ReadAllBytes(resNet18);
         byte[] resNetDynamic = Quantize(resNet18, new DynamicQuantizationPass(new DynamicQuantizationOptions { PerChannel = true }));
-        byte[] resNetStatic = Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(16), ActivationCalibrator.Instance));
+        byte[] resNetStatic = Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(16), Calibrator()));
         var image = new FloatInput("Input247", BenchmarkImages.Create(99), [1, 3, 224, 224]);
         var resNetTimes = OrtLatencyComparison.MedianMilliseconds([resNetFp32, resNetDynamic, resNetStatic], image, Math.Max(runs, 20), log, "ResNet18 fp32 / Dynamic / Static");
         results.Add(BenchmarkResult.AtMost("ResNet18 Static (QDQ int8) ORT CPU latency", Ms(resNetTimes[2]), Ms(resNetTimes[0]) + " (fp32)", resNetTimes[2] / resNetTimes[0], 0.75));
@@ -85,7 +86,7 @@ internal static class QuantizationBenchmark
 
     /// <summary>Folds and statically quantizes ResNet18, calibrating on <paramref name="samples"/> pseudo-images made one at a time.</summary>
     public static void CalibrateResNet18(string resNet18, int samples)
-        => Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(samples), ActivationCalibrator.Instance));
+        => Quantize(resNet18, new StaticQuantizationPass(new StaticQuantizationOptions { PerChannel = true }, RandomImages(samples), Calibrator()));
 
     private static byte[] Quantize(string path, IModelPass quantization)
     {
@@ -101,8 +102,11 @@ internal static class QuantizationBenchmark
         return OnnxModelWriter.ToBytes(model);
     }
 
-    private static CalibrationDataSet RandomImages(int count)
-        => CalibrationDataSet.FromSamples(Enumerable.Range(0, count).Select(i => new CalibrationSample($"random {i}",
+    /// <summary>A calibrator on its own CPU factory; it releases its session after each calibration, so the factory needs no disposal.</summary>
+    private static ActivationCalibrator Calibrator() => new(new SessionFactory());
+
+    private static SampleSet RandomImages(int count)
+        => SampleSet.FromSamples(Enumerable.Range(0, count).Select(i => new CalibrationSample($"random {i}",
             [new CalibrationTensor("Input247", ElementType.Float, [1, 3, 224, 224], MemoryMarshal.AsBytes(BenchmarkImages.Create(i).AsSpan()).ToArray(), $"random image {i}")])));
 
     private static void RunOnce(byte[] model, FloatInput input)

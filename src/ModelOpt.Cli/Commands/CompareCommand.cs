@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
@@ -34,20 +35,29 @@ internal static class CompareCommand
     {
         var request = Parse(args);
 
-        byte[] reference = ReadModel(request.ReferencePath);
+        byte[] reference;
+        SampleSet? generated = null;
+        using (var model = OnnxModelReader.Load(request.ReferencePath))
+        {
+            // Generated inputs are planned from the reference's declared inputs; the plan keeps no model.
+            if (request.DataFolder is null)
+            {
+                generated = SampleSet.Generate(model, request.ReferencePath, request.InputShapes, request.Samples ?? SampleSet.DefaultGeneratedSampleCount);
+            }
+            reference = OnnxModelWriter.ToBytes(model);
+        }
         byte[] candidate = ReadModel(request.CandidatePath);
 
-        var inputs = request.DataFolder is not null
-            ? ValidationInputs.FromFolder(request.DataFolder, "--data")
-            : ValidationInputs.Generate(reference, request.ReferencePath, request.InputShapes, request.Samples ?? ValidationInputs.DefaultGeneratedSampleCount);
+        var inputs = generated ?? SampleSet.FromFolder(request.DataFolder!, "--data", SamplePurpose.Validation);
         int maxSamples = request.Samples ?? (request.DataFolder is not null ? DefaultDataSamples : int.MaxValue);
-        var comparison = ModelComparison.Compare(reference, candidate, inputs, request.CandidatePath, maxSamples);
+        using var sessions = new SessionFactory(ExecutionTarget.Cpu);
+        var comparison = ModelComparison.Compare(sessions, reference, candidate, inputs, request.CandidatePath, maxSamples);
 
         LatencyReport? latency = null;
         if (request.LatencyRuns > 0)
         {
             var sample = inputs.Samples().First();
-            var measured = LatencyMeasurement.Measure([reference, candidate], sample, LatencyMeasurement.DefaultWarmupRuns, request.LatencyRuns,
+            var measured = LatencyMeasurement.Measure(sessions, [reference, candidate], sample, LatencyMeasurement.DefaultWarmupRuns, request.LatencyRuns,
                 modelPath: request.CandidatePath);
             latency = new LatencyReport(measured.MedianMilliseconds[0], measured.MedianMilliseconds[1], measured.Ratio(1),
                 measured.Runs, measured.WarmupRuns, measured.IntraOpThreads, sample.Name);

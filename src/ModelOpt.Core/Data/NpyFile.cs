@@ -13,14 +13,24 @@ namespace ModelOpt.Core.Data;
 /// data. Little-endian (or one-byte) numeric dtypes in C order are accepted; anything else is
 /// <see cref="DiagnosticCode.CalibrationDataInvalid"/> with what to do.
 /// </summary>
-internal static class NpyFile
+internal sealed class NpyFile : ISampleFileReader
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>The array in <paramref name="path"/>; bound by position (a .npy file has no tensor name).</summary>
-    public static CalibrationTensor Read(string path, string? name)
+    /// <summary>The reader; it holds no state.</summary>
+    public static NpyFile Instance { get; } = new();
+
+    public IReadOnlyList<string> Extensions { get; } = [".npy"];
+
+    /// <summary>
+    /// The array in <paramref name="path"/>, named by its file name without extension: a .npy file
+    /// has no tensor name, and the file name binds it when it equals an input's name.
+    /// </summary>
+    public CalibrationTensor Read(string path) => Read(path, Path.GetFileNameWithoutExtension(path));
+
+    private static CalibrationTensor Read(string path, string? name)
     {
-        byte[] bytes = CalibrationFiles.ReadAll(path);
+        byte[] bytes = SampleFileReaders.ReadAll(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
         {
             throw Invalid(path, "does not start with the .npy magic string \\x93NUMPY");

@@ -10,11 +10,16 @@ namespace ModelOpt.Core.Data;
 /// files in ONNX's test data sets (onnx/backend/test/data/*/test_data_set_N). The tensor's name,
 /// when set, binds it to the model input of that name.
 /// </summary>
-internal static class TensorProtoFile
+internal sealed class TensorProtoFile : ISampleFileReader
 {
-    public static CalibrationTensor Read(string path)
+    /// <summary>The reader; it holds no state.</summary>
+    public static TensorProtoFile Instance { get; } = new();
+
+    public IReadOnlyList<string> Extensions { get; } = [".pb"];
+
+    public CalibrationTensor Read(string path)
     {
-        byte[] bytes = CalibrationFiles.ReadAll(path);
+        byte[] bytes = SampleFileReaders.ReadAll(path);
         TensorProto proto;
         try
         {

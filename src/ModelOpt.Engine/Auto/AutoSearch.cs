@@ -82,12 +82,12 @@ public sealed class AutoSearch
                 }
 
                 var sensitive = MostSensitive(candidate);
-                candidate.Dispose();
+                Discard(candidate);
                 if (sensitive.Count == 0 || OverBudget(mode)) continue;
                 var retry = Try(mode, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive);
                 if (retry is null) continue;
                 if (retry.Check.Passed) passing.Add(retry);
-                else retry.Dispose();
+                else Discard(retry);
             }
 
             if (passing.Count == 0)
@@ -98,7 +98,7 @@ public sealed class AutoSearch
                 return (fallback, Mark(fallback.Configuration, "chosen: no quantization passed"));
             }
             var (chosen, decision, latencies) = Choose(passing);
-            foreach (var candidate in passing.Where(c => c != chosen)) candidate.Dispose();
+            foreach (var candidate in passing.Where(c => c != chosen)) Discard(candidate);
             passing.Clear();
             for (int i = 0; i < _trials.Count; i++)
             {
@@ -154,7 +154,7 @@ public sealed class AutoSearch
     {
         var quantized = candidate.Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
         if (quantized.Count == 0) return [];
-        var sensitivity = NodeSensitivity.Measure(_prepared.Reference, candidate.Model, _gate.Inputs, 2);
+        var sensitivity = NodeSensitivity.Measure(_context.Sessions, _prepared.Reference, candidate.Model, _gate.Inputs, 2);
         int count = Math.Max(1, (int)Math.Ceiling(quantized.Count / 10.0));
         return sensitivity.Where(s => quantized.Contains(s.Node))
             .OrderByDescending(s => double.IsNaN(s.LocalErrorIncrease) ? double.MaxValue : s.LocalErrorIncrease).ThenBy(s => s.Node, StringComparer.Ordinal)
@@ -169,7 +169,7 @@ public sealed class AutoSearch
         if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
 
         var sample = _gate.Inputs.Samples().First();
-        var result = LatencyMeasurement.Measure([_gate.Original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, 10), modelPath: _context.ModelPath);
+        var result = LatencyMeasurement.Measure(_context.Sessions, [_gate.Original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, 10), modelPath: _context.ModelPath);
         for (int i = 0; i < tied.Count; i++) latencies[tied[i].Configuration] = result.Ratio(i + 1);
         var chosen = tied[0];
         foreach (var candidate in tied.Skip(1))
@@ -178,6 +178,13 @@ public sealed class AutoSearch
         }
         return (chosen, string.Create(CultureInfo.InvariantCulture,
             $"chosen: {tied.Count} passing models within {Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
+    }
+
+    /// <summary>A trial the search no longer needs: its model, and the sessions the job's factory holds for it.</summary>
+    private void Discard(Candidate candidate)
+    {
+        _context.Sessions.Release(candidate.Bytes);
+        candidate.Dispose();
     }
 
     private List<AutoTrial> Mark(string configuration, string note)

@@ -1,8 +1,10 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;
 using ModelOpt.Engine.Reports;
+using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
@@ -21,15 +23,15 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     public bool Passed => Violations.Count == 0;
 
     /// <summary>The inputs the gate runs on: ValidationData, else CalibrationData, else generated from the original's declared inputs.</summary>
-    public static ValidationInputs InputsFor(OptimizationOptions options, byte[] original, string modelPath)
-        => options.ValidationData is { } validation ? ValidationInputs.FromFolder(validation, "ValidationData")
-            : options.CalibrationData is { } calibration ? ValidationInputs.FromFolder(calibration, "CalibrationData")
-            : ValidationInputs.Generate(original, modelPath, options.InputShapes);
+    public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath)
+        => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation)
+            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", SamplePurpose.Validation)
+            : SampleSet.Generate(original, modelPath, options.InputShapes);
 
     /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> and checks the thresholds of <paramref name="options"/>.</summary>
-    public static AccuracyCheck Run(byte[] original, byte[] optimized, ValidationInputs inputs, OptimizationOptions options, string modelPath)
+    public static AccuracyCheck Run(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, OptimizationOptions options, string modelPath)
     {
-        var comparison = ModelComparison.Compare(original, optimized, inputs, modelPath, MaxSamples);
+        var comparison = ModelComparison.Compare(sessions, original, optimized, inputs, modelPath, MaxSamples);
         return new AccuracyCheck(comparison, options.Thresholds, AccuracyGate.Check(comparison, options.Thresholds));
     }
 

@@ -1,4 +1,7 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Engine.Jobs;
+using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
@@ -14,11 +17,12 @@ public sealed class ModelGate
 {
     private readonly JobContext _context;
 
-    /// <summary>The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> (a self-contained copy).</summary>
-    public ModelGate(JobContext context, byte[] original)
+    /// <summary>The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> as loaded.</summary>
+    public ModelGate(JobContext context, OnnxModel original)
     {
         _context = context;
-        Original = original;
+        // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
+        Original = OnnxModelWriter.ToBytes(original);
         Inputs = AccuracyCheck.InputsFor(context.Options, original, context.ModelPath);
     }
 
@@ -26,12 +30,12 @@ public sealed class ModelGate
     public byte[] Original { get; }
 
     /// <summary>The inputs both models run on.</summary>
-    public ValidationInputs Inputs { get; }
+    public SampleSet Inputs { get; }
 
     /// <summary>Loads <paramref name="candidate"/> in ONNX Runtime and compares it with the original.</summary>
     public AccuracyCheck Check(byte[] candidate)
     {
-        OrtModelCheck.Run(candidate, _context.ModelPath);
-        return AccuracyCheck.Run(Original, candidate, Inputs, _context.Options, _context.ModelPath);
+        OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
+        return AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);
     }
 }

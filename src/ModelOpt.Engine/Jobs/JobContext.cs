@@ -1,12 +1,15 @@
 using System.Diagnostics;
 using ModelOpt.Engine.Options;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Engine.Jobs;
 
 /// <summary>
-/// What one job's parts share while it runs: the job, where diagnostics go, the steps done so
-/// far (for the report and the log), and the disposables it owns (models, sessions), released
-/// when the job ends. One context per job; the engine creates it, every part receives it.
+/// What one job's parts share while it runs: the job, where diagnostics go, the session factory
+/// every ONNX Runtime session of the job comes from (calibration, the gate, latency, sensitivity,
+/// Auto's trials), the steps done so far (for the report and the log), and the disposables it
+/// owns (models), released when the job ends. One context per job; the engine creates it, every
+/// part receives it.
 /// </summary>
 public sealed class JobContext : IDisposable
 {
@@ -14,10 +17,11 @@ public sealed class JobContext : IDisposable
     private readonly List<IDisposable> _owned = [];
 
     /// <summary>Starts the context of <paramref name="job"/>.</summary>
-    public JobContext(OptimizationJob job, TextWriter diagnostics)
+    public JobContext(OptimizationJob job, TextWriter diagnostics, SessionFactory sessions)
     {
         Job = job;
         Diagnostics = diagnostics;
+        Sessions = sessions;
     }
 
     /// <summary>The job.</summary>
@@ -28,6 +32,9 @@ public sealed class JobContext : IDisposable
 
     /// <summary>The model file, as errors name it.</summary>
     public string ModelPath => Job.ModelPath;
+
+    /// <summary>The job's ONNX Runtime sessions, on its execution target; shared by every part of the job.</summary>
+    public SessionFactory Sessions { get; }
 
     /// <summary>Where warnings go (canonical MSBuild diagnostics).</summary>
     public TextWriter Diagnostics { get; }

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Options;
@@ -10,6 +9,7 @@ using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Jobs;
@@ -33,26 +33,35 @@ public sealed class OptimizationEngine
     private const int LatencyWarmUpRuns = 2;
 
     private readonly TextWriter _diagnostics;
-    private readonly IActivationObserver _calibration;
 
-    /// <summary>An engine that writes warnings to <paramref name="diagnostics"/>; <paramref name="calibration"/> runs models for Static quantization (ONNX Runtime by default).</summary>
-    public OptimizationEngine(TextWriter diagnostics, IActivationObserver? calibration = null)
+    /// <summary>An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/>.</summary>
+    public OptimizationEngine(TextWriter diagnostics)
     {
         _diagnostics = diagnostics;
-        _calibration = calibration ?? ActivationCalibrator.Instance;
     }
 
-    /// <summary>Runs <paramref name="job"/>; expected failures are <see cref="ModelOptException"/>s, and leave no output behind.</summary>
+    /// <summary>
+    /// Runs <paramref name="job"/> on the execution target its options ask for, resolved once
+    /// (a warning says when CUDA falls back to the CPU), with one session factory for the job.
+    /// Expected failures are <see cref="ModelOptException"/>s, and leave no output behind.
+    /// </summary>
     public OptimizationReport Run(OptimizationJob job)
     {
-        if (job.Options.ExecutionProvider == ExecutionProviderKind.Cuda)
+        var execution = ExecutionTarget.Resolve(ToRequest(job.Options.ExecutionProvider));
+        if (execution.Warning is { } warning)
         {
-            // The worker ships ONNX Runtime's CPU build; CUDA arrives with GPU support.
-            _diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {DiagnosticCode.CudaFallsBackToCpu}: {job.ModelPath}: ExecutionProvider=\"Cuda\" is not available in this version; calibration and validation run on the CPU.");
+            _diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {warning.Code}: {job.ModelPath}: {warning.Message}");
         }
+        using var sessions = new SessionFactory(execution.Target);
+        return Run(job, sessions);
+    }
+
+    /// <summary>Runs <paramref name="job"/> with the caller's <paramref name="sessions"/> (which the caller owns: tests count them, a host may share them).</summary>
+    public OptimizationReport Run(OptimizationJob job, SessionFactory sessions)
+    {
         try
         {
-            using var context = new JobContext(job, _diagnostics);
+            using var context = new JobContext(job, _diagnostics, sessions);
             return RunCore(context);
         }
         catch
@@ -74,8 +83,8 @@ public sealed class OptimizationEngine
                 "the model is over 2 GB: ONNX Runtime cannot run it from memory for the accuracy gate, and it could not be embedded as one resource. Load it from disk instead of optimizing it at build time.");
         }
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
-        var gate = new ModelGate(context, OnnxModelWriter.ToBytes(original));
-        var planner = new PipelinePlanner(context.Options, _calibration);
+        var gate = new ModelGate(context, original);
+        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions));
         var prepared = planner.Prepare(context, original);
 
         IReadOnlyList<AutoTrial> trials = [];
@@ -109,9 +118,9 @@ public sealed class OptimizationEngine
         }
 
         var latency = context.Options.LatencyRuns > 0
-            ? LatencyMeasurement.Measure([gate.Original, chosen.Bytes], gate.Inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath)
+            ? LatencyMeasurement.Measure(context.Sessions, [gate.Original, chosen.Bytes], gate.Inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath)
             : null;
-        var nodeErrors = NodeSensitivity.Measure(prepared.Reference, chosen.Model, gate.Inputs, NodeErrorSamples);
+        var nodeErrors = NodeSensitivity.Measure(context.Sessions, prepared.Reference, chosen.Model, gate.Inputs, NodeErrorSamples);
 
         byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
         AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
@@ -122,6 +131,13 @@ public sealed class OptimizationEngine
         if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
         return report;
     }
+
+    private static ExecutionProviderRequest ToRequest(ExecutionProviderKind kind) => kind switch
+    {
+        ExecutionProviderKind.Cpu => ExecutionProviderRequest.Cpu,
+        ExecutionProviderKind.Cuda => ExecutionProviderRequest.Cuda,
+        _ => ExecutionProviderRequest.Auto,
+    };
 
     private static long ExternalBytes(OnnxModel model)
         => model.Graph.AllGraphs().SelectMany(g => g.Initializers).Select(v => v.Initializer!)

@@ -144,7 +144,7 @@ public sealed class PipelinePlanner
                 (quantization, report) = (dynamic, () => dynamic.Report);
                 break;
             case QuantizeMode.Static:
-                var calibration = CalibrationDataSet.FromFolder(_options.CalibrationData!);
+                var calibration = SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration);
                 var qdq = new StaticQuantizationPass(new StaticQuantizationOptions
                 {
                     PerChannel = _options.PerChannel,

@@ -1,25 +1,33 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Onnx.Protos;
-using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Calibration;
 
 /// <summary>
-/// Runs the float model in ONNX Runtime (CPU) on every calibration sample, one at a time, with
-/// the activations to quantize added as graph outputs, and folds each output into the
-/// activation's <see cref="ActivationHistogram"/>. Nothing per sample is kept: a sample's inputs
-/// and outputs are released before the next one is read, so memory does not grow with the
-/// number of samples.
+/// Runs the float model in ONNX Runtime on every calibration sample, one at a time, with the
+/// activations to quantize added as graph outputs, and folds each output into the activation's
+/// <see cref="ActivationHistogram"/>. Nothing per sample is kept: a sample's inputs and outputs
+/// are released before the next one is read, so memory does not grow with the number of samples.
 /// </summary>
+/// <remarks>
+/// The session comes from the job's <see cref="SessionFactory"/> (its execution target, its
+/// count) and is released when the statistics are collected: the copy with the extra outputs is
+/// this call's own, so no other use can share it, and it holds as much memory as the model.
+/// </remarks>
 public sealed class ActivationCalibrator : IActivationObserver
 {
-    /// <summary>The calibrator; it holds no state.</summary>
-    public static ActivationCalibrator Instance { get; } = new();
+    private readonly SessionFactory _sessions;
+
+    /// <summary>A calibrator that loads its models through <paramref name="sessions"/> (the job's factory; a new <see cref="SessionFactory"/> for a test).</summary>
+    public ActivationCalibrator(SessionFactory sessions)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        _sessions = sessions;
+    }
 
     /// <summary>
     /// Statistics for every value of <paramref name="activations"/>, in the same order, and the
@@ -29,8 +37,11 @@ public sealed class ActivationCalibrator : IActivationObserver
     /// <param name="activations">FLOAT values of the main graph to observe.</param>
     /// <param name="data">The samples.</param>
     /// <param name="withHistograms">Whether the method needs histograms (all but MinMax).</param>
-    public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, CalibrationDataSet data, bool withHistograms)
+    public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(data);
         var statistics = activations.Select(_ => new ActivationHistogram(withHistograms)).ToArray();
         var types = new ElementType[activations.Count];
         if (activations.Count == 0) return (statistics, types);
@@ -38,54 +49,50 @@ public sealed class ActivationCalibrator : IActivationObserver
         var inputs = new CalibrationInputs(model);
         string[] inputNames = [.. inputs.Inputs.Select(v => v.Name)];
         string[] outputNames = [.. activations.Select(v => v.Name)];
-        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        using var session = CreateSession(model, activations, options);
-        using var runOptions = new RunOptions();
-
-        int samples = 0;
-        foreach (var sample in data.Samples())
+        byte[] augmented = ExtraOutputs.Serialize(model, outputNames);
+        try
         {
-            var tensors = inputs.Bind(sample);
-            var values = new List<OrtValue>(tensors.Length);
-            try
+            var session = Load(model, augmented);
+            using var runOptions = new RunOptions();
+            int samples = 0;
+            foreach (var sample in data.Samples())
             {
-                foreach (var tensor in tensors) values.Add(ToOrtValue(tensor));
-                using var outputs = Run(model, session, runOptions, inputNames, values, outputNames, sample);
-                for (int i = 0; i < outputs.Count; i++)
+                var values = OrtTensors.ToOrtValues(inputs.Bind(sample));
+                try
                 {
-                    // ONNX element type numbers and ONNX Runtime's TensorElementType agree.
-                    types[i] = (ElementType)(int)outputs[i].GetTensorTypeAndShape().ElementDataType;
-                    if (types[i] == ElementType.Float) statistics[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+                    using var outputs = Run(model, session, runOptions, inputNames, values, outputNames, sample);
+                    for (int i = 0; i < outputs.Count; i++)
+                    {
+                        // ONNX element type numbers and ONNX Runtime's TensorElementType agree.
+                        types[i] = (ElementType)(int)outputs[i].GetTensorTypeAndShape().ElementDataType;
+                        if (types[i] == ElementType.Float) statistics[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+                    }
                 }
+                finally
+                {
+                    foreach (var value in values) value.Dispose();
+                }
+                samples++;
             }
-            finally
+            if (samples == 0)
             {
-                foreach (var value in values) value.Dispose();
+                throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, model.SourcePath,
+                    $"the calibration data ({data.Description}) holds no sample.");
             }
-            samples++;
+            return (statistics, types);
         }
-        if (samples == 0)
+        finally
         {
-            throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, model.SourcePath,
-                $"the calibration data ({data.Description}) holds no sample.");
+            _sessions.Release(augmented);
         }
-        return (statistics, types);
     }
 
     /// <summary>The model with the activations as extra graph outputs, loaded in ONNX Runtime.</summary>
-    private static InferenceSession CreateSession(OnnxModel model, IReadOnlyList<Value> activations, SessionOptions options)
+    private InferenceSession Load(OnnxModel model, byte[] augmented)
     {
-        // The outputs go into the serialized copy only: the model itself is not touched.
-        var proto = OnnxModelWriter.ToProto(model);
-        var existing = new HashSet<string>(proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var value in activations)
-        {
-            if (!existing.Add(value.Name)) continue;
-            proto.Graph.Output.Add(new ValueInfoProto { Name = value.Name });
-        }
         try
         {
-            return new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(proto), options);
+            return _sessions.Calibration(augmented);
         }
         catch (OnnxRuntimeException e)
         {
@@ -106,13 +113,5 @@ public sealed class ActivationCalibrator : IActivationObserver
             throw new ModelOptException(DiagnosticCode.CalibrationRunFailed, model.SourcePath,
                 $"ONNX Runtime failed to run the float model on calibration sample '{sample.Name}': {e.Message}");
         }
-    }
-
-    /// <summary>An ONNX Runtime tensor holding a copy of the data (ONNX element type numbers and ONNX Runtime's agree). Validation binds its samples with it too.</summary>
-    internal static OrtValue ToOrtValue(CalibrationTensor tensor)
-    {
-        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)tensor.ElementType, [.. tensor.Shape]);
-        tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
-        return value;
     }
 }

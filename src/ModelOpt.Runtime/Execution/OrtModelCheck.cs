@@ -11,13 +11,16 @@ namespace ModelOpt.Runtime.Execution;
 /// </summary>
 public static class OrtModelCheck
 {
-    /// <summary>Creates (and drops) an ONNX Runtime session for <paramref name="modelBytes"/>.</summary>
-    public static void Run(byte[] modelBytes, string modelPath)
+    /// <summary>Loads (and drops) <paramref name="modelBytes"/> through <see cref="SessionFactory.CheckLoads"/>.</summary>
+    /// <param name="sessions">The job's session factory.</param>
+    /// <param name="modelBytes">The produced model, serialized.</param>
+    /// <param name="modelPath">The model file, for messages.</param>
+    public static void Run(SessionFactory sessions, byte[] modelBytes, string modelPath)
     {
+        ArgumentNullException.ThrowIfNull(sessions);
         try
         {
-            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-            using var session = new InferenceSession(modelBytes, options);
+            sessions.CheckLoads(modelBytes);
         }
         catch (OnnxRuntimeException e)
         {

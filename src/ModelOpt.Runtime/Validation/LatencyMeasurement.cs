@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Validation;
 
 /// <summary>
 /// Median latency of several models (typically original and optimized) on one sample, in ONNX
-/// Runtime on the CPU. The models are timed interleaved, round-robin, so that a slow phase of
-/// the machine (another process, frequency scaling, a GC) hits all of them alike and the ratio
-/// stays meaningful even where the absolute numbers are noisy.
+/// Runtime on the job's execution target. The models are timed interleaved, round-robin, so that
+/// a slow phase of the machine (another process, frequency scaling, a GC) hits all of them alike
+/// and the ratio stays meaningful even where the absolute numbers are noisy.
 /// </summary>
 public static class LatencyMeasurement
 {
@@ -31,15 +30,17 @@ public static class LatencyMeasurement
     public static int DefaultIntraOpThreads => Math.Clamp(Environment.ProcessorCount, 1, MaxIntraOpThreads);
 
     /// <summary>Measures every model of <paramref name="models"/> on <paramref name="sample"/>.</summary>
+    /// <param name="sessions">The job's session factory (latency sessions are shared between measurements with the same thread count).</param>
     /// <param name="models">The serialized models; they must take the sample's inputs.</param>
     /// <param name="sample">One input sample (e.g. the first validation sample).</param>
     /// <param name="warmupRuns">Untimed runs per model.</param>
     /// <param name="runs">Timed runs per model.</param>
     /// <param name="intraOpThreads">Intra-op threads per session; null for <see cref="DefaultIntraOpThreads"/>.</param>
     /// <param name="modelPath">The model file, for messages.</param>
-    public static LatencyResult Measure(IReadOnlyList<byte[]> models, CalibrationSample sample, int warmupRuns = DefaultWarmupRuns, int runs = DefaultRuns,
-        int? intraOpThreads = null, string? modelPath = null)
+    public static LatencyResult Measure(SessionFactory sessions, IReadOnlyList<byte[]> models, CalibrationSample sample, int warmupRuns = DefaultWarmupRuns,
+        int runs = DefaultRuns, int? intraOpThreads = null, string? modelPath = null)
     {
+        ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentOutOfRangeException.ThrowIfZero(models.Count);
@@ -48,30 +49,30 @@ public static class LatencyMeasurement
         int threads = intraOpThreads ?? DefaultIntraOpThreads;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threads);
 
-        var sessions = new List<ValidationSession>();
+        var timed = new List<ValidationSession>();
         var inputs = new List<List<OrtValue>>();
         try
         {
             for (int m = 0; m < models.Count; m++)
             {
-                sessions.Add(ValidationSession.Load(models[m], modelPath, m == 0 ? "original" : "optimized", threads));
-                inputs.Add(sessions[m].Bind(sample));
+                timed.Add(ValidationSession.Open(sessions, models[m], modelPath, m == 0 ? "original" : "optimized", threads));
+                inputs.Add(timed[m].Bind(sample));
             }
 
             for (int r = 0; r < warmupRuns; r++)
             {
-                for (int m = 0; m < sessions.Count; m++) RunOnce(sessions[m], inputs[m], sample.Name);
+                for (int m = 0; m < timed.Count; m++) RunOnce(timed[m], inputs[m], sample.Name);
             }
 
-            var times = sessions.Select(_ => new double[runs]).ToArray();
+            var times = timed.Select(_ => new double[runs]).ToArray();
             for (int r = 0; r < runs; r++)
             {
                 // The starting model rotates, so none is always the one right after a switch.
-                for (int k = 0; k < sessions.Count; k++)
+                for (int k = 0; k < timed.Count; k++)
                 {
-                    int m = (r + k) % sessions.Count;
+                    int m = (r + k) % timed.Count;
                     long start = Stopwatch.GetTimestamp();
-                    RunOnce(sessions[m], inputs[m], sample.Name);
+                    RunOnce(timed[m], inputs[m], sample.Name);
                     times[m][r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 }
             }
@@ -83,7 +84,7 @@ public static class LatencyMeasurement
             {
                 foreach (var value in list) value.Dispose();
             }
-            foreach (var session in sessions) session.Dispose();
+            foreach (var session in timed) session.Dispose();
         }
     }
 

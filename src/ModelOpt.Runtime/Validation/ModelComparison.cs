@@ -1,10 +1,11 @@
-using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
 using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Validation;
 
 /// <summary>
-/// Runs the original and the optimized model in ONNX Runtime (CPU) on the same samples and
+/// Runs the original and the optimized model in ONNX Runtime on the same samples and
 /// measures, per output, how far the optimized model strays (<see cref="OutputMetrics"/>).
 /// Samples run one at a time and only running sums are kept, so memory does not grow with the
 /// number of samples.
@@ -18,22 +19,23 @@ namespace ModelOpt.Runtime.Validation;
 public static class ModelComparison
 {
     /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> on <paramref name="inputs"/>.</summary>
+    /// <param name="sessions">The job's session factory (the original's session is shared with every other comparison against it).</param>
     /// <param name="original">The original model, serialized.</param>
     /// <param name="optimized">The optimized model, serialized.</param>
     /// <param name="inputs">The samples.</param>
     /// <param name="modelPath">The model file, for messages.</param>
     /// <param name="maxSamples">Use at most this many samples (the first ones).</param>
-    public static ComparisonResult Compare(byte[] original, byte[] optimized, ValidationInputs inputs, string? modelPath = null, int maxSamples = int.MaxValue)
+    public static ComparisonResult Compare(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, string? modelPath = null, int maxSamples = int.MaxValue)
     {
+        ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(optimized);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSamples);
 
-        using var reference = ValidationSession.Load(original, modelPath, "original");
-        using var candidate = ValidationSession.Load(optimized, modelPath, "optimized");
-        string[] outputs = reference.OutputNames;
-        var missing = outputs.Where(o => !candidate.OutputNames.Contains(o)).ToArray();
+        using var pair = SessionPair.Open(sessions, original, optimized, modelPath);
+        string[] outputs = pair.Reference.OutputNames;
+        var missing = outputs.Where(o => !pair.Candidate.OutputNames.Contains(o)).ToArray();
         if (missing.Length > 0)
         {
             throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
@@ -42,45 +44,30 @@ public static class ModelComparison
 
         var accumulators = outputs.Select(_ => new ErrorAccumulator()).ToArray();
         var skipped = new string?[outputs.Length];
-        int samples = 0;
-        foreach (var sample in inputs.Samples())
+        int samples = pair.Run(inputs, outputs, maxSamples, (sample, expected, actual) =>
         {
-            if (samples == maxSamples) break;
-            var referenceInputs = reference.Bind(sample);
-            var candidateInputs = candidate.Bind(sample);
-            try
+            for (int i = 0; i < outputs.Length; i++)
             {
-                using var expected = reference.Run(referenceInputs, outputs, sample.Name);
-                using var actual = candidate.Run(candidateInputs, outputs, sample.Name);
-                for (int i = 0; i < outputs.Length; i++)
+                if (skipped[i] is not null) continue;
+                if (!expected[i].IsTensor || !actual[i].IsTensor)
                 {
-                    if (skipped[i] is not null) continue;
-                    if (!expected[i].IsTensor || !actual[i].IsTensor)
-                    {
-                        skipped[i] = $"output '{outputs[i]}' is not a tensor; not compared";
-                        continue;
-                    }
-                    var info = expected[i].GetTensorTypeAndShape();
-                    if (!ErrorAccumulator.IsComparable(info.ElementDataType))
-                    {
-                        skipped[i] = $"output '{outputs[i]}' has element type {info.ElementDataType}; not compared";
-                        continue;
-                    }
-                    string? problem = accumulators[i].TryAdd(expected[i], actual[i]);
-                    if (problem is not null)
-                    {
-                        throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
-                            $"on validation sample '{sample.Name}', output '{outputs[i]}' of the optimized model does not match the original's: {problem}. This is a bug in the optimization; please report it with the model.");
-                    }
+                    skipped[i] = $"output '{outputs[i]}' is not a tensor; not compared";
+                    continue;
+                }
+                var info = expected[i].GetTensorTypeAndShape();
+                if (!ErrorAccumulator.IsComparable(info.ElementDataType))
+                {
+                    skipped[i] = $"output '{outputs[i]}' has element type {info.ElementDataType}; not compared";
+                    continue;
+                }
+                string? problem = accumulators[i].TryAdd(expected[i], actual[i]);
+                if (problem is not null)
+                {
+                    throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
+                        $"on validation sample '{sample.Name}', output '{outputs[i]}' of the optimized model does not match the original's: {problem}. This is a bug in the optimization; please report it with the model.");
                 }
             }
-            finally
-            {
-                foreach (var value in referenceInputs) value.Dispose();
-                foreach (var value in candidateInputs) value.Dispose();
-            }
-            samples++;
-        }
+        });
         if (samples == 0)
         {
             throw new ModelOptException(DiagnosticCode.ValidationInputsInvalid, modelPath,

@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Onnx.Protos;
-using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Validation;
 
@@ -26,12 +26,14 @@ public static class NodeSensitivity
     public const int DefaultMaxSamples = 4;
 
     /// <summary>The measured values in the original's graph order.</summary>
+    /// <param name="sessions">The job's session factory; the copies with extra outputs are released when the measurement ends.</param>
     /// <param name="original">The original model.</param>
     /// <param name="optimized">The optimized model.</param>
     /// <param name="inputs">The samples.</param>
     /// <param name="maxSamples">Use at most this many samples (the first ones).</param>
-    public static IReadOnlyList<ValueSensitivity> Measure(OnnxModel original, OnnxModel optimized, ValidationInputs inputs, int maxSamples = DefaultMaxSamples)
+    public static IReadOnlyList<ValueSensitivity> Measure(SessionFactory sessions, OnnxModel original, OnnxModel optimized, SampleSet inputs, int maxSamples = DefaultMaxSamples)
     {
+        ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(optimized);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -54,20 +56,18 @@ public static class NodeSensitivity
         if (candidates.Count == 0) return [];
 
         string[] names = [.. candidates.Select(v => v.Name)];
-        using var reference = ValidationSession.Load(WithOutputs(original, names), original.SourcePath, "original");
-        using var candidate = ValidationSession.Load(WithOutputs(optimized, names), original.SourcePath, "optimized");
         var accumulators = names.Select(_ => new ErrorAccumulator()).ToArray();
         var excluded = new bool[names.Length];
-        int samples = 0;
-        foreach (var sample in inputs.Samples())
+        // The copies with extra outputs are this measurement's own: nothing else can share their
+        // sessions, which hold as much memory as the models, so they go when it ends.
+        byte[] reference = ExtraOutputs.Serialize(original, names);
+        byte[] candidate = ExtraOutputs.Serialize(optimized, names);
+        int samples;
+        try
         {
-            if (samples == maxSamples) break;
-            var referenceInputs = reference.Bind(sample);
-            var candidateInputs = candidate.Bind(sample);
-            try
+            using var pair = SessionPair.Open(sessions, reference, candidate, original.SourcePath);
+            samples = pair.Run(inputs, names, maxSamples, (_, expected, actual) =>
             {
-                using var expected = reference.Run(referenceInputs, names, sample.Name);
-                using var actual = candidate.Run(candidateInputs, names, sample.Name);
                 for (int i = 0; i < names.Length; i++)
                 {
                     if (excluded[i]) continue;
@@ -77,13 +77,12 @@ public static class NodeSensitivity
                         excluded[i] = true;
                     }
                 }
-            }
-            finally
-            {
-                foreach (var value in referenceInputs) value.Dispose();
-                foreach (var value in candidateInputs) value.Dispose();
-            }
-            samples++;
+            });
+        }
+        finally
+        {
+            sessions.Release(reference);
+            sessions.Release(candidate);
         }
         if (samples == 0) return [];
 
@@ -114,18 +113,5 @@ public static class NodeSensitivity
     {
         var info = value.GetTensorTypeAndShape();
         return ErrorAccumulator.IsFloat(info.ElementDataType);
-    }
-
-    /// <summary>The model serialized with <paramref name="names"/> as extra graph outputs (the model itself is not touched).</summary>
-    private static byte[] WithOutputs(OnnxModel model, string[] names)
-    {
-        var proto = OnnxModelWriter.ToProto(model);
-        var existing = new HashSet<string>(proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (string name in names)
-        {
-            // No type: ONNX Runtime infers it, as for calibration's extra outputs.
-            if (existing.Add(name)) proto.Graph.Output.Add(new ValueInfoProto { Name = name });
-        }
-        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
     }
 }

@@ -1,31 +1,29 @@
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Validation;
 
 /// <summary>
-/// One model loaded in ONNX Runtime (CPU) for validation, with the binding of samples to its
-/// inputs. Samples are bound by <see cref="CalibrationInputs"/>, the same rules calibration uses
-/// (by name, then by position), described here from ONNX Runtime's input metadata because
-/// validation holds models as bytes. Failures become <see cref="DiagnosticCode.ValidationRunFailed"/>
-/// (the runtime) or <see cref="DiagnosticCode.ValidationInputsInvalid"/> (a sample that does not fit).
+/// One model loaded in ONNX Runtime for validation, with the binding of samples to its inputs.
+/// Samples are bound by <see cref="CalibrationInputs"/>, the same rules calibration uses (by name,
+/// then by position), described here from ONNX Runtime's input metadata because validation holds
+/// models as bytes. Failures become <see cref="DiagnosticCode.ValidationRunFailed"/> (the runtime)
+/// or <see cref="DiagnosticCode.ValidationInputsInvalid"/> (a sample that does not fit).
 /// </summary>
+/// <remarks>The session itself belongs to the job's <see cref="SessionFactory"/>; disposing this releases only the run options.</remarks>
 internal sealed class ValidationSession : IDisposable
 {
-    private readonly SessionOptions _options;
     private readonly RunOptions _runOptions = new();
     private readonly CalibrationInputs _binder;
     private readonly string? _modelPath;
     private readonly string _role;
 
-    private ValidationSession(SessionOptions options, InferenceSession session, string? modelPath, string role)
+    private ValidationSession(InferenceSession session, string? modelPath, string role)
     {
-        _options = options;
         Session = session;
         _modelPath = modelPath;
         _role = role;
@@ -34,7 +32,7 @@ internal sealed class ValidationSession : IDisposable
         _binder = new CalibrationInputs(InputNames.Select(n => Describe(n, session.InputMetadata[n])), modelPath, "validation");
     }
 
-    /// <summary>The loaded session.</summary>
+    /// <summary>The loaded session (owned by the factory).</summary>
     public InferenceSession Session { get; }
 
     /// <summary>The inputs a run needs (graph inputs without an initializer), in graph order.</summary>
@@ -43,37 +41,25 @@ internal sealed class ValidationSession : IDisposable
     /// <summary>The graph outputs, in graph order.</summary>
     public string[] OutputNames { get; }
 
-    /// <summary>Loads <paramref name="model"/>; <paramref name="role"/> ("original", "optimized") names it in messages.</summary>
+    /// <summary>Loads <paramref name="model"/> through <paramref name="sessions"/>; <paramref name="role"/> ("original", "optimized") names it in messages.</summary>
+    /// <param name="sessions">The job's session factory.</param>
     /// <param name="model">The serialized model.</param>
     /// <param name="modelPath">The model file, for messages.</param>
     /// <param name="role">Which model this is, for messages.</param>
-    /// <param name="intraOpThreads">ONNX Runtime's intra-op thread count, or null for its default.</param>
-    public static ValidationSession Load(byte[] model, string? modelPath, string role, int? intraOpThreads = null)
+    /// <param name="intraOpThreads">A fixed intra-op thread count (latency), or null for a validation session.</param>
+    public static ValidationSession Open(SessionFactory sessions, byte[] model, string? modelPath, string role, int? intraOpThreads = null)
     {
-        var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        InferenceSession session;
         try
         {
-            if (intraOpThreads is int threads)
-            {
-                // Latency: one fixed thread count and no inter-op parallelism, so runs are comparable.
-                options.IntraOpNumThreads = threads;
-                options.InterOpNumThreads = 1;
-                options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-            }
-            var session = new InferenceSession(model, options);
-            return new ValidationSession(options, session, modelPath, role);
+            session = intraOpThreads is int threads ? sessions.Latency(model, threads) : sessions.Validation(model);
         }
         catch (OnnxRuntimeException e)
         {
-            options.Dispose();
             throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
                 $"ONNX Runtime cannot load the {role} model for validation: {e.Message}. Check that the original model loads in ONNX Runtime; if only the optimized one fails, exclude the failing node (ExcludeNodes/ExcludeOpTypes) or report the model.", e);
         }
-        catch
-        {
-            options.Dispose();
-            throw;
-        }
+        return new ValidationSession(session, modelPath, role);
     }
 
     /// <summary>The sample's tensors as ONNX Runtime values in <see cref="InputNames"/> order; the caller disposes them.</summary>
@@ -89,17 +75,7 @@ internal sealed class ValidationSession : IDisposable
             // Same binding rules as calibration, but the problem is in the validation inputs.
             throw new ModelOptException(DiagnosticCode.ValidationInputsInvalid, e.FilePath ?? _modelPath, e.Message, e);
         }
-        var values = new List<OrtValue>(tensors.Length);
-        try
-        {
-            foreach (var tensor in tensors) values.Add(ActivationCalibrator.ToOrtValue(tensor));
-            return values;
-        }
-        catch
-        {
-            foreach (var value in values) value.Dispose();
-            throw;
-        }
+        return OrtTensors.ToOrtValues(tensors);
     }
 
     /// <summary>Runs the model on bound inputs and returns <paramref name="outputNames"/>; a runtime failure is MOPT0182 naming the sample.</summary>
@@ -117,12 +93,7 @@ internal sealed class ValidationSession : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Session.Dispose();
-        _runOptions.Dispose();
-        _options.Dispose();
-    }
+    public void Dispose() => _runOptions.Dispose();
 
     /// <summary>
     /// An IR value describing an input from ONNX Runtime's metadata. ONNX Runtime reports an input

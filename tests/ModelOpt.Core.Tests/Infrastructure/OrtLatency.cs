@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Core.Tests.Infrastructure;
@@ -18,6 +17,7 @@ internal static class OrtLatency
     public static double[] MedianMilliseconds(IReadOnlyList<byte[]> models, FloatInput input, int warmUp, int runs)
     {
         var sample = new CalibrationSample(input.Name, [new CalibrationTensor(input.Name, ElementType.Float, input.Shape, MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray(), input.Name)]);
-        return [.. LatencyMeasurement.Measure(models, sample, warmUp, runs).MedianMilliseconds];
+        using var sessions = new SessionFactory();
+        return [.. LatencyMeasurement.Measure(sessions, models, sample, warmUp, runs).MedianMilliseconds];
     }
 }

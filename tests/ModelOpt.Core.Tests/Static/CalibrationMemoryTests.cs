@@ -73,7 +73,7 @@ public sealed class CalibrationMemoryTests(ITestOutputHelper output)
         }
 
         var pass = new StaticQuantizationPass(StaticQuantizationOptions.Default with { CalibrationMethod = CalibrationMethod.Entropy },
-            CalibrationDataSet.FromSamples(Samples()), ActivationCalibrator.Instance);
+            SampleSet.FromSamples(Samples()), Calibrators.Cpu());
         Assert.True(pass.Run(model));
         return new Measurement(peakLive - baseline, peakWorkingSet - baselineWorkingSet, peakWorkingSet, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
     }

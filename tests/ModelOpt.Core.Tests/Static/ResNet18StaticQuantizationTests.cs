@@ -60,10 +60,10 @@ public sealed class ResNet18StaticQuantizationTests(ITestOutputHelper output)
     private static QuantizationReport Quantize(string path)
     {
         using var model = OnnxModelReader.Load(TestData.ResNet18Path);
-        var calibration = CalibrationDataSet.FromSamples(ResNetCrops.Calibration.Select(c =>
+        var calibration = SampleSet.FromSamples(ResNetCrops.Calibration.Select(c =>
             new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(null, ResNetInputs.Shape, c.Data)])));
         var folding = new BatchNormFoldingPass();
-        var quantization = new StaticQuantizationPass(StaticQuantizationOptions.Default, calibration, ActivationCalibrator.Instance);
+        var quantization = new StaticQuantizationPass(StaticQuantizationOptions.Default, calibration, Calibrators.Cpu());
         Assert.True(new PassPipeline(folding, quantization).Run(model));
         Assert.Equal(22, folding.FoldedCount);
         OnnxModelWriter.Save(model, path);

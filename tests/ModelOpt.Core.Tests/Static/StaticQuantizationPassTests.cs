@@ -92,7 +92,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var x = b.Input("X", 4, 16);
         var hidden = b.Op("Relu", [b.Op("MatMul", [x, b.Weight("W1", [16, 8], Numbers.Uniform(128, 21))], "mm1")], "hidden");
         var model = b.Output(b.Op("MatMul", [hidden, b.Weight("W2", [8, 6], Numbers.Uniform(48, 22))], "Y")).Build(13);
-        var data = CalibrationDataSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
+        var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
             new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats("X", [4, 16], Numbers.Uniform(64, 100 + i))])));
 
         var report = QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
@@ -118,7 +118,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var y = b.Op("Gemm", [relu, b.Weight("W2", [6, 7], Numbers.Uniform(42, 33)), b.Weight("C2", [1, 6], Numbers.Uniform(6, 34))], "Y",
             NodeAttribute.FromInt("transB", 1));
         var model = b.Output(y).Build(13);
-        var data = CalibrationDataSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
+        var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
             new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [3, 10], Numbers.Uniform(30, 300 + i))])));
 
         QuantizeAndCompare(model, StaticQuantizationOptions.Default with { PerChannel = perChannel }, data, minCosine: 0.999,
@@ -140,7 +140,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var joined = b.Op("Concat", [left, right], "joined", NodeAttribute.FromInt("axis", 1));
         var pooled = b.Op("AveragePool", [joined], "pooled", NodeAttribute.FromInts("kernel_shape", [2, 2]), NodeAttribute.FromInts("strides", [2, 2]));
         var model = b.Output(b.Op("Conv", [pooled, b.Weight("Wc", [2, 8, 1, 1], Numbers.Uniform(16, 44))], "Y")).Build(13);
-        var data = CalibrationDataSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
+        var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
             new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 4, 8, 8], Numbers.Uniform(256, 500 + i))])));
 
         QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
@@ -161,7 +161,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         // Tanh: ONNX Runtime has no QDQ rule for it (it has one for Sigmoid), so it really runs in float.
         var squashed = b.Op("Tanh", [first], "squashed");
         var model = b.Output(b.Op("Conv", [squashed, b.Weight("W2", [2, 4, 1, 1], Numbers.Uniform(8, 52))], "Y")).Build(13);
-        var data = CalibrationDataSet.FromSamples(Enumerable.Range(0, 4).Select(i =>
+        var data = SampleSet.FromSamples(Enumerable.Range(0, 4).Select(i =>
             new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 700 + i))])));
 
         var report = QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
@@ -186,12 +186,12 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var doubled = b.Op("Add", [shape, shape], "doubled");
         var asFloat = b.Op("Cast", [doubled], "S", NodeAttribute.FromInt("to", (long)ElementType.Float));
         var model = b.Output(conv).Output(asFloat).Build(13);
-        var data = CalibrationDataSet.FromSamples(Enumerable.Range(0, 2).Select(i =>
+        var data = SampleSet.FromSamples(Enumerable.Range(0, 2).Select(i =>
             new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 900 + i))])));
         var input = new FloatInput("X", Numbers.Uniform(108, 950), [1, 3, 6, 6]);
         var expected = OrtRunner.Run(model, input);
 
-        var pass = new StaticQuantizationPass(null, data, ActivationCalibrator.Instance);
+        var pass = new StaticQuantizationPass(null, data, Calibrators.Cpu());
         Assert.True(pass.Run(model));
 
         var add = pass.Report!.Nodes.Single(n => n.OpType == "Add");
@@ -225,7 +225,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     [Fact]
     public void WithoutCalibrationDataTheErrorSaysWhatToDo()
     {
-        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, null, ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
+        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, null, Calibrators.Cpu()).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationDataMissing, error.Code);
         Assert.Contains("pass 'StaticQuantization': ", error.Message, StringComparison.Ordinal);
@@ -236,7 +236,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     public void AnEmptySampleSequenceIsAnError()
     {
         var error = Assert.Throws<ModelOptException>(() =>
-            new StaticQuantizationPass(null, CalibrationDataSet.FromSamples([]), ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
+            new StaticQuantizationPass(null, SampleSet.FromSamples([]), Calibrators.Cpu()).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationDataMissing, error.Code);
         Assert.Contains("holds no sample", error.Message, StringComparison.Ordinal);
@@ -249,7 +249,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         SampleFiles.NpyFloats(folder.File("0.npy"), [1, 3, 10, 10], new float[300]);
 
         var error = Assert.Throws<ModelOptException>(() =>
-            new StaticQuantizationPass(null, CalibrationDataSet.FromFolder(folder.Path), ActivationCalibrator.Instance).Run(StaticTestModels.SmallCnn()));
+            new StaticQuantizationPass(null, SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration), Calibrators.Cpu()).Run(StaticTestModels.SmallCnn()));
 
         Assert.Equal(DiagnosticCode.CalibrationShapeMismatch, error.Code);
         Assert.Contains("FLOAT[1,3,10,10], but model input 'X' is FLOAT[1,3,12,12]", error.Message, StringComparison.Ordinal);
@@ -265,12 +265,12 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         // Channel 1 all zeros under a large bias (its bias cannot fit int32 at the natural scale); channel 2 all zeros.
         var conv = b.Op("Conv", [x, b.Weight("W", [3, 2, 3, 3], weights), b.Weight("B", [3], [0.25f, 40f, 0f])], "conv");
         var model = b.Output(b.Op("Relu", [b.Op("Add", [conv, conv], "sum")], "Y")).Build(13);
-        var zeros = CalibrationDataSet.FromSamples([new CalibrationSample("zeros", [CalibrationTensor.FromFloats(null, [1, 2, 5, 5], new float[50])])]);
+        var zeros = SampleSet.FromSamples([new CalibrationSample("zeros", [CalibrationTensor.FromFloats(null, [1, 2, 5, 5], new float[50])])]);
         var input = new FloatInput("X", Numbers.Uniform(50, 61), [1, 2, 5, 5]);
         var zeroInput = input with { Data = new float[50] };
         var expected = OrtRunner.Run(model, zeroInput)[0];
 
-        var pass = new StaticQuantizationPass(null, zeros, ActivationCalibrator.Instance);
+        var pass = new StaticQuantizationPass(null, zeros, Calibrators.Cpu());
         Assert.True(pass.Run(model));
 
         foreach (var scale in model.Graph.Initializers.Where(v => v.Name.EndsWith("_scale", StringComparison.Ordinal)))
@@ -292,7 +292,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         values[7] = float.NaN;
         w.Initializer = Tensor.FromFloats("W2", [.. w.Initializer.Dims], values);
 
-        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, StaticTestModels.Calibration(2), ActivationCalibrator.Instance).Run(model));
+        var error = Assert.Throws<ModelOptException>(() => new StaticQuantizationPass(null, StaticTestModels.Calibration(2), Calibrators.Cpu()).Run(model));
 
         Assert.Equal(DiagnosticCode.NonFiniteWeights, error.Code);
         Assert.Contains("node 'conv2' (Conv, opset 13): weight 'W2' holds NaN at element 7", error.Message, StringComparison.Ordinal);
@@ -317,16 +317,16 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         for (int i = 0; i < 6; i++) SampleFiles.NpyFloats(folder.File($"sample_{i}.npy"), StaticTestModels.InputShape, StaticTestModels.Input(i));
         var options = StaticQuantizationOptions.Default with { CalibrationMethod = CalibrationMethod.Entropy };
 
-        byte[] Quantize(CalibrationDataSet data)
+        byte[] Quantize(SampleSet data)
         {
             var model = StaticTestModels.SmallCnn();
-            new StaticQuantizationPass(options, data, ActivationCalibrator.Instance).Run(model);
+            new StaticQuantizationPass(options, data, Calibrators.Cpu()).Run(model);
             return OnnxModelWriter.ToBytes(model);
         }
 
         byte[] first = Quantize(StaticTestModels.Calibration(6));
         Assert.Equal(first, Quantize(StaticTestModels.Calibration(6)));
-        Assert.Equal(first, Quantize(CalibrationDataSet.FromFolder(folder.Path)));
+        Assert.Equal(first, Quantize(SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration)));
     }
 
     /// <summary>
@@ -334,12 +334,12 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     /// cosine ≥ <paramref name="minCosine"/> on inputs the calibration did not see, and no output
     /// element off by more than <paramref name="maxRelativeError"/> of the largest output.
     /// </summary>
-    private QuantizationReport QuantizeAndCompare(OnnxModel model, StaticQuantizationOptions options, CalibrationDataSet data,
+    private QuantizationReport QuantizeAndCompare(OnnxModel model, StaticQuantizationOptions options, SampleSet data,
         double minCosine, FloatInput[]? inputs = null, double maxRelativeError = 0.1)
     {
         inputs ??= [.. Enumerable.Range(100, 4).Select(StaticTestModels.AsInput)];
         var expected = inputs.Select(i => OrtRunner.Run(model, i)[0]).ToArray();
-        var pass = new StaticQuantizationPass(options, data, ActivationCalibrator.Instance);
+        var pass = new StaticQuantizationPass(options, data, Calibrators.Cpu());
         Assert.True(pass.Run(model));
         for (int i = 0; i < inputs.Length; i++)
         {

@@ -62,8 +62,8 @@ internal static class StaticTestModels
     public static FloatInput AsInput(int index) => new("X", Input(index), InputShape);
 
     /// <summary><paramref name="count"/> samples of <see cref="Input"/>, produced one at a time.</summary>
-    public static CalibrationDataSet Calibration(int count, int first = 0, int side = Side)
-        => CalibrationDataSet.FromSamples(Samples(count, first, side));
+    public static SampleSet Calibration(int count, int first = 0, int side = Side)
+        => SampleSet.FromSamples(Samples(count, first, side));
 
     public static IEnumerable<CalibrationSample> Samples(int count, int first = 0, int side = Side)
         => Enumerable.Range(first, count).Select(i => new CalibrationSample($"sample{i}", [CalibrationTensor.FromFloats(null, Shape(side), Input(i, side))]));

@@ -1,3 +1,5 @@
+using ModelOpt.Core.Data;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using Xunit;
 
@@ -19,9 +21,10 @@ public sealed class LatencyMeasurementTests
     {
         byte[] model = ValidationModels.Linear();
         byte[] other = ValidationModels.Linear(biasShift: 1);
-        var sample = ValidationInputs.Generate(model, null, count: 1).Samples().Single();
+        var sample = SampleSet.Generate(ValidationModels.LinearModel(), null, count: 1).Samples().Single();
+        using var sessions = new SessionFactory();
 
-        var result = LatencyMeasurement.Measure([model, other, model], sample, warmupRuns: 1, runs: 5, intraOpThreads: 1);
+        var result = LatencyMeasurement.Measure(sessions, [model, other, model], sample, warmupRuns: 1, runs: 5, intraOpThreads: 1);
 
         Assert.Equal(3, result.MedianMilliseconds.Count);
         Assert.All(result.MedianMilliseconds, ms => Assert.InRange(ms, 1e-6, 1000));
@@ -31,6 +34,8 @@ public sealed class LatencyMeasurementTests
         Assert.Equal(result.MedianMilliseconds[1] / result.MedianMilliseconds[0], result.Ratio(1));
         Assert.Equal(result.MedianMilliseconds[2] / result.MedianMilliseconds[1], result.Ratio(2, 1));
         Assert.Equal(Math.Clamp(Environment.ProcessorCount, 1, 4), LatencyMeasurement.DefaultIntraOpThreads);
-        Assert.Equal(LatencyMeasurement.DefaultIntraOpThreads, LatencyMeasurement.Measure([model], sample, 0, 1).IntraOpThreads);
+        // The model given twice is timed on one shared session.
+        Assert.Equal(2, sessions.SessionsCreated);
+        Assert.Equal(LatencyMeasurement.DefaultIntraOpThreads, LatencyMeasurement.Measure(sessions, [model], sample, 0, 1).IntraOpThreads);
     }
 }

@@ -1,17 +1,23 @@
+using ModelOpt.Core.Data;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 
-public sealed class ModelComparisonTests
+public sealed class ModelComparisonTests : IDisposable
 {
+    private readonly SessionFactory _sessions = new();
+
+    public void Dispose() => _sessions.Dispose();
+
     [Fact]
     public void AModelComparedWithItselfIsExact()
     {
         byte[] model = ValidationModels.Linear();
-        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null), "linear.onnx");
+        var result = ModelComparison.Compare(_sessions, model, model, SampleSet.Generate(ValidationModels.LinearModel(), null), "linear.onnx");
 
         Assert.Equal(8, result.SampleCount);
         Assert.Empty(result.Notes);
@@ -30,8 +36,8 @@ public sealed class ModelComparisonTests
     {
         byte[] original = ValidationModels.Linear();
         byte[] shifted = ValidationModels.Linear(biasShift: 0.25f);
-        var inputs = ValidationInputs.Generate(original, null, count: 4);
-        var result = ModelComparison.Compare(original, shifted, inputs);
+        var inputs = SampleSet.Generate(ValidationModels.LinearModel(), null, count: 4);
+        var result = ModelComparison.Compare(_sessions, original, shifted, inputs);
 
         // The reference: both models run directly in ONNX Runtime, the metrics computed here.
         var (a, b) = RunBoth(original, shifted, inputs);
@@ -53,8 +59,8 @@ public sealed class ModelComparisonTests
     {
         byte[] original = ValidationModels.Linear(bias: [0, 0, 0]);
         byte[] doubled = ValidationModels.Linear(scale: 2, bias: [0, 0, 0]);
-        var inputs = ValidationInputs.Generate(original, null, count: 3);
-        var result = ModelComparison.Compare(original, doubled, inputs);
+        var inputs = SampleSet.Generate(ValidationModels.LinearModel(bias: [0, 0, 0]), null, count: 3);
+        var result = ModelComparison.Compare(_sessions, original, doubled, inputs);
 
         // y' = 2y exactly (scaling by 2 is exact in float), so cosine 1 and |y' - y| = |y|.
         var (a, _) = RunBoth(original, doubled, inputs);
@@ -71,12 +77,12 @@ public sealed class ModelComparisonTests
         // y = x ⊙ [1,1,1] against y = x ⊙ [1,1,-1]: negating class 2 moves the argmax of exactly the rows whose maximum is there.
         byte[] original = ValidationModels.Scale([1, 1, 1], rows: 2);
         byte[] flipped = ValidationModels.Scale([1, 1, -1], rows: 2);
-        var inputs = ValidationInputs.FromSamples(
+        var inputs = SampleSet.FromSamples(
         [
             ValidationModels.Sample("s0", [2, 3], 3, 1, 2, 0, 1, 5), // argmax 0 → 0 (kept); 2 → 1 (flipped)
             ValidationModels.Sample("s1", [2, 3], 1, 4, 0, 0, 0, 7), // argmax 1 → 1 (kept); 2 → 0 (flipped)
         ], "hand-made rows");
-        var result = ModelComparison.Compare(original, flipped, inputs);
+        var result = ModelComparison.Compare(_sessions, original, flipped, inputs);
 
         var y = Assert.Single(result.Outputs);
         Assert.Equal(2, result.SampleCount);
@@ -110,8 +116,9 @@ public sealed class ModelComparisonTests
     [Fact]
     public void AnImageShapedOutputHasNoTopOne()
     {
-        byte[] model = ValidationModels.Relu("1", "2", "3", "3");
-        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null, count: 2));
+        using var ir = ValidationModels.ReluModel("1", "2", "3", "3");
+        byte[] model = OnnxModelWriter.ToBytes(ir);
+        var result = ModelComparison.Compare(_sessions, model, model, SampleSet.Generate(ir, null, count: 2));
         Assert.Null(Assert.Single(result.Outputs).TopOneAgreement);
         Assert.Equal(36, result.Outputs[0].Elements);
     }
@@ -120,7 +127,7 @@ public sealed class ModelComparisonTests
     public void MaxSamplesLimitsTheSamplesUsed()
     {
         byte[] model = ValidationModels.Linear();
-        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null), maxSamples: 3);
+        var result = ModelComparison.Compare(_sessions, model, model, SampleSet.Generate(ValidationModels.LinearModel(), null), maxSamples: 3);
         Assert.Equal(3, result.SampleCount);
         Assert.Equal(18, result.Outputs[0].Elements);
     }
@@ -138,7 +145,7 @@ public sealed class ModelComparisonTests
         g.Output(g.Op("Reshape", [xw, shape], "y"));
         byte[] broken = OnnxModelWriter.ToBytes(g.Build(13));
 
-        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(original, broken, ValidationInputs.Generate(original, null), "/m/linear.onnx"));
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(_sessions, original, broken, SampleSet.Generate(ValidationModels.LinearModel(), null), "/m/linear.onnx"));
         Assert.Equal(DiagnosticCode.ValidationRunFailed, e.Code);
         Assert.Equal("MOPT0182", e.Code);
         Assert.Equal("/m/linear.onnx", e.FilePath);
@@ -151,13 +158,13 @@ public sealed class ModelComparisonTests
     public void AnOptimizedModelThatDoesNotLoadIsValidationRunFailed()
     {
         byte[] original = ValidationModels.Linear();
-        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(original, [1, 2, 3], ValidationInputs.Generate(original, null), "m.onnx"));
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(_sessions, original, [1, 2, 3], SampleSet.Generate(ValidationModels.LinearModel(), null), "m.onnx"));
         Assert.Equal(DiagnosticCode.ValidationRunFailed, e.Code);
         Assert.Contains("cannot load the optimized model", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The single output of both models on every sample, concatenated, as ONNX Runtime gives it.</summary>
-    private static (float[] Original, float[] Optimized) RunBoth(byte[] original, byte[] optimized, ValidationInputs inputs)
+    private static (float[] Original, float[] Optimized) RunBoth(byte[] original, byte[] optimized, SampleSet inputs)
     {
         var a = new List<float>();
         var b = new List<float>();

@@ -1,14 +1,17 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 
-public sealed class NodeSensitivityTests
+public sealed class NodeSensitivityTests : IDisposable
 {
+    private readonly SessionFactory _sessions = new();
+
+    public void Dispose() => _sessions.Dispose();
+
     private static readonly float[] W1 = [0.5f, 1.5f, 2f, 0.25f, 1f, 3f, 0.75f, 1.25f];
     private static readonly float[] C1 = [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f];
     private static readonly float[] W2 = [1f, 2f, 0.5f, 1.5f, 0.25f, 1f, 2f, 0.5f];
@@ -27,8 +30,8 @@ public sealed class NodeSensitivityTests
 
     private static readonly float[][] Inputs = [[1, 2, 3, 4, 5, 6, 7, 8], [0.5f, 0.25f, 2, 1, 3, 0.125f, 4, 2]];
 
-    private static ValidationInputs Samples()
-        => ValidationInputs.FromSamples(Inputs.Select((x, i) => new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats("x", [1, 8], x)])).ToList());
+    private static SampleSet Samples()
+        => SampleSet.FromSamples(Inputs.Select((x, i) => new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats("x", [1, 8], x)])).ToList());
 
     [Fact]
     public void TheErrorAppearsAtThePerturbedNode()
@@ -38,7 +41,10 @@ public sealed class NodeSensitivityTests
         using var original = Chain(W2);
         using var optimized = Chain(perturbed);
 
-        var values = NodeSensitivity.Measure(original, optimized, Samples());
+        var values = NodeSensitivity.Measure(_sessions, original, optimized, Samples());
+        // The copies with extra outputs were the measurement's own: their sessions are gone.
+        Assert.Equal(2, _sessions.SessionsCreated);
+        Assert.Equal(0, _sessions.OpenSessions);
 
         Assert.Equal(["a", "b", "c", "y"], values.Select(v => v.Value));
         Assert.Equal(["scale1", "shift", "scale2", "relu"], values.Select(v => v.Node));
@@ -78,7 +84,7 @@ public sealed class NodeSensitivityTests
     {
         using var original = Chain(W2);
         using var optimized = Chain(W2, addOutput: "b_renamed");
-        var values = NodeSensitivity.Measure(original, optimized, Samples(), maxSamples: 1);
+        var values = NodeSensitivity.Measure(_sessions, original, optimized, Samples(), maxSamples: 1);
         Assert.Equal(["a", "c", "y"], values.Select(v => v.Value));
         Assert.All(values, v => Assert.Equal(8, v.Elements));
         Assert.All(values, v => Assert.Equal(0, v.MaxAbsoluteError));

@@ -1,8 +1,7 @@
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Folding;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.Runtime.Calibration;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using Xunit;
 using Xunit.Abstractions;
@@ -21,10 +20,11 @@ public sealed class ResNet18ValidationTests(ITestOutputHelper output)
         byte[] folded = OnnxModelWriter.ToBytes(model);
 
         var crops = ResNetInputs.All.Take(3).ToArray();
-        var inputs = ValidationInputs.FromSamples(
+        var inputs = SampleSet.FromSamples(
             crops.Select(c => new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(ResNetInputs.InputName, ResNetInputs.Shape, c.Data)])).ToList(),
             "3 photo crops");
-        var result = ModelComparison.Compare(original, folded, inputs, TestData.ResNet18Path);
+        using var sessions = new SessionFactory();
+        var result = ModelComparison.Compare(sessions, original, folded, inputs, TestData.ResNet18Path);
 
         var features = Assert.Single(result.Outputs);
         output.WriteLine($"{features.Output}: cosine {features.Cosine:R}, max error {features.MaxAbsoluteError:G3}, mean {features.MeanAbsoluteError:G3}, top-1 {features.TopOneAgreement}");

@@ -1,9 +1,7 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.Runtime.Calibration;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 
@@ -15,8 +13,12 @@ internal static class ValidationModels
     public static readonly float[] Weights = [0.5f, -1f, 0.25f, 1f, 0.75f, -0.5f, -0.25f, 0.5f, 1f, 0.125f, -0.75f, 0.5f];
     public static readonly float[] Bias = [0.1f, -0.2f, 0.3f];
 
-    /// <summary>y = x·W·<paramref name="scale"/> + b + <paramref name="biasShift"/>: x [2,4], W [4,3], y [2,3] (a tiny classifier).</summary>
+    /// <summary><see cref="LinearModel"/> serialized.</summary>
     public static byte[] Linear(float scale = 1, float biasShift = 0, float[]? bias = null)
+        => OnnxModelWriter.ToBytes(LinearModel(scale, biasShift, bias));
+
+    /// <summary>y = x·W·<paramref name="scale"/> + b + <paramref name="biasShift"/>: x [2,4], W [4,3], y [2,3] (a tiny classifier).</summary>
+    public static OnnxModel LinearModel(float scale = 1, float biasShift = 0, float[]? bias = null)
     {
         var g = new GraphBuilder("linear");
         var x = g.Input("x", Rows, Features);
@@ -24,7 +26,7 @@ internal static class ValidationModels
         var b = g.Weight("b", [Classes], [.. (bias ?? Bias).Select(v => v + biasShift)]);
         var xw = g.Op("MatMul", [x, w], "xw");
         g.Output(g.Op("Add", [xw, b], "y"));
-        return OnnxModelWriter.ToBytes(g.Build(13));
+        return g.Build(13);
     }
 
     /// <summary>y = x ⊙ s, x [rows, 3]: with s = [1, 1, -1] the argmax of rows flips in a known way.</summary>
@@ -52,13 +54,16 @@ internal static class ValidationModels
         return value;
     }
 
+    /// <summary><see cref="ReluModel"/> serialized.</summary>
+    public static byte[] Relu(params string[] dims) => OnnxModelWriter.ToBytes(ReluModel(dims));
+
     /// <summary>y = Relu(x) over an input of shape <paramref name="dims"/> (symbolic where not numbers).</summary>
-    public static byte[] Relu(params string[] dims)
+    public static OnnxModel ReluModel(params string[] dims)
     {
         var g = new GraphBuilder("relu");
         var x = SymbolicInput(g, "x", ElementType.Float, dims);
         g.Output(g.Op("Relu", [x], "y"));
-        return OnnxModelWriter.ToBytes(g.Build(13));
+        return g.Build(13);
     }
 
     /// <summary>A one-sample data set of FLOAT tensors named "x".</summary>

@@ -36,7 +36,7 @@ public sealed class StaticQuantizationPass : IModelPass
     /// <param name="options">How to quantize; <see cref="StaticQuantizationOptions.Default"/> when null.</param>
     /// <param name="calibrationData">The samples activations are measured on; required.</param>
     /// <param name="observer">Runs the float model on the samples (ONNX Runtime, from ModelOpt.Runtime).</param>
-    public StaticQuantizationPass(StaticQuantizationOptions? options, CalibrationDataSet? calibrationData, IActivationObserver observer)
+    public StaticQuantizationPass(StaticQuantizationOptions? options, SampleSet? calibrationData, IActivationObserver observer)
     {
         Options = options ?? StaticQuantizationOptions.Default;
         CalibrationData = calibrationData;
@@ -50,7 +50,7 @@ public sealed class StaticQuantizationPass : IModelPass
     public StaticQuantizationOptions Options { get; }
 
     /// <summary>The calibration samples.</summary>
-    public CalibrationDataSet? CalibrationData { get; }
+    public SampleSet? CalibrationData { get; }
 
     /// <inheritdoc/>
     public string Name => "StaticQuantization";
@@ -120,7 +120,7 @@ public sealed class StaticQuantizationPass : IModelPass
     /// the plan is made again without them, which only removes activations, so the statistics
     /// already collected still cover it.
     /// </summary>
-    private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, CalibrationDataSet data, ref QdqPlan plan, StaticQuantizationContext context)
+    private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, SampleSet data, ref QdqPlan plan, StaticQuantizationContext context)
     {
         var observed = plan.Calibrated.ToArray();
         var (histograms, types) = Observer.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);

@@ -18,5 +18,5 @@ public interface IActivationObserver
     /// <param name="activations">FLOAT values of the main graph to observe.</param>
     /// <param name="data">The samples.</param>
     /// <param name="withHistograms">Whether the method needs histograms (all but MinMax).</param>
-    (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, CalibrationDataSet data, bool withHistograms);
+    (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms);
 }

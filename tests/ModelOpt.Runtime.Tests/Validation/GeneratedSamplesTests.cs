@@ -1,33 +1,33 @@
 using System.Runtime.InteropServices;
+using ModelOpt.Core.Data;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 
-public sealed class ValidationInputsTests
+/// <summary>
+/// Samples generated from a model's declared inputs (<see cref="SampleSet.Generate"/>, computed
+/// from the IR) and sample folders, as the accuracy gate runs them.
+/// </summary>
+public sealed class GeneratedSamplesTests : IDisposable
 {
-    [Fact]
-    public void SplitMix64MatchesTheReferenceSequence()
-    {
-        // The published test vector of SplitMix64 for seed 1234567.
-        var random = new SplitMix64(1234567);
-        Assert.Equal(6457827717110365317UL, random.Next());
-        Assert.Equal(3203168211198807973UL, random.Next());
-        Assert.Equal(9817491932198370423UL, random.Next());
-    }
+    private readonly SessionFactory _sessions = new();
+
+    public void Dispose() => _sessions.Dispose();
 
     [Fact]
     public void GeneratedFloatsAreThePinnedSequenceAndRepeat()
     {
-        byte[] model = ValidationModels.Linear();
-        var first = ValidationInputs.Generate(model, "linear.onnx");
-        var second = ValidationInputs.Generate(model, "linear.onnx");
+        using var model = ValidationModels.LinearModel();
+        var first = SampleSet.Generate(model, "linear.onnx");
+        var second = SampleSet.Generate(model, "linear.onnx");
 
         var samples = first.Samples().ToList();
-        Assert.Equal(ValidationInputs.DefaultGeneratedSampleCount, samples.Count);
+        Assert.Equal(SampleSet.DefaultGeneratedSampleCount, samples.Count);
         Assert.Equal("generated_0", samples[0].Name);
         var tensor = Assert.Single(samples[0].Tensors);
         Assert.Equal("x", tensor.Name);
@@ -50,13 +50,44 @@ public sealed class ValidationInputsTests
             Assert.Equal(samples.Count, again.Count);
             for (int i = 0; i < samples.Count; i++) Assert.True(samples[i].Tensors[0].Data.Span.SequenceEqual(again[i].Tensors[0].Data.Span));
         }
-        Assert.Contains("8 generated inputs (seed " + ValidationInputs.DefaultSeed, first.Description, StringComparison.Ordinal);
+        Assert.Contains("8 generated inputs (seed " + SampleSet.DefaultSeed, first.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(8)]
+    public void GeneratedInputsAreTheInputsOnnxRuntimeReports(long irVersion)
+    {
+        // W is an initializer listed as a graph input too (required before IR 4, an overridable default after):
+        // neither the generator nor ONNX Runtime treats it as an input to fill.
+        using var model = ValidationModels.LinearModel();
+        model.Graph.Inputs.Add(model.Graph.Initializers.Single(v => v.Name == "W"));
+        model.IrVersion = irVersion;
+        var sample = Assert.Single(SampleSet.Generate(model, null, count: 1).Samples());
+
+        var session = _sessions.Validation(OnnxModelWriter.ToBytes(model));
+        Assert.Equal(session.InputNames, sample.Tensors.Select(t => t.Name));
+        var tensor = sample.Tensors[0];
+        Assert.Equal(session.InputMetadata["x"].Dimensions.Select(d => (long)d), tensor.Shape);
+        Assert.Equal((int)session.InputMetadata["x"].ElementDataType, (int)tensor.ElementType);
+    }
+
+    [Fact]
+    public void ResNet18GetsTheInputOnnxRuntimeReports()
+    {
+        using var model = OnnxModelReader.Load(TestData.ResNet18Path);
+        var sample = Assert.Single(SampleSet.Generate(model, TestData.ResNet18Path, count: 1).Samples());
+        var session = _sessions.Validation(OnnxModelWriter.ToBytes(model));
+        var tensor = Assert.Single(sample.Tensors);
+        Assert.Equal(Assert.Single(session.InputNames), tensor.Name);
+        Assert.Equal(session.InputMetadata[tensor.Name!].Dimensions.Select(d => (long)d), tensor.Shape);
+        Assert.Equal(ElementType.Float, tensor.ElementType);
     }
 
     [Fact]
     public void ASeedGivesItsOwnSequence()
     {
-        var inputs = ValidationInputs.Generate(ValidationModels.Linear(), null, count: 1, seed: 42);
+        var inputs = SampleSet.Generate(ValidationModels.LinearModel(), null, count: 1, seed: 42);
         var values = MemoryMarshal.Cast<byte, float>(Assert.Single(inputs.Samples()).Tensors[0].Data.Span);
         Assert.Equal(0.48312973976135254f, values[0]);
         Assert.Equal(-0.680179238319397f, values[1]);
@@ -66,15 +97,15 @@ public sealed class ValidationInputsTests
     [Fact]
     public void ALeadingSymbolicDimensionBecomesOne()
     {
-        var inputs = ValidationInputs.Generate(ValidationModels.Relu("batch", "4"), "relu.onnx", count: 2);
+        var inputs = SampleSet.Generate(ValidationModels.ReluModel("batch", "4"), "relu.onnx", count: 2);
         Assert.All(inputs.Samples(), s => Assert.Equal([1L, 4L], s.Tensors[0].Shape));
     }
 
     [Fact]
     public void AnOpenNonBatchDimensionNeedsInputShapes()
     {
-        byte[] model = ValidationModels.Relu("N", "3", "L");
-        var e = Assert.Throws<ModelOptException>(() => ValidationInputs.Generate(model, "/models/seq.onnx"));
+        using var ir = ValidationModels.ReluModel("N", "3", "L");
+        var e = Assert.Throws<ModelOptException>(() => SampleSet.Generate(ir, "/models/seq.onnx"));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, e.Code);
         Assert.Equal("MOPT0181", e.Code);
         Assert.Equal("/models/seq.onnx", e.FilePath);
@@ -85,13 +116,14 @@ public sealed class ValidationInputsTests
         Assert.Contains("InputShapes", e.Message, StringComparison.Ordinal);
         Assert.Contains("x=1,3,224", e.Message, StringComparison.Ordinal);
 
-        var fixedShape = ValidationInputs.Generate(model, "/models/seq.onnx", new Dictionary<string, long[]> { ["x"] = [2, 3, 5] }, count: 1);
+        var fixedShape = SampleSet.Generate(ir, "/models/seq.onnx", new Dictionary<string, long[]> { ["x"] = [2, 3, 5] }, count: 1);
         var tensor = Assert.Single(fixedShape.Samples()).Tensors[0];
         Assert.Equal([2L, 3L, 5L], tensor.Shape);
         Assert.Equal(30 * sizeof(float), tensor.Data.Length);
 
         // And the comparison runs on them.
-        var result = ModelComparison.Compare(model, model, fixedShape);
+        byte[] model = OnnxModelWriter.ToBytes(ir);
+        var result = ModelComparison.Compare(_sessions, model, model, fixedShape);
         Assert.Equal(30, Assert.Single(result.Outputs).Elements);
     }
 
@@ -101,9 +133,9 @@ public sealed class ValidationInputsTests
     [InlineData("x", "2,4,5", "does not fit")]
     public void InputShapesThatDoNotFitAreRejected(string name, string shape, string expected)
     {
-        byte[] model = ValidationModels.Relu("N", "3", "L");
+        using var model = ValidationModels.ReluModel("N", "3", "L");
         var shapes = new Dictionary<string, long[]> { [name] = [.. shape.Split(',').Select(long.Parse)] };
-        var e = Assert.Throws<ModelOptException>(() => ValidationInputs.Generate(model, "m.onnx", shapes));
+        var e = Assert.Throws<ModelOptException>(() => SampleSet.Generate(model, "m.onnx", shapes));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, e.Code);
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
@@ -116,9 +148,10 @@ public sealed class ValidationInputsTests
         var mask = g.Input("mask", ElementType.Bool, 2, 3);
         g.Output(g.Op("Identity", [ids], "ids_out"), ElementType.Int64);
         g.Output(g.Op("Not", [mask], "mask_out"), ElementType.Bool);
-        byte[] model = OnnxModelWriter.ToBytes(g.Build(13));
+        using var ir = g.Build(13);
+        byte[] model = OnnxModelWriter.ToBytes(ir);
 
-        var sample = Assert.Single(ValidationInputs.Generate(model, null, count: 1).Samples());
+        var sample = Assert.Single(SampleSet.Generate(ir, null, count: 1).Samples());
         Assert.Equal(ElementType.Int64, sample.Tensors[0].ElementType);
         Assert.Equal(6 * sizeof(long), sample.Tensors[0].Data.Length);
         Assert.All(sample.Tensors[0].Data.ToArray(), b => Assert.Equal(0, b));
@@ -127,7 +160,7 @@ public sealed class ValidationInputsTests
         Assert.All(sample.Tensors[1].Data.ToArray(), b => Assert.Equal(0, b));
 
         // Integer and bool outputs compare as numbers: identical, so cosine 1 and no error.
-        var result = ModelComparison.Compare(model, model, ValidationInputs.Generate(model, null, count: 2));
+        var result = ModelComparison.Compare(_sessions, model, model, SampleSet.Generate(ir, null, count: 2));
         Assert.Equal(["ids_out", "mask_out"], result.Outputs.Select(o => o.Output));
         Assert.All(result.Outputs, o => Assert.Equal(0, o.MaxAbsoluteError));
         Assert.All(result.Outputs, o => Assert.Null(o.TopOneAgreement));
@@ -141,9 +174,9 @@ public sealed class ValidationInputsTests
         var g = new GraphBuilder("strings");
         var text = g.Input("text", ElementType.String, 1);
         g.Output(g.Op("Identity", [text], "out"), ElementType.String);
-        byte[] model = OnnxModelWriter.ToBytes(g.Build(13));
+        using var model = g.Build(13);
 
-        var e = Assert.Throws<ModelOptException>(() => ValidationInputs.Generate(model, "text.onnx"));
+        var e = Assert.Throws<ModelOptException>(() => SampleSet.Generate(model, "text.onnx"));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, e.Code);
         Assert.Contains("'text'", e.Message, StringComparison.Ordinal);
         Assert.Contains("STRING", e.Message, StringComparison.Ordinal);
@@ -157,9 +190,9 @@ public sealed class ValidationInputsTests
         var rows = new[] { new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }, [-1, 0, 1, 0, -1, 0, 1, 0] };
         for (int i = 0; i < rows.Length; i++) SampleFiles.NpyFloats(folder.File($"sample_{i}.npy"), [2, 4], rows[i]);
 
-        var inputs = ValidationInputs.FromFolder(folder.Path, "CalibrationData");
+        var inputs = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Validation);
         Assert.Equal("CalibrationData folder " + folder.Path, inputs.Description);
-        var result = ModelComparison.Compare(ValidationModels.Linear(), ValidationModels.Linear(biasShift: 0.5f), inputs);
+        var result = ModelComparison.Compare(_sessions, ValidationModels.Linear(), ValidationModels.Linear(biasShift: 0.5f), inputs);
         Assert.Equal(2, result.SampleCount);
         Assert.Equal(inputs.Description, result.Source);
         Assert.Equal(0.5, Assert.Single(result.Outputs).MaxAbsoluteError, 5);
@@ -169,12 +202,12 @@ public sealed class ValidationInputsTests
     public void AMissingOrEmptyFolderIsValidationInputsInvalid()
     {
         using var folder = new TempFolder();
-        var missing = Assert.Throws<ModelOptException>(() => ValidationInputs.FromFolder(folder.File("nope")));
+        var missing = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.File("nope"), "ValidationData", SamplePurpose.Validation));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, missing.Code);
         Assert.Contains("ValidationData folder", missing.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", missing.Message, StringComparison.Ordinal);
 
-        var empty = Assert.Throws<ModelOptException>(() => ValidationInputs.FromFolder(folder.Path));
+        var empty = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, "ValidationData", SamplePurpose.Validation));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, empty.Code);
         Assert.Contains("holds no .pb or .npy", empty.Message, StringComparison.Ordinal);
     }
@@ -182,9 +215,9 @@ public sealed class ValidationInputsTests
     [Fact]
     public void ASampleOfTheWrongShapeIsValidationInputsInvalid()
     {
-        var inputs = ValidationInputs.FromSamples([ValidationModels.Sample("odd", [2, 5], new float[10])]);
+        var inputs = SampleSet.FromSamples([ValidationModels.Sample("odd", [2, 5], new float[10])]);
         byte[] model = ValidationModels.Linear();
-        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(model, model, inputs, "linear.onnx"));
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(_sessions, model, model, inputs, "linear.onnx"));
         Assert.Equal(DiagnosticCode.ValidationInputsInvalid, e.Code);
         Assert.Contains("validation sample 'odd'", e.Message, StringComparison.Ordinal);
         Assert.Contains("[2,5]", e.Message, StringComparison.Ordinal);

@@ -8,10 +8,21 @@ using ModelOpt.Onnx.Protos;
 using ModelOpt.Runtime.Calibration;
 using Xunit;
 
-namespace ModelOpt.Core.Tests.Static;
+namespace ModelOpt.Core.Tests.Data;
 
-public sealed class CalibrationDataSetTests
+/// <summary>Sample folders (the layout, both file kinds, the diagnostics of each purpose) and the generator's random sequence.</summary>
+public sealed class SampleSetTests
 {
+    [Fact]
+    public void SplitMix64MatchesTheReferenceSequence()
+    {
+        // The published test vector of SplitMix64 for seed 1234567.
+        var random = new SplitMix64(1234567);
+        Assert.Equal(6457827717110365317UL, random.Next());
+        Assert.Equal(3203168211198807973UL, random.Next());
+        Assert.Equal(9817491932198370423UL, random.Next());
+    }
+
     [Fact]
     public void OnnxTestDataSetLayoutGivesOneSamplePerFolderInNumericOrder()
     {
@@ -24,7 +35,7 @@ public sealed class CalibrationDataSetTests
             SampleFiles.PbFloats(Path.Combine(sample, "output_0.pb"), "z", [1], [0]);
         }
 
-        var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
+        var samples = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().ToArray();
 
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"test_data_set_{i}"), samples.Select(s => s.Name));
         var tenth = samples[10];
@@ -42,7 +53,7 @@ public sealed class CalibrationDataSetTests
         SampleFiles.PbFloats(folder.File("a.pb"), "", [4], [5, 6, 7, 8]);
         File.WriteAllText(folder.File("notes.txt"), "ignored");
 
-        var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
+        var samples = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().ToArray();
 
         Assert.Equal(["a.pb", "b.npy"], samples.Select(s => s.Name));
         Assert.Null(samples[0].Tensors[0].Name);
@@ -65,7 +76,7 @@ public sealed class CalibrationDataSetTests
         var data = Enumerable.Range(0, 6 * size).Select(i => (byte)(i % 2)).ToArray();
         SampleFiles.Npy(folder.File("t.npy"), descr, [2, 3], data, version);
 
-        var tensor = Assert.Single(Assert.Single(CalibrationDataSet.FromFolder(folder.Path).Samples()).Tensors);
+        var tensor = Assert.Single(Assert.Single(SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples()).Tensors);
 
         Assert.Equal(type, tensor.ElementType);
         Assert.Equal([2L, 3], tensor.Shape);
@@ -79,7 +90,7 @@ public sealed class CalibrationDataSetTests
         SampleFiles.Npy(folder.File("a.npy"), "<f4", [], BitConverter.GetBytes(2.5f));
         SampleFiles.Npy(folder.File("b.npy"), "<f4", [2], MemoryMarshal.AsBytes<float>([1f, 2f]), fortranOrder: true);
 
-        var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray();
+        var samples = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().ToArray();
 
         Assert.Empty(samples[0].Tensors[0].Shape);
         Assert.Equal([2.5f], Floats(samples[0].Tensors[0]));
@@ -108,7 +119,7 @@ public sealed class CalibrationDataSetTests
             case "header": SampleFiles.Npy(path, "<f4', 'shape': (2 x", [2], six); break;
         }
 
-        var error = Assert.Throws<ModelOptException>(() => CalibrationDataSet.FromFolder(folder.Path).Samples().ToArray());
+        var error = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().ToArray());
 
         Assert.Equal(DiagnosticCode.CalibrationDataInvalid, error.Code);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
@@ -125,28 +136,42 @@ public sealed class CalibrationDataSetTests
         wrongCount.FloatData.Add([1f, 2f, 3f]);
         SampleFiles.Pb(folder.File("b.pb"), wrongCount);
 
-        var samples = CalibrationDataSet.FromFolder(folder.Path).Samples().GetEnumerator();
+        var samples = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().GetEnumerator();
         var corrupt = Assert.Throws<ModelOptException>(() => samples.MoveNext());
         Assert.Equal(DiagnosticCode.CalibrationDataInvalid, corrupt.Code);
         Assert.Contains("not a serialized ONNX TensorProto", corrupt.Message, StringComparison.Ordinal);
 
-        var mismatch = Assert.Throws<ModelOptException>(() => CalibrationDataSet.FromFolder(folder.Path).Samples().Skip(1).First());
+        var mismatch = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().Skip(1).First());
         Assert.Contains("holds 3 entries of data; FLOAT[2,2] needs 4", mismatch.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void MissingOrEmptyFoldersAreDiagnosed()
+    [Theory]
+    [InlineData(SamplePurpose.Calibration, "CalibrationData", DiagnosticCode.CalibrationDataMissing)]
+    [InlineData(SamplePurpose.Validation, "ValidationData", DiagnosticCode.ValidationInputsInvalid)]
+    public void MissingOrEmptyFoldersAreDiagnosedForTheirPurpose(SamplePurpose purpose, string option, string code)
     {
         using var folder = new TempFolder();
         File.WriteAllText(folder.File("readme.txt"), "no tensors here");
 
-        var missing = Assert.Throws<ModelOptException>(() => CalibrationDataSet.FromFolder(folder.File("nothing")));
-        var empty = Assert.Throws<ModelOptException>(() => CalibrationDataSet.FromFolder(folder.Path));
+        var missing = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.File("nothing"), option, purpose));
+        var empty = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, option, purpose));
 
-        Assert.Equal(DiagnosticCode.CalibrationDataMissing, missing.Code);
+        Assert.Equal(code, missing.Code);
+        Assert.Contains($"{option} folder", missing.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", missing.Message, StringComparison.Ordinal);
-        Assert.Equal(DiagnosticCode.CalibrationDataMissing, empty.Code);
+        Assert.Equal(code, empty.Code);
         Assert.Contains("holds no .pb or .npy files", empty.Message, StringComparison.Ordinal);
+        // Only validation can do without the folder (it generates inputs), so only it says so.
+        Assert.Equal(purpose == SamplePurpose.Validation, empty.Message.Contains("generated inputs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AFolderIsDescribedByItsOptionAndPath()
+    {
+        using var folder = new TempFolder();
+        SampleFiles.NpyFloats(folder.File("a.npy"), [1], [1]);
+        Assert.Equal("CalibrationData folder " + folder.Path, SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Description);
+        Assert.Equal("in-memory samples", SampleSet.FromSamples([]).Description);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-namespace ModelOpt.Runtime.Validation;
+namespace ModelOpt.Core.Data;
 
 /// <summary>
 /// Steele, Lea and Flood's SplitMix64 generator. Generated validation inputs use it instead of

@@ -1,0 +1,114 @@
+using ModelOpt.Onnx.Ir;
+
+namespace ModelOpt.Core.Data;
+
+/// <summary>
+/// Input samples for a model: what calibration measures activations on and what validation runs
+/// both models on. From a folder of sample files (<see cref="FromFolder"/>), from samples built in
+/// memory (<see cref="FromSamples"/>), or generated from the model's declared inputs
+/// (<see cref="Generate"/>). Samples are produced one at a time, so a set of any size costs the
+/// memory of one sample.
+/// </summary>
+/// <remarks>
+/// Folder layout (both may be mixed; order is ordinal by name, numbers in names compared as numbers):
+/// <list type="bullet">
+/// <item>One subfolder per sample holding one file per model input, as in ONNX's test data sets
+/// (<c>test_data_set_0/input_0.pb</c>, <c>input_1.pb</c>, …). Files named <c>output_*</c> (the
+/// expected outputs of a test data set) are ignored.</item>
+/// <item>Sample files directly in the folder: each one is a sample of a single-input model.</item>
+/// </list>
+/// Files are ONNX <c>TensorProto</c>s (<c>.pb</c>) or NumPy arrays (<c>.npy</c>); each kind has its
+/// own reader, so more kinds (images, text) are added as readers. A tensor binds to the model
+/// input whose name equals its TensorProto name (for <c>.npy</c>, its file name without
+/// extension); the others bind to the remaining inputs in order.
+/// </remarks>
+public sealed class SampleSet
+{
+    /// <summary>How many samples <see cref="Generate"/> makes unless told otherwise.</summary>
+    public const int DefaultGeneratedSampleCount = 8;
+
+    /// <summary>The seed of generated samples unless told otherwise (fixed: the same inputs on every run).</summary>
+    public const ulong DefaultSeed = 0x4D4F505456414C49UL; // "MOPTVALI"
+
+    /// <summary>The largest generated input, in elements (1 GiB of FLOAT): larger ones are surely a shape mistake.</summary>
+    public const long MaxGeneratedElements = 1L << 28;
+
+    private readonly Func<IEnumerable<CalibrationSample>> _samples;
+
+    private SampleSet(string description, Func<IEnumerable<CalibrationSample>> samples)
+    {
+        Description = description;
+        _samples = samples;
+    }
+
+    /// <summary>Where the samples come from, for reports and messages ("ValidationData folder /x", "8 generated inputs (seed …)").</summary>
+    public string Description { get; }
+
+    /// <summary>The samples, produced lazily in a fixed order; each enumeration produces them again (the same ones).</summary>
+    public IEnumerable<CalibrationSample> Samples() => _samples();
+
+    /// <summary>
+    /// The samples in <paramref name="folder"/> (layout in the remarks). The folder is listed now;
+    /// the files are read while the samples are enumerated. A missing folder, or one without
+    /// sample files, is <see cref="Onnx.Diagnostics.DiagnosticCode.CalibrationDataMissing"/> for
+    /// calibration and <see cref="Onnx.Diagnostics.DiagnosticCode.ValidationInputsInvalid"/> for validation.
+    /// </summary>
+    /// <param name="folder">The folder.</param>
+    /// <param name="optionName">The option the folder came from ("CalibrationData", "ValidationData", "--data"), for messages and the description.</param>
+    /// <param name="purpose">What the samples are for, which decides the diagnostics.</param>
+    public static SampleSet FromFolder(string folder, string optionName, SamplePurpose purpose)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(optionName);
+        var listing = SampleFolder.List(folder, optionName, purpose, SampleFileReaders.Tensors);
+        return new SampleSet($"{optionName} folder {listing.Path}", listing.Samples);
+    }
+
+    /// <summary>
+    /// Samples built in memory. <paramref name="samples"/> is enumerated once per use, so a lazy
+    /// sequence (one sample produced at a time) keeps memory flat.
+    /// </summary>
+    public static SampleSet FromSamples(IEnumerable<CalibrationSample> samples, string description = "in-memory samples")
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        return new(description, () => samples);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> deterministic samples for the inputs of <paramref name="model"/>,
+    /// for validation when no data is given (distribution in the remarks). Shapes and types are
+    /// checked now, so a symbolic dimension that needs <paramref name="inputShapes"/> fails here
+    /// (<see cref="Onnx.Diagnostics.DiagnosticCode.ValidationInputsInvalid"/>), not in the middle of
+    /// a comparison; the model is not kept.
+    /// </summary>
+    /// <remarks>
+    /// The inputs are the graph inputs without an initializer, with their declared types and
+    /// shapes (the IR's, which are what ONNX Runtime reports), <c>InputShapes</c> overriding whole shapes:
+    /// <list type="bullet">
+    /// <item>FLOAT, DOUBLE, FLOAT16: uniform in [-1, 1), from SplitMix64 (not <see cref="Random"/>,
+    /// whose seeded sequence is not promised across .NET versions) seeded with
+    /// <paramref name="seed"/>, one draw per element, in sample order, then input order, then C
+    /// order; each value is k / 2^23 - 1 for an integer k in [0, 2^24): exact in FLOAT and DOUBLE,
+    /// rounded to nearest in FLOAT16.</item>
+    /// <item>Integer types: 0 (a valid index into any embedding or gather, and a neutral id).</item>
+    /// <item>BOOL: false.</item>
+    /// <item>Anything else (STRING, BFLOAT16, sequences, …): MOPT0181; such models need ValidationData.</item>
+    /// </list>
+    /// A symbolic leading (batch) dimension becomes 1; any other symbolic dimension must be fixed by
+    /// <c>InputShapes</c>, since a guess (1 for a sequence length or an image side) can make a
+    /// model fail or compare it on meaningless inputs.
+    /// </remarks>
+    /// <param name="model">The model (the original one: an optimized model has the same inputs).</param>
+    /// <param name="modelPath">The model file, for messages.</param>
+    /// <param name="inputShapes">Whole shapes by input name (InputShapes, e.g. <c>x=1,3,224,224</c>); null for none.</param>
+    /// <param name="count">How many samples.</param>
+    /// <param name="seed">The generator's seed.</param>
+    public static SampleSet Generate(OnnxModel model, string? modelPath, IReadOnlyDictionary<string, long[]>? inputShapes = null,
+        int count = DefaultGeneratedSampleCount, ulong seed = DefaultSeed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        var generated = GeneratedSamples.Plan(model, modelPath, inputShapes ?? new Dictionary<string, long[]>(), count, seed);
+        return new SampleSet(generated.Description, generated.Samples);
+    }
+}

@@ -1,0 +1,73 @@
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution;
+
+namespace ModelOpt.Engine.Tests.Jobs;
+
+/// <summary>Which ONNX Runtime sessions one job opens, all through the job's one <see cref="SessionFactory"/>.</summary>
+public sealed class SessionUseTests
+{
+    private static readonly TransformerEncoderBuilder Encoder = new() { Layers = 1, Hidden = 32, Heads = 2, FeedForward = 64, SequenceLength = 8, BatchSize = 1 };
+
+    /// <summary>
+    /// A job on the original and its optimized model: the load check (1), the gate's comparison
+    /// (original and optimized, 2), latency (the same two with a fixed thread count, 2) and
+    /// per-node sensitivity (both with extra outputs, 2) make 7; Static adds its calibration run
+    /// (1). Before the factory the same jobs opened 8 and 8: generated inputs loaded the original
+    /// once more for its input metadata.
+    /// </summary>
+    [Theory]
+    [InlineData("Dynamic", 7)]
+    [InlineData("Static", 8)]
+    public void A_job_opens_one_session_per_model_and_use(string mode, int expected)
+    {
+        using var folder = new TempFolder();
+        string model = WriteEncoder(folder);
+        var pairs = new List<(string, string)> { ("quantize", mode), ("latency-runs", "1"), ("min-cosine-similarity", "0") };
+        if (mode == "Static") pairs.Add(("calibration-data", WriteSamples(folder)));
+
+        using var sessions = new SessionFactory();
+        new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(model, folder.File("out.onnx"), null, null, null, Options(pairs)), sessions);
+
+        Assert.Equal(expected, sessions.SessionsCreated);
+        // Left for the job's end: the comparison's two and latency's two; the rest were released when their use ended.
+        Assert.Equal(4, sessions.OpenSessions);
+    }
+
+    [Fact]
+    public void A_Cuda_request_warns_once_and_runs_on_the_cpu()
+    {
+        using var folder = new TempFolder();
+        string model = WriteEncoder(folder);
+        var diagnostics = new StringWriter();
+
+        new OptimizationEngine(diagnostics).Run(new OptimizationJob(model, folder.File("out.onnx"), null, null, "app.csproj", Options([("execution-provider", "Cuda"), ("latency-runs", "0"), ("min-cosine-similarity", "0")])));
+
+        string text = diagnostics.ToString();
+        Assert.Single(text.Split('\n'), line => line.Contains("warning MOPT0013", StringComparison.Ordinal));
+        Assert.StartsWith($"app.csproj: warning MOPT0013: {model}: ExecutionProvider=\"Cuda\" is not available in this version", text, StringComparison.Ordinal);
+        Assert.True(File.Exists(folder.File("out.onnx")));
+    }
+
+    private static string WriteEncoder(TempFolder folder)
+    {
+        string path = folder.File("encoder.onnx");
+        using var model = Encoder.Build();
+        OnnxModelWriter.Save(model, path);
+        return path;
+    }
+
+    private static string WriteSamples(TempFolder folder)
+    {
+        string samples = Directory.CreateDirectory(folder.File("samples")).FullName;
+        for (int i = 0; i < 2; i++)
+        {
+            SampleFiles.NpyFloats(Path.Combine(samples, $"sample_{i}.npy"), Encoder.InputShape(1), Encoder.CreateHiddenStates(1, (ulong)i));
+        }
+        return samples;
+    }
+
+    private static OptimizationOptions Options(IEnumerable<(string Option, string Value)> pairs)
+        => OptimizationOptions.Parse(pairs.Select(p => KeyValuePair.Create(p.Option, p.Value)), null, "test");
+}

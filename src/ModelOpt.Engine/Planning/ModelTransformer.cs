@@ -37,9 +37,11 @@ public static class ModelTransformer
     {
         var costBefore = ModelCost.Measure(model, options.InputShapes);
         Fold(model, options);
-        var (magnitude, structured) = Prune(model, options);
+        // One filter for every pass, so a node name copied from any report excludes it everywhere.
+        var exclusions = new NodeFilter(options.ExcludeNodes, options.ExcludeOpTypes);
+        var (magnitude, structured) = Prune(model, options, exclusions);
         var costAfter = ModelCost.Measure(model, options.InputShapes);
-        var nodes = Quantize(model, options);
+        var nodes = Quantize(model, options, exclusions);
         return new TransformOutcome(nodes, costBefore, costAfter, magnitude, structured);
     }
 
@@ -50,104 +52,71 @@ public static class ModelTransformer
     /// </summary>
     public static void Fold(OnnxModel model, OptimizationOptions options)
     {
-        if (options.Prune != PruneMode.None || options.Quantize != QuantizeMode.None) new PassPipeline(new BatchNormFoldingPass()).Run(model);
+        if (options.Prune != PruneMode.None || options.Quantize != QuantizeMode.None) Run(model, new BatchNormFoldingPass());
     }
 
-    private static (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model, OptimizationOptions options)
-    {
-        switch (options.Prune)
+    private static (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model, OptimizationOptions options, NodeFilter exclusions)
+        => options.Prune switch
         {
-            case PruneMode.Magnitude:
-                var magnitude = new MagnitudePruningPass(new MagnitudePruningOptions
-                {
-                    Sparsity = options.Sparsity,
-                    Scope = options.PruneScope,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                });
-                new PassPipeline(magnitude).Run(model);
-                return (magnitude.Report, null);
-            case PruneMode.Structured:
-                var structured = new StructuredPruningPass(new StructuredPruningOptions
-                {
-                    Sparsity = options.Sparsity,
-                    Importance = options.PruneImportance,
-                    ChannelMultiple = options.ChannelMultiple,
-                    PruneOutputChannels = options.PruneOutputChannels,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                });
-                new PassPipeline(structured).Run(model);
-                return (null, structured.Report);
-            default:
-                return (null, null);
-        }
-    }
+            PruneMode.Magnitude => (Run(model, new MagnitudePruningPass(new MagnitudePruningOptions
+            {
+                Sparsity = options.Sparsity,
+                Scope = options.PruneScope,
+                Exclusions = exclusions,
+            })), null),
+            PruneMode.Structured => (null, Run(model, new StructuredPruningPass(new StructuredPruningOptions
+            {
+                Sparsity = options.Sparsity,
+                Importance = options.PruneImportance,
+                ChannelMultiple = options.ChannelMultiple,
+                PruneOutputChannels = options.PruneOutputChannels,
+                Exclusions = exclusions,
+            }))),
+            _ => (null, null),
+        };
 
-    private static IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, OptimizationOptions options)
-    {
-        if (options.Quantize == QuantizeMode.None)
+    private static IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, OptimizationOptions options, NodeFilter exclusions)
+        => options.Quantize switch
         {
-            return model.Graph.AllNodes()
+            QuantizeMode.None => model.Graph.AllNodes()
                 .Where(n => n.Domain.Length == 0 && QuantizableOps.Contains(n.OpType))
                 .Select(n => new NodeQuantization(n.Name, n.OpType, NodePrecision.Float, null, "Quantize=None"))
-                .ToArray();
-        }
+                .ToArray(),
+            QuantizeMode.Dynamic => Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
+            {
+                PerChannel = options.PerChannel,
+                Symmetric = options.Symmetric,
+                ReduceRange = options.ReduceWeightRange,
+                Exclusions = exclusions,
+            })).Nodes,
+            QuantizeMode.Static => Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
+            {
+                PerChannel = options.PerChannel,
+                Symmetric = options.Symmetric,
+                ActivationType = options.ActivationType,
+                ReduceWeightRange = options.ReduceWeightRange,
+                CalibrationMethod = options.CalibrationMethod,
+                Percentile = options.Percentile,
+                Exclusions = exclusions,
+            }, CalibrationDataSet.FromFolder(options.CalibrationData!), ActivationCalibrator.Instance)).Nodes,
+            QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
+            {
+                BlockSize = options.BlockSize,
+                Symmetric = options.Symmetric,
+                Exclusions = exclusions,
+            })).Nodes,
+            QuantizeMode.Float16 => Run(model, new Float16ConversionPass(new Float16ConversionOptions
+            {
+                KeepIoTypes = options.KeepIoTypes,
+                Exclusions = exclusions,
+            })).Nodes,
+            _ => throw new InvalidOperationException($"Quantize={options.Quantize} reached the transformer; option parsing refuses it."),
+        };
 
-        Func<QuantizationReport?> report;
-        IModelPass quantization;
-        switch (options.Quantize)
-        {
-            case QuantizeMode.Dynamic:
-                var dynamic = new DynamicQuantizationPass(new DynamicQuantizationOptions
-                {
-                    PerChannel = options.PerChannel,
-                    Symmetric = options.Symmetric,
-                    ReduceRange = options.ReduceWeightRange,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (dynamic, () => dynamic.Report);
-                break;
-            case QuantizeMode.Static:
-                var calibration = CalibrationDataSet.FromFolder(options.CalibrationData!);
-                var qdq = new StaticQuantizationPass(new StaticQuantizationOptions
-                {
-                    PerChannel = options.PerChannel,
-                    Symmetric = options.Symmetric,
-                    ActivationType = options.ActivationType,
-                    ReduceWeightRange = options.ReduceWeightRange,
-                    CalibrationMethod = options.CalibrationMethod,
-                    Percentile = options.Percentile,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                }, calibration, ActivationCalibrator.Instance);
-                (quantization, report) = (qdq, () => qdq.Report);
-                break;
-            case QuantizeMode.Int4:
-                var int4 = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
-                {
-                    BlockSize = options.BlockSize,
-                    Symmetric = options.Symmetric,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (int4, () => int4.Report);
-                break;
-            case QuantizeMode.Float16:
-                var float16 = new Float16ConversionPass(new Float16ConversionOptions
-                {
-                    KeepIoTypes = options.KeepIoTypes,
-                    ExcludeNodes = options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (float16, () => float16.Report);
-                break;
-            default:
-                throw new InvalidOperationException($"Quantize={options.Quantize} reached the transformer; option parsing refuses it.");
-        }
-
-        new PassPipeline(quantization).Run(model);
-        return report()?.Nodes ?? [];
-    }
+    /// <summary>
+    /// Runs <paramref name="pass"/> in a pipeline of its own, which names it in any failure and
+    /// upgrades the model first when the pass needs a newer opset; returns the pass's report.
+    /// </summary>
+    private static TReport Run<TReport>(OnnxModel model, IModelPass<TReport> pass)
+        => new PassPipeline(pass).Run(model).ResultOf(pass).Report;
 }

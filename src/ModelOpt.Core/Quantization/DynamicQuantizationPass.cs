@@ -1,4 +1,3 @@
-using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Ir;

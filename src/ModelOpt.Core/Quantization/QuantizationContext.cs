@@ -10,15 +10,11 @@ namespace ModelOpt.Core.Quantization;
 /// quantizers, beyond what every quantization run shares: quantized weights (one copy per weight
 /// even when several nodes read it) and shared activation quantizers.
 /// </summary>
-internal sealed class QuantizationContext : QuantizationRewriteContext<DynamicQuantizationOptions>
+internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<DynamicQuantizationOptions>(model, options, pass)
 {
     private readonly Dictionary<(Graph Graph, Value Weight, string Variant, bool ReduceRange), WeightValues> _weights = [];
     private readonly Dictionary<(Graph Graph, Value Activation), ActivationValues> _sharedActivations = [];
-
-    public QuantizationContext(OnnxModel model, DynamicQuantizationOptions options, IModelPass pass)
-        : base(model, options, pass)
-    {
-    }
 
     /// <summary>Why the activation input is not FLOAT, as DynamicQuantizeLinear needs; null when it is or cannot be told.</summary>
     public static string? ActivationProblem(Node node)

@@ -12,25 +12,18 @@ namespace ModelOpt.Core.Quantization;
 /// quantizers stay stateless.
 /// </summary>
 /// <typeparam name="TOptions">The pass's options.</typeparam>
-internal abstract class QuantizationRewriteContext<TOptions>
+internal abstract class QuantizationRewriteContext<TOptions>(OnnxModel model, TOptions options, IModelPass pass)
 {
     private readonly List<Value> _replaced = [];
 
-    protected QuantizationRewriteContext(OnnxModel model, TOptions options, IModelPass pass)
-    {
-        Model = model;
-        Options = options;
-        Pass = pass;
-        Names = NameScope.ForModel(model);
-    }
+    public OnnxModel Model { get; } = model;
 
-    public OnnxModel Model { get; }
+    public TOptions Options { get; } = options;
 
-    public TOptions Options { get; }
+    public IModelPass Pass { get; } = pass;
 
-    public IModelPass Pass { get; }
-
-    public NameScope Names { get; }
+    /// <summary>One scope for every name the run adds, so none collides with the model's or another quantizer's.</summary>
+    public NameScope Names { get; } = NameScope.ForModel(model);
 
     /// <summary>Why the input at <paramref name="index"/> is not a usable FLOAT weight of the given rank; null when it is.</summary>
     public string? WeightProblem(Node node, int index, int minRank, int maxRank)

@@ -11,17 +11,13 @@ namespace ModelOpt.Core.Quantization.Int4;
 /// quantizers, beyond what every quantization run shares: quantized weights, one copy per weight
 /// and layout even when several nodes read it.
 /// </summary>
-internal sealed class Int4QuantizationContext : QuantizationRewriteContext<Int4QuantizationOptions>
+internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<Int4QuantizationOptions>(model, options, pass)
 {
     /// <summary>ONNX Runtime's contrib operator domain, where MatMulNBits and GatherBlockQuantized live.</summary>
     public const string MicrosoftDomain = "com.microsoft";
 
     private readonly Dictionary<(Graph Graph, Value Weight, string Operator), Int4Weight> _weights = [];
-
-    public Int4QuantizationContext(OnnxModel model, Int4QuantizationOptions options, IModelPass pass)
-        : base(model, options, pass)
-    {
-    }
 
     /// <summary>Why input <paramref name="index"/> is not a constant FLOAT matrix; null when it is.</summary>
     public string? WeightProblem(Node node, int index) => WeightProblem(node, index, minRank: 2, maxRank: 2);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;

@@ -11,14 +11,10 @@ namespace ModelOpt.Core.Quantization.Static;
 /// beyond what every quantization run shares: the scale and zero-point initializers of each
 /// quantized activation.
 /// </summary>
-internal sealed class StaticQuantizationContext : QuantizationRewriteContext<StaticQuantizationOptions>
+internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<StaticQuantizationOptions>(model, options, pass)
 {
     private readonly Dictionary<Value, (Value Scale, Value ZeroPoint)> _activationParameters = [];
-
-    public StaticQuantizationContext(OnnxModel model, StaticQuantizationOptions options, IModelPass pass)
-        : base(model, options, pass)
-    {
-    }
 
     /// <summary>
     /// Bits of the weight grid: 7 with <see cref="StaticQuantizationOptions.ReduceWeightRange"/>,

@@ -8,15 +8,12 @@ using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Calibration;
-using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Planning;

@@ -98,7 +98,7 @@ internal static class QuantizationBenchmark
     private static byte[] Quantize(TransformerEncoderBuilder builder, IModelPass quantization)
     {
         using var model = builder.Build();
-        quantization.Run(model);
+        new PassPipeline(quantization).Run(model);
         return OnnxModelWriter.ToBytes(model);
     }
 

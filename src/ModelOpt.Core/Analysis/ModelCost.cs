@@ -42,16 +42,13 @@ public static class ModelCost
                 if (counted.Add(input)) parameters += tensor.ElementCount;
             }
             long? nodeMacs = Macs(node, shapes);
-            string name = NodeName(node);
+            string name = NodeFilter.IdentityOf(node);
             if (nodeMacs is { } known) macs += known;
             else unknown.Add($"{PassErrors.Describe(node, model)}: the shape of an input or output is unknown; give the graph inputs' shapes");
             nodes.Add(new NodeCost(name, node.OpType, nodeMacs, nodeParameters, Sparsity(model, node)));
         }
         return new ModelCostReport(parameters, macs, nodes, unknown);
     }
-
-    /// <summary>The node's name, or its first output's name when it has none.</summary>
-    internal static string NodeName(Node node) => node.Name.Length > 0 ? node.Name : node.Outputs.FirstOrDefault(o => o is not null)?.Name ?? "";
 
     /// <summary>The input holding the node's weight: B of Gemm and MatMul (A for a MatMul whose A alone is constant), W of the convolutions.</summary>
     internal static int WeightIndex(OnnxModel model, Node node)

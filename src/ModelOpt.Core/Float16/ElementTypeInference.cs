@@ -40,11 +40,11 @@ internal static class ElementTypeInference
                 continue;
             }
             foreach (var subgraph in node.Subgraphs) InferGraph(subgraph, types, opset);
-            var rule = standard ? OperatorTypeRules.Find(node.OpType) : null;
+            var rule = OperatorTypeRules.Find(node, opset);
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 if (node.Outputs[i] is not { } output) continue;
-                var inferred = rule is null ? ElementType.Undefined : OutputType(node, rule.Output(i, opset), types);
+                var inferred = rule is null ? ElementType.Undefined : OutputType(node, rule.Output(i), types);
                 types[output] = inferred != ElementType.Undefined ? inferred : output.ElementType;
             }
         }

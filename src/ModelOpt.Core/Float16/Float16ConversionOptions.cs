@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Float16;
 
 /// <summary>How <see cref="Float16ConversionPass"/> converts (item metadata Quantize="Float16").</summary>
@@ -16,9 +18,6 @@ public sealed record Float16ConversionOptions
     /// <summary>Operator types kept in FLOAT on top of the built-in <see cref="Float16BlockList"/>.</summary>
     public IReadOnlyCollection<string> BlockedOpTypes { get; init; } = [];
 
-    /// <summary>Nodes kept in FLOAT, by node name (unnamed nodes by their first output's name).</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types kept in FLOAT, e.g. <c>Softmax</c>.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes kept in FLOAT (ExcludeNodes, ExcludeOpTypes), as every pass reads them.</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

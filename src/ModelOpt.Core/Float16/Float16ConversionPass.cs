@@ -1,6 +1,5 @@
 using System.Globalization;
 using ModelOpt.Core.Passes;
-using ModelOpt.Core.Quantization;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 
@@ -12,12 +11,12 @@ namespace ModelOpt.Core.Float16;
 /// FLOAT by default, with casts at the boundary. Operators that must stay FLOAT (ONNX schemas
 /// without FLOAT16, ONNX Runtime CPU limits, quantized operators: <see cref="Float16BlockList"/>),
 /// options' exclusions, other domains' operators and nodes whose input types cannot be told stay
-/// FLOAT, with casts where they meet FLOAT16 values, and <see cref="Report"/> says why, node by
+/// FLOAT, with casts where they meet FLOAT16 values, and the report says why, node by
 /// node. If/Loop/Scan bodies are converted with their node; constants are converted where they
 /// are stored (initializers, Constant nodes, ConstantOfShape values); type attributes (Cast's
 /// <c>to</c>, <c>dtype</c>) follow; value_info is updated; redundant casts are removed.
 /// </summary>
-public sealed class Float16ConversionPass : IModelPass
+public sealed class Float16ConversionPass : IModelPass<Float16ConversionReport>
 {
     /// <summary>Creates the pass.</summary>
     public Float16ConversionPass(Float16ConversionOptions? options = null)
@@ -31,15 +30,16 @@ public sealed class Float16ConversionPass : IModelPass
     /// <inheritdoc/>
     public string Name => "Float16Conversion";
 
-    /// <summary>What the last <see cref="Run"/> did, node by node; null before the first run.</summary>
-    public QuantizationReport? Report { get; private set; }
-
-    /// <summary>Totals of the last <see cref="Run"/> (tensors converted, values clamped, casts); null before the first run.</summary>
-    public Float16ConversionSummary? Summary { get; private set; }
+    /// <summary>
+    /// None that an upgrade could meet: the casts need Cast-6, and the opset upgrade starts at
+    /// opset 7, so an older model is refused (<see cref="DiagnosticCode.Float16OpsetTooOld"/>) and re-exported instead.
+    /// </summary>
+    public long? RequiredOpset(OnnxModel model) => null;
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<Float16ConversionReport> Run(OnnxModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var converter = new Float16Converter(model, Options);
         bool modified = converter.HasWork;
         long opset = model.GetOpsetVersion("") ?? 1;
@@ -52,8 +52,9 @@ public sealed class Float16ConversionPass : IModelPass
                 string.Create(CultureInfo.InvariantCulture,
                     $"the model imports opset {opset}; Float16 needs opset {TypeAttributes.IntegerCastSince} or later, whose Cast takes an integer 'to' as the casts between FLOAT and FLOAT16 need. Re-export the model at opset {TypeAttributes.IntegerCastSince} or later (13 or later recommended), or choose another Quantize mode."));
         }
-        Summary = modified ? converter.Apply() : new Float16ConversionSummary(0, default, 0, 0);
-        Report = new QuantizationReport(converter.Report(), null, model.GetOpsetVersion(""));
-        return modified;
+        var summary = modified ? converter.Apply() : new Float16ConversionSummary(0, default, 0, 0);
+        return PassResult.Create(this, modified, new Float16ConversionReport(converter.Report(), model.GetOpsetVersion(""), summary));
     }
+
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 }

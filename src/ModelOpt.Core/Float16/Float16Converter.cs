@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Graphs;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Onnx.Ir;
 
@@ -119,7 +120,7 @@ internal sealed class Float16Converter
 
     private static bool IsControlFlow(Node node) => IsStandard(node) && OperatorTypeRules.IsControlFlow(node.OpType);
 
-    private static OperatorTypeRule? RuleOf(Node node) => IsStandard(node) ? OperatorTypeRules.Find(node.OpType) : null;
+    private OperatorTypeRule? RuleOf(Node node) => OperatorTypeRules.Find(node, _opset);
 
     // ---- decisions -------------------------------------------------------------------------
 
@@ -139,12 +140,11 @@ internal sealed class Float16Converter
     {
         var rule = RuleOf(node);
         bool reported = ReadsOrWritesFloat(node, rule);
-        string name = GraphEdits.BaseName(node);
+        string name = NodeFilter.IdentityOf(node);
         NodeDecision Keep(string reason) => new(name, false, reason, reported);
 
         if (inherited is not null) return Keep(inherited);
-        if (_options.ExcludeNodes.Contains(name)) return Keep("excluded by ExcludeNodes");
-        if (_options.ExcludeOpTypes.Contains(node.OpType)) return Keep("excluded by ExcludeOpTypes");
+        if (_options.Exclusions.Exclusion(node) is { } excluded) return Keep(excluded);
         if (!IsStandard(node)) return Keep($"an operator of domain '{node.Domain}', whose float16 support is not known");
         if (_options.BlockedOpTypes.Contains(node.OpType)) return Keep("blocked by BlockedOpTypes");
         if (Float16BlockList.ReasonFor(node) is { } blocked) return Keep(blocked);
@@ -247,7 +247,7 @@ internal sealed class Float16Converter
         if (original != ElementType.Float) return original;
         if (!_decisions[node].Converted) return ElementType.Float;
         if (IsControlFlow(node)) return ElementType.Float16;
-        var rule = RuleOf(node)!.Output(index, _opset);
+        var rule = RuleOf(node)!.Output(index);
         bool followsInput = rule.Source == OutputTypeSource.Input
             || rule.Source == OutputTypeSource.Attribute && rule.Input >= 0 && node.GetAttribute(rule.Attribute!) is null;
         if (followsInput) return rule.Input < node.Inputs.Count && Requirement(node, rule.Input) == ElementType.Float16 ? ElementType.Float16 : ElementType.Float;
@@ -424,7 +424,7 @@ internal sealed class Float16Converter
             for (int i = 0; i < node.Outputs.Count; i++)
             {
                 if (Original(node.Outputs[i]) != ElementType.Float || _converted[node.Outputs[i]!] != ElementType.Float16) continue;
-                var output = rule.Output(i, _opset);
+                var output = rule.Output(i);
                 if (output.Source == OutputTypeSource.Attribute && output.Convertible)
                 {
                     int index = node.Attributes.FindIndex(a => a.Name == output.Attribute);

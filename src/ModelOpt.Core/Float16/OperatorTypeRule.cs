@@ -4,7 +4,8 @@ namespace ModelOpt.Core.Float16;
 /// What the float16 conversion needs to know about one ONNX operator: where its outputs' types
 /// come from, which FLOAT inputs must stay FLOAT whatever the node's precision, which inputs
 /// only contribute a shape or a value that is read once (so their type does not matter), and
-/// from which opset on the schema accepts float16 at all.
+/// from which opset on the schema accepts float16 at all. A schema version whose outputs changed
+/// is a rule of its own, registered since that version (<see cref="OperatorTypeRules"/>).
 /// </summary>
 internal sealed record OperatorTypeRule(string OpType, IReadOnlyList<OutputTypeRule> Outputs)
 {
@@ -17,16 +18,6 @@ internal sealed record OperatorTypeRule(string OpType, IReadOnlyList<OutputTypeR
     /// <summary>The first opset whose schema of this operator accepts float16 (<see cref="long.MaxValue"/>: none does).</summary>
     public long Float16Since { get; init; } = 1;
 
-    /// <summary>Output rules that applied before opset <see cref="LegacyBefore"/> (Dropout's mask was T, not BOOL, before opset 10).</summary>
-    public IReadOnlyList<OutputTypeRule>? LegacyOutputs { get; init; }
-
-    /// <summary>The opset from which <see cref="Outputs"/> replace <see cref="LegacyOutputs"/>.</summary>
-    public long LegacyBefore { get; init; }
-
     /// <summary>The rule for output <paramref name="index"/>; the last rule repeats for variadic outputs.</summary>
-    public OutputTypeRule Output(int index, long opset)
-    {
-        var rules = LegacyOutputs is not null && opset < LegacyBefore ? LegacyOutputs : Outputs;
-        return rules[Math.Min(index, rules.Count - 1)];
-    }
+    public OutputTypeRule Output(int index) => Outputs[Math.Min(index, Outputs.Count - 1)];
 }

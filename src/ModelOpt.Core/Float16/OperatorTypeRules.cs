@@ -1,3 +1,4 @@
+using ModelOpt.Core.Operators;
 using ModelOpt.Onnx.Ir;
 using static ModelOpt.Core.Float16.OutputTypeRule;
 
@@ -5,8 +6,9 @@ namespace ModelOpt.Core.Float16;
 
 /// <summary>
 /// The explicit table of ONNX (default domain) operators the float16 conversion knows, from the
-/// type constraints of ONNX's <c>docs/Operators.md</c> (opsets 1 to 24). An operator missing here
-/// is left in FLOAT. If/Loop/Scan are not listed: their outputs come from their bodies
+/// type constraints of ONNX's <c>docs/Operators.md</c> (opsets 1 to 24), registered since opset 1
+/// unless a later schema version changed an output's type. An operator missing here is left in
+/// FLOAT. If/Loop/Scan are not listed: their outputs come from their bodies
 /// (<see cref="ElementTypeInference"/>).
 /// </summary>
 internal static class OperatorTypeRules
@@ -32,23 +34,23 @@ internal static class OperatorTypeRules
         "Xor",
     ];
 
-    private static readonly Dictionary<string, OperatorTypeRule> Rules = Build();
+    private static readonly OperatorRegistry<OperatorTypeRule> Rules = Build();
 
-    /// <summary>The rule for a default-domain operator, or null when the table does not know it.</summary>
-    public static OperatorTypeRule? Find(string opType) => Rules.GetValueOrDefault(opType);
+    /// <summary>The rule for <paramref name="node"/> read at default-domain <paramref name="opset"/>, or null when the table does not know it (other domains' operators included).</summary>
+    public static OperatorTypeRule? Find(Node node, long opset) => Rules.Find(node.Domain, node.OpType, opset);
 
     /// <summary>True for the operators whose outputs come from subgraphs.</summary>
     public static bool IsControlFlow(string opType) => opType is "If" or "Loop" or "Scan";
 
-    private static Dictionary<string, OperatorTypeRule> Build()
+    private static OperatorRegistry<OperatorTypeRule> Build()
     {
         var rules = new List<OperatorTypeRule>();
         rules.AddRange(SameAsFirstInput.Select(op => Rule(op, SameAs(0))));
         rules.AddRange(
         [
             Rule("BatchNormalization", SameAs(0), SameAs(3)),
-            // Dropout's mask is BOOL from opset 10 on; before, it had the data's type T.
-            Rule("Dropout", SameAs(0), Fixed(ElementType.Bool)) with { LegacyOutputs = [SameAs(0)], LegacyBefore = 10 },
+            // Dropout-1 to -7: the mask has the data's type T (registered again since 10 below).
+            Rule("Dropout", SameAs(0)),
             Rule("MaxPool", SameAs(0), Fixed(ElementType.Int64)),
             Rule("TopK", SameAs(0), Fixed(ElementType.Int64)),
             Rule("Unique", SameAs(0), Fixed(ElementType.Int64)),
@@ -119,7 +121,10 @@ internal static class OperatorTypeRules
             Rule("QLinearConv", SameAs(7)),
             Rule("QLinearMatMul", SameAs(7)),
         ]);
-        return rules.ToDictionary(r => r.OpType, StringComparer.Ordinal);
+        var registrations = rules.Select(r => new OperatorRegistration<OperatorTypeRule>("", r.OpType, 1, r)).ToList();
+        // Dropout-10 makes the mask BOOL.
+        registrations.Add(new("", "Dropout", 10, Rule("Dropout", SameAs(0), Fixed(ElementType.Bool))));
+        return new(registrations);
     }
 
     private static OperatorTypeRule Rule(string opType, params OutputTypeRule[] outputs) => new(opType, outputs);

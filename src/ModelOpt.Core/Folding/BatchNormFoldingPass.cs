@@ -22,20 +22,21 @@ namespace ModelOpt.Core.Folding;
 /// them, so weights that other nodes share stay untouched; the old constants are removed once
 /// nothing reads them.
 /// </remarks>
-public sealed class BatchNormFoldingPass : IModelPass
+public sealed class BatchNormFoldingPass : IModelPass<BatchNormFoldingReport>
 {
     private const double DefaultEpsilon = 1e-5;
 
     /// <inheritdoc/>
     public string Name => "BatchNormFolding";
 
-    /// <summary>How many BatchNormalization nodes the last <see cref="Run"/> folded.</summary>
-    public int FoldedCount { get; private set; }
+    /// <summary>None: folding writes no operator the model did not have.</summary>
+    public long? RequiredOpset(OnnxModel model) => null;
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<BatchNormFoldingReport> Run(OnnxModel model)
     {
-        FoldedCount = 0;
+        ArgumentNullException.ThrowIfNull(model);
+        int folded = 0;
         var names = NameScope.ForModel(model);
         var removable = new List<Value>();
         foreach (var graph in model.Graph.AllGraphs().ToArray())
@@ -45,12 +46,14 @@ public sealed class BatchNormFoldingPass : IModelPass
                 if (node.OpType != "BatchNormalization" || !IsDefaultDomain(node)) continue;
                 if (FoldablePair(model, node) is not { } conv) continue;
                 PassErrors.OnNode(this, model, node, () => Fold(model, names, conv, node, removable));
-                FoldedCount++;
+                folded++;
             }
         }
         foreach (var value in removable) GraphEdits.RemoveConstantIfUnused(model, value);
-        return FoldedCount > 0;
+        return PassResult.Create(this, folded > 0, new BatchNormFoldingReport(folded));
     }
+
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 
     /// <summary>The Conv that <paramref name="bn"/> can be folded into, or null.</summary>
     private static Node? FoldablePair(OnnxModel model, Node bn)

@@ -14,7 +14,7 @@ namespace ModelOpt.Core.Opsets;
 /// <see cref="OperatorHistories"/>; an operator or a use it does not know blocks the upgrade with
 /// an error naming the nodes, and the model is left untouched. It never downgrades.
 /// </summary>
-public sealed class OpsetUpgradePass : IModelPass
+public sealed class OpsetUpgradePass : IModelPass<OpsetUpgradeReport>
 {
     private const int MaxListedNodes = 10;
 
@@ -37,11 +37,15 @@ public sealed class OpsetUpgradePass : IModelPass
     /// <inheritdoc/>
     public string Name => "OpsetUpgrade";
 
+    /// <summary>None: this is the pass that meets opset requirements.</summary>
+    public long? RequiredOpset(OnnxModel model) => null;
+
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<OpsetUpgradeReport> Run(OnnxModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         long? current = model.GetOpsetVersion("");
-        if (current is null || current >= TargetVersion) return false;
+        if (current is null || current >= TargetVersion) return PassResult.Create(this, false, new OpsetUpgradeReport(current, current));
         CheckVersions(model, current.Value);
 
         var context = new UpgradeContext(model, NameScope.ForModel(model), this);
@@ -61,8 +65,10 @@ public sealed class OpsetUpgradePass : IModelPass
 
         model.SetOpsetVersion("", TargetVersion);
         RaiseIrVersion(model);
-        return true;
+        return PassResult.Create(this, true, new OpsetUpgradeReport(current, TargetVersion));
     }
+
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 
     private void CheckVersions(OnnxModel model, long current)
     {

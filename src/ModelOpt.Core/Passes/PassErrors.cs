@@ -28,6 +28,34 @@ public static class PassErrors
         return $"{name} ({op}{version})";
     }
 
+    /// <summary>
+    /// <paramref name="message"/> as a pipeline reports it: <c>pass 'X' (after A, B): …</c>, naming
+    /// the passes that ran before <paramref name="pass"/>; the pass's own prefix is not repeated.
+    /// </summary>
+    internal static string InPipeline(IModelPass pass, IReadOnlyList<PassResult> ran, string message)
+    {
+        string prefix = Prefix(pass);
+        string text = message.StartsWith(prefix, StringComparison.Ordinal) ? message[prefix.Length..] : message;
+        string after = ran.Count == 0 ? "" : $" (after {string.Join(", ", ran.Select(r => r.Pass.Name))})";
+        return $"pass '{pass.Name}'{after}: {text}";
+    }
+
+    /// <summary>
+    /// The precondition of a pass that writes operators of opset <paramref name="required"/>: a
+    /// model that imports an older default-domain opset is refused with
+    /// <see cref="DiagnosticCode.OpsetVersionUnsupported"/>. Inside a <see cref="PassPipeline"/>
+    /// this never fires, since the pipeline upgrades the model first (<see cref="IModelPass.RequiredOpset"/>).
+    /// </summary>
+    public static void RequireOpset(IModelPass pass, OnnxModel model, long required, string why)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.GetOpsetVersion("") is { } opset && opset < required)
+        {
+            throw InModel(pass, model, DiagnosticCode.OpsetVersionUnsupported, string.Create(CultureInfo.InvariantCulture,
+                $"the model imports opset {opset} and the pass needs opset {required} ({why}). Run the pass in a PassPipeline, which upgrades the model first, or run OpsetUpgradePass({required}) before it."));
+        }
+    }
+
     /// <summary>An expected failure of <paramref name="pass"/> at <paramref name="node"/>.</summary>
     public static ModelOptException AtNode(IModelPass pass, OnnxModel model, Node node, string code, string message)
         => new(code, model.SourcePath, $"{Prefix(pass)}{Describe(node, model)}: {message}");

@@ -23,8 +23,6 @@ internal sealed class ConvQuantizer : IDynamicOpQuantizer
     private const string PerTensorFallback =
         "asymmetric weights use one zero point per tensor: ONNX Runtime's ConvInteger accepts only a per-tensor weight zero point";
 
-    public string OpType => "Conv";
-
     public string? WhyNot(QuantizationContext context, Node node)
         => context.WeightProblem(node, 1, minRank: 3, maxRank: int.MaxValue) ?? QuantizationContext.ActivationProblem(node);
 
@@ -62,10 +60,10 @@ internal sealed class ConvQuantizer : IDynamicOpQuantizer
         if (ConstantValues.TryGetTensor(context.Model, b) is { ElementType: ElementType.Float } tensor)
         {
             context.RemoveLaterIfUnused(b);
-            return context.AddFloatConstant(node, b.Name + "_per_channel", channelShape, tensor.ToFloatArray());
+            return context.AddFloats(node.Graph!, b.Name + "_per_channel", channelShape, tensor.ToFloatArray());
         }
         long[] shape = [-1, .. channelShape.Skip(1)];
-        var shapeValue = GraphEdits.AddInitializer(node.Graph!, context.Names, baseName + "_bias_shape", name => TensorFactory.Int64s(name, shape));
+        var shapeValue = context.AddInitializer(node.Graph!, baseName + "_bias_shape", name => TensorFactory.Int64s(name, shape));
         return context.InsertBefore(node, "Reshape", [b, shapeValue], baseName + "_bias_per_channel");
     }
 }

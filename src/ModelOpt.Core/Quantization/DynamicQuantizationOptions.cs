@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Quantization;
 
 /// <summary>How <see cref="DynamicQuantizationPass"/> quantizes (item metadata Quantize="Dynamic").</summary>
@@ -32,9 +34,6 @@ public sealed record DynamicQuantizationOptions
     /// </summary>
     public bool ReduceRange { get; init; } = true;
 
-    /// <summary>Nodes kept in float, by node name (unnamed nodes by their first output's name).</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types kept in float, e.g. <c>Gemm</c>.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes kept in float (ExcludeNodes, ExcludeOpTypes), as every pass reads them.</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

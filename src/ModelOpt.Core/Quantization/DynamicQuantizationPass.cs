@@ -1,4 +1,3 @@
-using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Ir;
@@ -11,11 +10,12 @@ namespace ModelOpt.Core.Quantization;
 /// (+ Add), which ONNX Runtime's CPU graph optimizer fuses into MatMulIntegerToFloat and then
 /// DynamicQuantizeMatMul; Conv becomes DynamicQuantizeLinear + ConvInteger + Cast + Mul (+ Add).
 /// Only standard ONNX operators are written, so the model stays portable. Nodes that cannot
-/// or may not be quantized stay in float and are listed, with the reason, in <see cref="Report"/>.
-/// DynamicQuantizeLinear needs opset 11: older models are upgraded first with
-/// <see cref="OpsetUpgradePass"/>.
+/// or may not be quantized stay in float and are listed, with the reason, in the report.
+/// DynamicQuantizeLinear needs opset 11: a model with something to quantize needs
+/// <see cref="MinimumOpset"/> (<see cref="RequiredOpset"/>), which <see cref="PassPipeline"/>
+/// meets with <see cref="OpsetUpgradePass"/> before the pass runs.
 /// </summary>
-public sealed class DynamicQuantizationPass : IModelPass
+public sealed class DynamicQuantizationPass : IModelPass<QuantizationReport>
 {
     /// <summary>The opset DynamicQuantizeLinear appeared in (ONNX Operators.md).</summary>
     public const int MinimumOpset = 11;
@@ -32,31 +32,21 @@ public sealed class DynamicQuantizationPass : IModelPass
     /// <inheritdoc/>
     public string Name => "DynamicQuantization";
 
-    /// <summary>What the last <see cref="Run"/> did, node by node; null before the first run.</summary>
-    public QuantizationReport? Report { get; private set; }
+    /// <summary><see cref="MinimumOpset"/> when a node will be quantized; null when none will, so such a model is not upgraded.</summary>
+    public long? RequiredOpset(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Decide(model, new QuantizationContext(model, Options, this)).Any(d => d.Reason is null) ? MinimumOpset : null;
+    }
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<QuantizationReport> Run(OnnxModel model)
     {
-        // Decide first, so that a model with nothing to quantize is not upgraded either. The
-        // upgrade never replaces MatMul, Gemm, Conv or Constant nodes, so the decisions hold after it.
+        ArgumentNullException.ThrowIfNull(model);
+        // Decide for every node before changing any, so the reasons describe the model as given.
         var context = new QuantizationContext(model, Options, this);
-        var decisions = new List<(Node Node, IDynamicOpQuantizer Quantizer, string Name, string? Reason)>();
-        foreach (var node in model.Graph.AllNodes().ToArray())
-        {
-            if (node.Domain.Length > 0 && node.Domain != "ai.onnx") continue;
-            if (DynamicQuantizers.Find(node.OpType) is not { } quantizer) continue;
-            string name = GraphEdits.BaseName(node);
-            decisions.Add((node, quantizer, name, Exclusion(node, name) ?? quantizer.WhyNot(context, node)));
-        }
-
-        long? before = model.GetOpsetVersion("");
-        bool upgrade = decisions.Any(d => d.Reason is null) && before < MinimumOpset;
-        if (upgrade)
-        {
-            new OpsetUpgradePass(MinimumOpset).Run(model);
-            context = new QuantizationContext(model, Options, this);
-        }
+        var decisions = Decide(model, context);
+        if (decisions.Any(d => d.Reason is null)) PassErrors.RequireOpset(this, model, MinimumOpset, "DynamicQuantizeLinear");
 
         var entries = new List<NodeQuantization>(decisions.Count);
         foreach (var (node, quantizer, name, reason) in decisions)
@@ -69,16 +59,23 @@ public sealed class DynamicQuantizationPass : IModelPass
             var (granularity, note) = PassErrors.OnNode(this, model, node, () => quantizer.Quantize(context, node));
             entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Int8, granularity, note));
         }
-        context.RemoveReplacedWeights();
+        context.RemoveReplacedConstants();
 
-        Report = new QuantizationReport(entries, upgrade ? before : null, model.GetOpsetVersion(""));
-        return Report.QuantizedCount > 0;
+        var report = new QuantizationReport(entries, model.GetOpsetVersion(""));
+        return PassResult.Create(this, report.QuantizedCount > 0, report);
     }
 
-    private string? Exclusion(Node node, string name)
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
+
+    /// <summary>Every node with a quantizer, in graph order, with the reason it stays in float (null: it is quantized). Changes nothing.</summary>
+    private List<(Node Node, IDynamicOpQuantizer Quantizer, string Name, string? Reason)> Decide(OnnxModel model, QuantizationContext context)
     {
-        if (Options.ExcludeNodes.Contains(name)) return "excluded by ExcludeNodes";
-        if (Options.ExcludeOpTypes.Contains(node.OpType)) return "excluded by ExcludeOpTypes";
-        return null;
+        var decisions = new List<(Node, IDynamicOpQuantizer, string, string?)>();
+        foreach (var node in model.Graph.AllNodes().ToArray())
+        {
+            if (DynamicQuantizers.Registry.Find(model, node) is not { } quantizer) continue;
+            decisions.Add((node, quantizer, NodeFilter.IdentityOf(node), Options.Exclusions.Exclusion(node) ?? quantizer.WhyNot(context, node)));
+        }
+        return decisions;
     }
 }

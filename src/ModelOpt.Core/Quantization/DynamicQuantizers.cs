@@ -1,15 +1,21 @@
+using ModelOpt.Core.Operators;
+
 namespace ModelOpt.Core.Quantization;
 
-/// <summary>The operator quantizers of <see cref="DynamicQuantizationPass"/>, from an explicit list.</summary>
+/// <summary>
+/// The operator quantizers of <see cref="DynamicQuantizationPass"/>, from an explicit list. Each
+/// handles every version of its operator the pass meets: the pass writes opset 11 operators, and
+/// MatMul, Gemm and Conv mean the same there as in the opset 7 to 10 models it upgrades.
+/// </summary>
 internal static class DynamicQuantizers
 {
-    private static readonly Dictionary<string, IDynamicOpQuantizer> ByOpType = new IDynamicOpQuantizer[]
-    {
-        new MatMulQuantizer(),
-        new GemmQuantizer(),
-        new ConvQuantizer(),
-    }.ToDictionary(q => q.OpType, StringComparer.Ordinal);
+    private static readonly MatrixProductQuantizer MatrixProduct = new();
 
-    /// <summary>The quantizer for <paramref name="opType"/>, or null when the operator is passed through.</summary>
-    public static IDynamicOpQuantizer? Find(string opType) => ByOpType.GetValueOrDefault(opType);
+    /// <summary>The registry; an operator without an entry is passed through in float.</summary>
+    public static OperatorRegistry<IDynamicOpQuantizer> Registry { get; } = new(
+    [
+        new("", "MatMul", 1, MatrixProduct),
+        new("", "Gemm", 1, MatrixProduct),
+        new("", "Conv", 1, new ConvQuantizer()),
+    ]);
 }

@@ -2,12 +2,9 @@ using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Quantization;
 
-/// <summary>Quantizes one operator type for <see cref="DynamicQuantizationPass"/>.</summary>
+/// <summary>Quantizes one operator type for <see cref="DynamicQuantizationPass"/> (registered in <see cref="DynamicQuantizers"/>).</summary>
 internal interface IDynamicOpQuantizer
 {
-    /// <summary>The operator this quantizer handles (default ONNX domain).</summary>
-    string OpType { get; }
-
     /// <summary>Why <paramref name="node"/> must stay in float, or null when it can be quantized. Changes nothing.</summary>
     string? WhyNot(QuantizationContext context, Node node);
 

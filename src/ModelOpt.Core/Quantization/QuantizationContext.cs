@@ -7,35 +7,14 @@ namespace ModelOpt.Core.Quantization;
 
 /// <summary>
 /// The state one run of <see cref="DynamicQuantizationPass"/> shares between operator
-/// quantizers: names, quantized weights (one copy per weight even when several nodes read it),
-/// shared activation quantizers, and the weights to drop at the end. Owned by the pass, not by
-/// the quantizers, so they stay stateless.
+/// quantizers, beyond what every quantization run shares: quantized weights (one copy per weight
+/// even when several nodes read it) and shared activation quantizers.
 /// </summary>
-internal sealed class QuantizationContext
+internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<DynamicQuantizationOptions>(model, options, pass)
 {
     private readonly Dictionary<(Graph Graph, Value Weight, string Variant, bool ReduceRange), WeightValues> _weights = [];
     private readonly Dictionary<(Graph Graph, Value Activation), ActivationValues> _sharedActivations = [];
-    private readonly List<Value> _replacedWeights = [];
-
-    public QuantizationContext(OnnxModel model, DynamicQuantizationOptions options, IModelPass pass)
-    {
-        Model = model;
-        Options = options;
-        Pass = pass;
-        Names = NameScope.ForModel(model);
-    }
-
-    public OnnxModel Model { get; }
-
-    public DynamicQuantizationOptions Options { get; }
-
-    public IModelPass Pass { get; }
-
-    public NameScope Names { get; }
-
-    /// <summary>Why the input at <paramref name="index"/> is not a usable FLOAT weight of the given rank; null when it is.</summary>
-    public string? WeightProblem(Node node, int index, int minRank, int maxRank)
-        => QuantizableWeights.Problem(Model, node, index, minRank, maxRank);
 
     /// <summary>Why the activation input is not FLOAT, as DynamicQuantizeLinear needs; null when it is or cannot be told.</summary>
     public static string? ActivationProblem(Node node)
@@ -47,9 +26,6 @@ internal sealed class QuantizationContext
             ? null
             : $"its input '{node.Inputs[0]!.Name}' is {ElementTypes.OnnxName(type)}; DynamicQuantizeLinear takes FLOAT";
     }
-
-    /// <summary>The weight's values as floats; NaN or infinity is an error naming the tensor.</summary>
-    public float[] ReadWeight(Node node, int index) => QuantizableWeights.ReadFinite(Pass, Model, node, index);
 
     /// <summary>
     /// Adds the 8-bit form of a weight as initializers of <paramref name="node"/>'s graph, once
@@ -82,12 +58,12 @@ internal sealed class QuantizationContext
         var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric, bits: signed ? 7 : 8);
         var storage = signed ? ElementType.Int8 : ElementType.UInt8;
         var graph = node.Graph!;
-        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+        var quantized = AddInitializer(graph, source.Name + "_quantized",
             name => Tensor.FromRawData(name, storage, dims, ToStored(weight.Values, signed)));
-        var scale = GraphEdits.AddInitializer(graph, Names, source.Name + "_scale",
+        var scale = AddInitializer(graph, source.Name + "_scale",
             name => Tensor.FromRawData(name, ElementType.Float, scaleDims, MemoryMarshal.AsBytes(weight.Scales.AsSpan()).ToArray()));
         bool oneZeroPoint = weight.ZeroPoints.All(z => z == weight.ZeroPoints[0]);
-        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
             name => Tensor.FromRawData(name, storage, oneZeroPoint ? [] : scaleDims,
                 ToStored(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints, signed)));
         var result = new WeightValues(quantized, scale, zeroPoint);
@@ -156,16 +132,6 @@ internal sealed class QuantizationContext
         return node.Outputs[0]!;
     }
 
-    /// <summary>Adds a FLOAT initializer beside <paramref name="node"/>.</summary>
-    public Value AddFloatConstant(Node node, string hint, long[] dims, float[] values)
-        => GraphEdits.AddInitializer(node.Graph!, Names, hint, name => Tensor.FromFloats(name, dims, values));
-
-    /// <summary>Marks a constant that a rewrite replaced (a bias folded with beta) for removal at the end.</summary>
-    public void RemoveLaterIfUnused(Value value)
-    {
-        if (!_replacedWeights.Contains(value)) _replacedWeights.Add(value);
-    }
-
     /// <summary>The raw bytes of int8 values: as they are for INT8, plus 128 for UINT8 (see <see cref="AddQuantizedWeight"/>).</summary>
     private static byte[] ToStored(ReadOnlySpan<sbyte> values, bool signed)
     {
@@ -173,11 +139,5 @@ internal sealed class QuantizationContext
         var result = new byte[values.Length];
         for (int i = 0; i < values.Length; i++) result[i] = (byte)(values[i] + 128);
         return result;
-    }
-
-    /// <summary>Drops the float weights that no node reads any more (initializers or Constant nodes).</summary>
-    public void RemoveReplacedWeights()
-    {
-        foreach (var weight in _replacedWeights) GraphEdits.RemoveConstantIfUnused(Model, weight);
     }
 }

@@ -1,16 +1,18 @@
 namespace ModelOpt.Core.Quantization;
 
 /// <summary>
-/// The outcome of a quantization pass, per node, in graph order: every node of a quantizable
-/// operator type, quantized or not, with the reason when it was left in float.
+/// The outcome of a quantization or conversion pass, per node, in graph order: every node of a
+/// quantizable operator type, quantized or not, with the reason when it was left in float.
+/// Passes with more to tell derive from it (<see cref="Static.StaticQuantizationReport"/>,
+/// <see cref="Float16.Float16ConversionReport"/>), so every mode's nodes read the same way.
 /// </summary>
-public sealed class QuantizationReport
+public class QuantizationReport
 {
     /// <summary>Creates the report.</summary>
-    public QuantizationReport(IReadOnlyList<NodeQuantization> nodes, long? upgradedFromOpset, long? opset)
+    public QuantizationReport(IReadOnlyList<NodeQuantization> nodes, long? opset)
     {
+        ArgumentNullException.ThrowIfNull(nodes);
         Nodes = nodes;
-        UpgradedFromOpset = upgradedFromOpset;
         Opset = opset;
     }
 
@@ -23,9 +25,9 @@ public sealed class QuantizationReport
     /// <summary>How many nodes were quantized.</summary>
     public int QuantizedCount => Nodes.Count(n => n.Precision != NodePrecision.Float);
 
-    /// <summary>The model's default-domain opset before the pass upgraded it; null when no upgrade was needed.</summary>
-    public long? UpgradedFromOpset { get; }
-
-    /// <summary>The model's default-domain opset after the pass.</summary>
+    /// <summary>
+    /// The model's default-domain opset after the pass. An upgrade the pass needed is not the
+    /// pass's: <see cref="Passes.PassPipeline"/> runs it and reports it as a result of its own.
+    /// </summary>
     public long? Opset { get; }
 }

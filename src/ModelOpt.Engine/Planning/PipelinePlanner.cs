@@ -49,8 +49,8 @@ public sealed class PipelinePlanner
         if (Folds)
         {
             reference = context.Own(original.Clone());
-            context.Step("fold", () => Count(reference, "BatchNormalization", () => new PassPipeline(new BatchNormFoldingPass()).Run(reference)),
-                folded => $"{folded} BatchNormalization folded into Conv", shared: true);
+            context.Step("fold", () => Run(reference, new BatchNormFoldingPass()),
+                folded => $"{folded.FoldedCount} BatchNormalization folded into Conv", shared: true);
         }
 
         var prefix = reference;
@@ -77,7 +77,7 @@ public sealed class PipelinePlanner
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, [.. _options.ExcludeNodes, .. keepInFloat]);
+            var nodes = Quantize(model, mode, keepInFloat);
             return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning));
         }
         catch
@@ -89,110 +89,75 @@ public sealed class PipelinePlanner
 
     private (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model)
     {
-        switch (_options.Prune)
+        // One filter for every pass, so a node name copied from any report excludes it everywhere.
+        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes);
+        return _options.Prune switch
         {
-            case PruneMode.Magnitude:
-                var magnitude = new MagnitudePruningPass(new MagnitudePruningOptions
-                {
-                    Sparsity = _options.Sparsity,
-                    Scope = _options.PruneScope,
-                    ExcludeNodes = _options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                });
-                new PassPipeline(magnitude).Run(model);
-                return (magnitude.Report, null);
-            case PruneMode.Structured:
-                var structured = new StructuredPruningPass(new StructuredPruningOptions
-                {
-                    Sparsity = _options.Sparsity,
-                    Importance = _options.PruneImportance,
-                    ChannelMultiple = _options.ChannelMultiple,
-                    PruneOutputChannels = _options.PruneOutputChannels,
-                    ExcludeNodes = _options.ExcludeNodes.ToArray(),
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                });
-                new PassPipeline(structured).Run(model);
-                return (null, structured.Report);
-            default:
-                return (null, null);
-        }
+            PruneMode.Magnitude => (Run(model, new MagnitudePruningPass(new MagnitudePruningOptions
+            {
+                Sparsity = _options.Sparsity,
+                Scope = _options.PruneScope,
+                Exclusions = exclusions,
+            })), null),
+            PruneMode.Structured => (null, Run(model, new StructuredPruningPass(new StructuredPruningOptions
+            {
+                Sparsity = _options.Sparsity,
+                Importance = _options.PruneImportance,
+                ChannelMultiple = _options.ChannelMultiple,
+                PruneOutputChannels = _options.PruneOutputChannels,
+                Exclusions = exclusions,
+            }))),
+            _ => (null, null),
+        };
     }
 
-    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, string[] excludeNodes)
+    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
     {
-        if (mode == QuantizeMode.None)
+        var exclusions = new NodeFilter([.. _options.ExcludeNodes, .. keepInFloat], _options.ExcludeOpTypes);
+        return mode switch
         {
-            return model.Graph.AllNodes()
+            QuantizeMode.None => model.Graph.AllNodes()
                 .Where(n => n.Domain.Length == 0 && QuantizableOps.Contains(n.OpType))
                 .Select(n => new NodeQuantization(n.Name, n.OpType, NodePrecision.Float, null, "Quantize=None"))
-                .ToArray();
-        }
-
-        Func<QuantizationReport?> report;
-        IModelPass quantization;
-        switch (mode)
-        {
-            case QuantizeMode.Dynamic:
-                var dynamic = new DynamicQuantizationPass(new DynamicQuantizationOptions
-                {
-                    PerChannel = _options.PerChannel,
-                    Symmetric = _options.Symmetric,
-                    ReduceRange = _options.ReduceWeightRange,
-                    ExcludeNodes = excludeNodes,
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (dynamic, () => dynamic.Report);
-                break;
-            case QuantizeMode.Static:
-                var calibration = SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration);
-                var qdq = new StaticQuantizationPass(new StaticQuantizationOptions
-                {
-                    PerChannel = _options.PerChannel,
-                    Symmetric = _options.Symmetric,
-                    ActivationType = _options.ActivationType,
-                    ReduceWeightRange = _options.ReduceWeightRange,
-                    CalibrationMethod = _options.CalibrationMethod,
-                    Percentile = _options.Percentile,
-                    ExcludeNodes = excludeNodes,
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                }, calibration, _calibration);
-                (quantization, report) = (qdq, () => qdq.Report);
-                break;
-            case QuantizeMode.Int4:
-                var int4 = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
-                {
-                    BlockSize = _options.BlockSize,
-                    Symmetric = _options.Symmetric,
-                    ExcludeNodes = excludeNodes,
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (int4, () => int4.Report);
-                break;
-            case QuantizeMode.Float16:
-                var float16 = new Float16ConversionPass(new Float16ConversionOptions
-                {
-                    KeepIoTypes = _options.KeepIoTypes,
-                    ExcludeNodes = excludeNodes,
-                    ExcludeOpTypes = _options.ExcludeOpTypes.ToArray(),
-                });
-                (quantization, report) = (float16, () => float16.Report);
-                break;
-            default:
-                throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest.");
-        }
-
-        new PassPipeline(quantization).Run(model);
-        return report()?.Nodes ?? [];
+                .ToArray(),
+            QuantizeMode.Dynamic => Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
+            {
+                PerChannel = _options.PerChannel,
+                Symmetric = _options.Symmetric,
+                ReduceRange = _options.ReduceWeightRange,
+                Exclusions = exclusions,
+            })).Nodes,
+            QuantizeMode.Static => Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
+            {
+                PerChannel = _options.PerChannel,
+                Symmetric = _options.Symmetric,
+                ActivationType = _options.ActivationType,
+                ReduceWeightRange = _options.ReduceWeightRange,
+                CalibrationMethod = _options.CalibrationMethod,
+                Percentile = _options.Percentile,
+                Exclusions = exclusions,
+            }, SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration), _calibration)).Nodes,
+            QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
+            {
+                BlockSize = _options.BlockSize,
+                Symmetric = _options.Symmetric,
+                Exclusions = exclusions,
+            })).Nodes,
+            QuantizeMode.Float16 => Run(model, new Float16ConversionPass(new Float16ConversionOptions
+            {
+                KeepIoTypes = _options.KeepIoTypes,
+                Exclusions = exclusions,
+            })).Nodes,
+            _ => throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest."),
+        };
     }
 
-    private static int Count(OnnxModel model, string opType, Action action)
-    {
-        int before = model.Graph.AllNodes().Count(n => n.OpType == opType && n.Domain.Length == 0);
-        action();
-        return before - model.Graph.AllNodes().Count(n => n.OpType == opType && n.Domain.Length == 0);
-    }
-
-    private static int Count(OnnxModel model, string opType, Func<bool> action) => Count(model, opType, () => { action(); });
+    /// <summary>
+    /// Runs <paramref name="pass"/> in a pipeline of its own, which names it in any failure and
+    /// upgrades the model first when the pass needs a newer opset; returns the pass's report.
+    /// </summary>
+    private static TReport Run<TReport>(OnnxModel model, IModelPass<TReport> pass)
+        => new PassPipeline(pass).Run(model).ResultOf(pass).Report;
 
     private string PruningDetail(MagnitudePruningReport? magnitude, StructuredPruningReport? structured)
         => magnitude is not null

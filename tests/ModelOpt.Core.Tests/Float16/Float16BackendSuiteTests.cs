@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
@@ -82,10 +83,10 @@ public sealed class Float16BackendSuiteTests(ITestOutputHelper output)
         var (originalOutputs, originalError) = Run(File.ReadAllBytes(modelPath), inputs, options);
         if (originalError is not null) return new SuiteOutcome(name, originalError, null, null, random);
 
-        var pass = new Float16ConversionPass();
+        PassResult<Float16ConversionReport> result;
         try
         {
-            pass.Run(model);
+            result = new Float16ConversionPass().Run(model);
         }
         catch (ModelOptException e) when (e.Code == DiagnosticCode.Float16OpsetTooOld)
         {
@@ -95,8 +96,8 @@ public sealed class Float16BackendSuiteTests(ITestOutputHelper output)
         string? difference = convertedError is null && !random ? Compare(originalOutputs!, convertedOutputs!) : null;
         return new SuiteOutcome(name, null, convertedError, difference, random)
         {
-            Converted = pass.Report!.QuantizedCount > 0,
-            Kept = pass.Report.FloatNodes.Select(n => $"{n.OpType}: {n.Reason}").ToArray(),
+            Converted = result.Report.QuantizedCount > 0,
+            Kept = result.Report.FloatNodes.Select(n => $"{n.OpType}: {n.Reason}").ToArray(),
         };
     }
 

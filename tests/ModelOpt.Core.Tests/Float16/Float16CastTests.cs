@@ -1,4 +1,5 @@
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using Xunit;
@@ -20,12 +21,13 @@ public sealed class Float16CastTests
         var expected = OrtRunner.Run(model, Float16ConversionPassTests.Input());
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         // Left: the input's cast and the output's cast.
         Assert.Equal([ElementType.Float16, ElementType.Float], Float16Graphs.Casts(model).Select(Float16Graphs.CastTarget));
         Assert.Same(Float16Graphs.Node(model, "m").Outputs[0], Float16Graphs.Node(model, "Y").Inputs[0]);
-        Assert.Equal(2, pass.Summary!.RemovedCasts);
+        Assert.Equal(2, result.Report.Summary.RemovedCasts);
         Float16Graphs.AssertCleanCasts(model);
         var actual = OrtRunner.Run(model, Float16ConversionPassTests.Input());
         Numbers.AssertClose(expected[0], actual[0], 5e-3 * Numbers.MaxAbs(expected[0]));
@@ -39,7 +41,7 @@ public sealed class Float16CastTests
         var counts = b.Op("Cast", [b.Input("N", ElementType.Int32, 2, 8)], "counts", NodeAttribute.FromInt("to", (long)ElementType.Float));
         var model = b.Output(b.Op("Mul", [counts, b.Input("X", 2, 8)], "Y")).Build(opset: 13);
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         var cast = Float16Graphs.Node(model, "counts");
         Assert.Equal(ElementType.Float16, Float16Graphs.CastTarget(cast));
@@ -58,7 +60,7 @@ public sealed class Float16CastTests
         var model = b.Output(y1).Output(b.Op("Mul", [t, s], "Y2")).Build(opset: 13);
         var expected = OrtRunner.Run(model, Float16ConversionPassTests.Input());
 
-        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { ExcludeOpTypes = ["Sigmoid", "Tanh"] }).Run(model));
+        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForOpTypes("Sigmoid", "Tanh") }).Run(model).Modified);
 
         // h → FLOAT for Sigmoid; t → FLOAT16 for Add and Mul; s → FLOAT16 for Mul; two outputs back to FLOAT.
         var casts = Float16Graphs.Casts(model);
@@ -79,7 +81,7 @@ public sealed class Float16CastTests
         var wide = b.Op("Cast", [h], "wide", NodeAttribute.FromInt("to", (long)ElementType.Float));
         var model = b.Output(b.Op("Relu", [wide], "Y1")).Output(b.Op("Sigmoid", [wide], "Y2")).Build(opset: 13);
 
-        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { ExcludeNodes = ["wide", "Y2"] }).Run(model));
+        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForNodes("wide", "Y2") }).Run(model).Modified);
 
         Assert.Same(h, Float16Graphs.Node(model, "Y1").Inputs[0]);
         Assert.Same(Float16Graphs.Node(model, "wide").Outputs[0], Float16Graphs.Node(model, "Y2").Inputs[0]);

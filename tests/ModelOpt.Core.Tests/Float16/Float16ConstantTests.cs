@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
@@ -23,7 +24,8 @@ public sealed class Float16ConstantTests
         var expected = OrtRunner.Run(model, input);
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         var constants = model.Graph.Nodes.Where(n => n.OpType == "Constant").ToArray();
         Assert.Equal(3, constants.Length);
@@ -32,8 +34,8 @@ public sealed class Float16ConstantTests
         Assert.Equal([1f, -2f, 3f, -4f], Float16Graphs.Halves(constants[1].Attributes[0].Tensor!));
         Assert.Equal([4L], constants[1].Attributes[0].Tensor!.Dims);
         Assert.Equal([0.25f, 0.5f, 0.75f, 1f], Float16Graphs.Halves(constants[2].Attributes[0].Tensor!));
-        Assert.Equal(3, pass.Summary!.ConvertedTensors);
-        Assert.Equal(["scale_const", "shift_const", "bias_const"], pass.Report!.Nodes.Where(n => n.OpType == "Constant").Select(n => n.NodeName));
+        Assert.Equal(3, result.Report.Summary.ConvertedTensors);
+        Assert.Equal(["scale_const", "shift_const", "bias_const"], result.Report.Nodes.Where(n => n.OpType == "Constant").Select(n => n.NodeName));
         var actual = OrtRunner.Run(model, input);
         Numbers.AssertClose(expected[0], actual[0], 5e-3 * Numbers.MaxAbs(expected[0]));
     }
@@ -46,7 +48,7 @@ public sealed class Float16ConstantTests
         var c = ConstantNode(b, "c", NodeAttribute.FromFloats("value_floats", [1f, 2f, 3f, 4f]));
         var model = b.Output(b.Op("Add", [x, c], "sum")).Output(b.Op("Sub", [x, c], "difference")).Build(opset: 13);
 
-        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { ExcludeNodes = ["difference"] }).Run(model));
+        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForNodes("difference") }).Run(model).Modified);
 
         var constants = model.Graph.Nodes.Where(n => n.OpType == "Constant").ToArray();
         Assert.Equal(["c_const", "c_const_float16"], constants.Select(n => n.Name));
@@ -68,7 +70,8 @@ public sealed class Float16ConstantTests
         var expected = OrtRunner.Run(model, input);
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.Equal([1e6f, 0.5f, 2f, -7e4f], model.Graph.Initializers.Single(v => v.Name == "W").Initializer!.ToFloatArray());
         var bias = Float16Graphs.Halves(model.Graph.Initializers.Single(v => v.Name == "B").Initializer!);
@@ -78,8 +81,8 @@ public sealed class Float16ConstantTests
         [
             new NodeQuantization("scaled", "Mul", NodePrecision.Float, null, "its constant input 'W' holds 2 value(s) beyond ±65504, float16's largest finite value"),
             new NodeQuantization("Y", "Add", NodePrecision.Float16, null, "'B': 2 value(s) below the float16 range flushed to zero"),
-        ], pass.Report!.Nodes);
-        Assert.Equal(new Float16Rounding(0, 2), pass.Summary!.Rounding);
+        ], result.Report.Nodes);
+        Assert.Equal(new Float16Rounding(0, 2), result.Report.Summary.Rounding);
         // The product keeps its FLOAT value: 1e6 and -2.8e5 come out, not ±65504.
         var actual = OrtRunner.Run(model, input);
         for (int i = 0; i < 4; i++) Assert.Equal(expected[0][i], actual[0][i], Math.Abs(expected[0][i]) * 1e-3);
@@ -97,13 +100,14 @@ public sealed class Float16ConstantTests
         var model = b.Output(b.Op("Mul", [b.Input("X", 8), w], "Y")).Build(opset: 13);
         var pass = new Float16ConversionPass(new Float16ConversionOptions { KeepIoTypes = false });
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         var stored = Float16Graphs.Halves(w.Initializer!);
         Assert.Equal([65504f, -65504f, 0f, 0.5f, (float)Half.Epsilon, -0f, float.NegativeInfinity, 65504f], stored);
         Assert.Equal(ElementType.Float16, w.ElementType);
-        Assert.Equal(new Float16Rounding(3, 2), pass.Summary!.Rounding);
-        Assert.Equal("'W': 3 value(s) beyond ±65504 clamped, 2 value(s) below the float16 range flushed to zero", pass.Report!.Nodes.Single().Reason);
+        Assert.Equal(new Float16Rounding(3, 2), result.Report.Summary.Rounding);
+        Assert.Equal("'W': 3 value(s) beyond ±65504 clamped, 2 value(s) below the float16 range flushed to zero", result.Report.Nodes.Single().Reason);
         var actual = Float16Graphs.RunHalf(model, "X", [1, 1, 1, 1, 1, 1, 1, 1], [8]);
         Assert.Equal(stored, actual[0]);
     }
@@ -129,7 +133,8 @@ public sealed class Float16ConstantTests
         var expected = Run(model);
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.Equal(ElementType.Float16, Float16Graphs.Node(model, "zeros").GetAttribute("value")!.Tensor!.ElementType);
         Assert.Equal([1f], Float16Graphs.Halves(Float16Graphs.Node(model, "ones").GetAttribute("value")!.Tensor!));
@@ -137,10 +142,10 @@ public sealed class Float16ConstantTests
         // RandomNormal and EyeLike have no FLOAT16 kernel on ONNX Runtime's CPU provider: they stay FLOAT, their outputs are narrowed.
         Assert.Null(Float16Graphs.Node(model, "normal").GetAttribute("dtype"));
         Assert.Equal((long)ElementType.Float, Float16Graphs.Node(model, "eye").GetAttribute("dtype")!.Int);
-        Assert.Equal(["normal", "eye"], pass.Report!.FloatNodes.Select(n => n.NodeName));
+        Assert.Equal(["normal", "eye"], result.Report.FloatNodes.Select(n => n.NodeName));
         // RandomUniformLike, RandomNormalLike and Bernoulli take their type from their FLOAT16 input.
         Assert.Null(Float16Graphs.Node(model, "uniform").GetAttribute("dtype"));
-        Assert.Equal(NodePrecision.Float16, pass.Report.Nodes.Single(n => n.NodeName == "normal_like").Precision);
+        Assert.Equal(NodePrecision.Float16, result.Report.Nodes.Single(n => n.NodeName == "normal_like").Precision);
         Float16Graphs.AssertCleanCasts(model);
 
         Assert.Equal(expected, Run(model));
@@ -167,7 +172,7 @@ public sealed class Float16ConstantTests
         var input = new FloatInput("X", [1, 2, 3, 4], [1, 1, 2, 2]);
         var expected = OrtRunner.Run(model, input);
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         Assert.All(model.Graph.Initializers, v => Assert.Equal(ElementType.Float, v.Initializer!.ElementType));
         Assert.Equal(expected[0], OrtRunner.Run(model, input)[0]);

@@ -1,4 +1,5 @@
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
@@ -20,7 +21,8 @@ public sealed class Float16ConversionPassTests
         var expected = OrtRunner.Run(model, Input());
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.All(model.Graph.Initializers, v => Assert.Equal(ElementType.Float16, v.Initializer!.ElementType));
         Assert.Equal(ElementType.Float, model.Graph.Inputs.Single().ElementType);
@@ -31,9 +33,9 @@ public sealed class Float16ConversionPassTests
         Assert.Same(model.Graph.Inputs[0], casts[0].Inputs[0]);
         Assert.Same(model.Graph.Outputs[0], casts[1].Outputs[0]);
         Float16Graphs.AssertCleanCasts(model);
-        Assert.Equal(["h", "hb", "r", "Y"], pass.Report!.Nodes.Select(n => n.NodeName));
-        Assert.All(pass.Report.Nodes, n => Assert.Equal(NodePrecision.Float16, n.Precision));
-        Assert.Equal(new Float16ConversionSummary(3, default, 2, 0), pass.Summary);
+        Assert.Equal(["h", "hb", "r", "Y"], result.Report.Nodes.Select(n => n.NodeName));
+        Assert.All(result.Report.Nodes, n => Assert.Equal(NodePrecision.Float16, n.Precision));
+        Assert.Equal(new Float16ConversionSummary(3, default, 2, 0), result.Report.Summary);
 
         var actual = OrtRunner.Run(model, Input());
         Numbers.AssertClose(expected[0], actual[0], 5e-3 * Numbers.MaxAbs(expected[0]));
@@ -45,7 +47,7 @@ public sealed class Float16ConversionPassTests
         var model = Mlp();
         var expected = OrtRunner.Run(model, Input());
 
-        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { KeepIoTypes = false }).Run(model));
+        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { KeepIoTypes = false }).Run(model).Modified);
 
         Assert.Equal(ElementType.Float16, model.Graph.Inputs.Single().ElementType);
         Assert.Equal(ElementType.Float16, model.Graph.Outputs.Single().ElementType);
@@ -65,7 +67,8 @@ public sealed class Float16ConversionPassTests
         var expected = OrtRunner.Run(model, Input());
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         var celu = Float16Graphs.Node(model, "c");
         Assert.Equal(("Cast", ElementType.Float), (celu.Inputs[0]!.Producer!.OpType, Float16Graphs.CastTarget(celu.Inputs[0]!.Producer!)));
@@ -73,8 +76,8 @@ public sealed class Float16ConversionPassTests
         var after = Assert.Single(celu.Outputs[0]!.Uses).Node;
         Assert.Equal(("Cast", ElementType.Float16), (after.OpType, Float16Graphs.CastTarget(after)));
         Assert.Equal(new NodeQuantization("c", "Celu", NodePrecision.Float, null, "the ONNX schema of Celu accepts no FLOAT16"),
-            pass.Report!.Nodes.Single(n => n.OpType == "Celu"));
-        Assert.Equal(2, pass.Report.QuantizedCount);
+            result.Report.Nodes.Single(n => n.OpType == "Celu"));
+        Assert.Equal(2, result.Report.QuantizedCount);
         Float16Graphs.AssertCleanCasts(model);
 
         var actual = OrtRunner.Run(model, Input());
@@ -86,10 +89,11 @@ public sealed class Float16ConversionPassTests
     {
         var model = Mlp();
         var expected = OrtRunner.Run(model, Input());
-        var options = new Float16ConversionOptions { ExcludeNodes = ["h"], ExcludeOpTypes = ["Relu"], BlockedOpTypes = ["Add"] };
+        var options = new Float16ConversionOptions { Exclusions = new NodeFilter(["h"], ["Relu"]), BlockedOpTypes = ["Add"] };
         var pass = new Float16ConversionPass(options);
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.Equal(
         [
@@ -97,7 +101,7 @@ public sealed class Float16ConversionPassTests
             new NodeQuantization("hb", "Add", NodePrecision.Float, null, "blocked by BlockedOpTypes"),
             new NodeQuantization("r", "Relu", NodePrecision.Float, null, "excluded by ExcludeOpTypes"),
             new NodeQuantization("Y", "MatMul", NodePrecision.Float16, null, null),
-        ], pass.Report!.Nodes);
+        ], result.Report.Nodes);
         Assert.Equal(ElementType.Float, Initializer(model, "W1").ElementType);
         Assert.Equal(ElementType.Float, Initializer(model, "B1").ElementType);
         Assert.Equal(ElementType.Float16, Initializer(model, "W2").ElementType);
@@ -111,12 +115,13 @@ public sealed class Float16ConversionPassTests
     {
         var model = Mlp();
         byte[] before = OnnxModelWriter.ToBytes(model);
-        var pass = new Float16ConversionPass(new Float16ConversionOptions { ExcludeOpTypes = ["MatMul", "Add", "Relu"] });
+        var pass = new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForOpTypes("MatMul", "Add", "Relu") });
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
-        Assert.Equal(4, pass.Report!.FloatNodes.Count);
+        Assert.Equal(4, result.Report.FloatNodes.Count);
     }
 
     [Fact]
@@ -129,7 +134,7 @@ public sealed class Float16ConversionPassTests
         var model = b.Output(first).Output(b.Op("MatMul", [x, w], "second")).Build(opset: 13);
         var expected = OrtRunner.Run(model, Input());
 
-        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { ExcludeNodes = ["second"] }).Run(model));
+        Assert.True(new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForNodes("second") }).Run(model).Modified);
 
         Assert.Equal(ElementType.Float, Initializer(model, "W").ElementType);
         Assert.Equal(ElementType.Float16, Initializer(model, "W_float16").ElementType);
@@ -148,7 +153,7 @@ public sealed class Float16ConversionPassTests
         var model = b.Output(r).Output(b.Op("MatMul", [r, b.Weight("W", [8, 4], Numbers.Uniform(32, seed: 164))], "Y")).Build(opset: 13);
         var expected = OrtRunner.Run(model, Input());
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         Assert.Equal(["R", "Y"], model.Graph.Outputs.Select(o => o.Name));
         Assert.All(model.Graph.Outputs, o => Assert.Equal(ElementType.Float, o.ElementType));
@@ -169,7 +174,7 @@ public sealed class Float16ConversionPassTests
             model.Graph.ValueInfos.Add(value);
         }
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         Assert.All(model.Graph.ValueInfos.Where(v => v.Name is "h" or "hb" or "r"), v => Assert.Equal(ElementType.Float16, v.ElementType));
         Assert.Equal([2, 16], model.Graph.ValueInfos.Single(v => v.Name == "r").Shape!.Select(d => d.Size!.Value));
@@ -208,10 +213,11 @@ public sealed class Float16ConversionPassTests
         byte[] before = OnnxModelWriter.ToBytes(model);
         var pass = new Float16ConversionPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
-        Assert.Empty(pass.Report!.Nodes);
+        Assert.Empty(result.Report.Nodes);
     }
 
     /// <summary>X[2,8] → MatMul h → Add hb → Relu r → MatMul Y[2,4].</summary>

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
@@ -21,7 +22,8 @@ public sealed class Float16SubgraphTests
         var expected = Run(model, condition);
         var pass = new Float16ConversionPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         var branch = Float16Graphs.Node(model, "branch");
         foreach (var body in branch.Subgraphs)
@@ -35,8 +37,8 @@ public sealed class Float16SubgraphTests
         Assert.Same(model.Graph, narrowed.Graph);
         Assert.Equal(ElementType.Float16, thenBranch.Nodes.Single(n => n.OpType == "Constant").GetAttribute("value")!.Tensor!.ElementType);
         Assert.Equal(ElementType.Float16, model.Graph.Initializers.Single(v => v.Name == "Welse").Initializer!.ElementType);
-        Assert.Contains(pass.Report!.Nodes, n => n is { NodeName: "then_sum", Precision: NodePrecision.Float16 });
-        Assert.Contains(pass.Report.Nodes, n => n is { NodeName: "branch", Precision: NodePrecision.Float16 });
+        Assert.Contains(result.Report.Nodes, n => n is { NodeName: "then_sum", Precision: NodePrecision.Float16 });
+        Assert.Contains(result.Report.Nodes, n => n is { NodeName: "branch", Precision: NodePrecision.Float16 });
         Float16Graphs.AssertCleanCasts(model);
 
         var actual = Run(model, condition);
@@ -48,11 +50,12 @@ public sealed class Float16SubgraphTests
     {
         var model = IfModel();
         var expected = Run(model, true);
-        var pass = new Float16ConversionPass(new Float16ConversionOptions { ExcludeNodes = ["branch"] });
+        var pass = new Float16ConversionPass(new Float16ConversionOptions { Exclusions = NodeFilter.ForNodes("branch") });
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        Assert.Equal("inside node 'branch' (If), which stays in FLOAT", pass.Report!.Nodes.Single(n => n.NodeName == "then_sum").Reason);
+        Assert.Equal("inside node 'branch' (If), which stays in FLOAT", result.Report.Nodes.Single(n => n.NodeName == "then_sum").Reason);
         Assert.Equal(ElementType.Float, model.Graph.Initializers.Single(v => v.Name == "Welse").Initializer!.ElementType);
         // h is computed in FLOAT16 outside and read in FLOAT inside: one Cast in the outer graph serves both branches.
         var h = Float16Graphs.Node(model, "h").Outputs[0]!;
@@ -92,7 +95,7 @@ public sealed class Float16SubgraphTests
         var input = new FloatInput("X", X, [2, 4]);
         var expected = OrtRunner.Run(model, input);
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         Assert.Equal(ElementType.Float16, carried.ElementType);
         Assert.All(body.Outputs.Skip(1), o => Assert.Equal(ElementType.Float16, o.ElementType));
@@ -125,7 +128,7 @@ public sealed class Float16SubgraphTests
         var input = new FloatInput("X", X, [2, 4]);
         var expected = OrtRunner.Run(model, input);
 
-        Assert.True(new Float16ConversionPass().Run(model));
+        Assert.True(new Float16ConversionPass().Run(model).Modified);
 
         Assert.All(body.Inputs, v => Assert.Equal(ElementType.Float16, v.ElementType));
         Float16Graphs.AssertCleanCasts(model);

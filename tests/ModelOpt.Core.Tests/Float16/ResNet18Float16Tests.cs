@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Float16;
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
@@ -17,16 +18,16 @@ public sealed class ResNet18Float16Tests(ITestOutputHelper output)
     {
         using var folder = new TempFolder();
         string path = folder.File("resnet18-fp16.onnx");
-        var pass = Convert(path);
+        var result = Convert(path);
 
-        output.WriteLine($"{pass.Summary}");
-        foreach (var node in pass.Report!.Nodes.Where(n => n.Reason is not null)) output.WriteLine($"{node.NodeName}: {node.Reason}");
+        output.WriteLine($"{result.Report.Summary}");
+        foreach (var node in result.Report.Nodes.Where(n => n.Reason is not null)) output.WriteLine($"{node.NodeName}: {node.Reason}");
         // The first BatchNormalization holds two variances above 65504; it stays FLOAT between two casts.
-        var kept = Assert.Single(pass.Report.FloatNodes);
+        var kept = Assert.Single(result.Report.FloatNodes);
         Assert.Equal(("BatchNormalization251", "its constant input 'Constant99' holds 2 value(s) beyond ±65504, float16's largest finite value"), (kept.NodeName, kept.Reason));
-        Assert.Equal(pass.Report.Nodes.Count - 1, pass.Report.QuantizedCount);
-        Assert.Equal(4, pass.Summary!.InsertedCasts);
-        Assert.Equal(0, pass.Summary.Rounding.Clamped);
+        Assert.Equal(result.Report.Nodes.Count - 1, result.Report.QuantizedCount);
+        Assert.Equal(4, result.Report.Summary.InsertedCasts);
+        Assert.Equal(0, result.Report.Summary.Rounding.Clamped);
         using (var converted = OnnxModelReader.Load(path))
         {
             Assert.Equal(ElementType.Float, converted.Graph.Inputs.Single(v => v.Initializer is null).ElementType);
@@ -65,12 +66,13 @@ public sealed class ResNet18Float16Tests(ITestOutputHelper output)
         Assert.Equal(File.ReadAllBytes(folder.File("first.onnx")), File.ReadAllBytes(folder.File("second.onnx")));
     }
 
-    private static Float16ConversionPass Convert(string path)
+    private static PassResult<Float16ConversionReport> Convert(string path)
     {
         using var model = OnnxModelReader.Load(TestData.ResNet18Path);
         var pass = new Float16ConversionPass();
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
         OnnxModelWriter.Save(model, path);
-        return pass;
+        return result;
     }
 }

@@ -22,9 +22,10 @@ public sealed class BatchNormFoldingPassTests
         var expected = OrtRunner.Run(model, input)[0];
 
         var pass = new BatchNormFoldingPass();
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        Assert.Equal(1, pass.FoldedCount);
+        Assert.Equal(1, result.Report.FoldedCount);
         Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "BatchNormalization");
         var conv = Assert.Single(model.Graph.Nodes, n => n.OpType == "Conv");
         Assert.Equal("Y", conv.Outputs[0]!.Name);
@@ -41,7 +42,7 @@ public sealed class BatchNormFoldingPassTests
         var (model, input) = ConvBn(13, convBias: true, constantNodes: false, group: Channels, features: 6);
         var expected = OrtRunner.Run(model, input)[0];
 
-        Assert.True(new BatchNormFoldingPass().Run(model));
+        Assert.True(new BatchNormFoldingPass().Run(model).Modified);
 
         Numbers.AssertClose(expected, OrtRunner.Run(model, input)[0], 1e-4);
     }
@@ -53,7 +54,7 @@ public sealed class BatchNormFoldingPassTests
         var convOutput = model.Graph.Nodes.Single(n => n.OpType == "Conv").Outputs[0]!;
         model.Graph.Outputs.Add(convOutput);
 
-        Assert.False(new BatchNormFoldingPass().Run(model));
+        Assert.False(new BatchNormFoldingPass().Run(model).Modified);
         Assert.Contains(model.Graph.Nodes, n => n.OpType == "BatchNormalization");
     }
 
@@ -63,7 +64,7 @@ public sealed class BatchNormFoldingPassTests
         var (model, _) = ConvBn(15, convBias: true, constantNodes: false, group: 1);
         model.Graph.Nodes.Single(n => n.OpType == "BatchNormalization").Attributes.Add(NodeAttribute.FromInt("training_mode", 1));
 
-        Assert.False(new BatchNormFoldingPass().Run(model));
+        Assert.False(new BatchNormFoldingPass().Run(model).Modified);
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public sealed class BatchNormFoldingPassTests
             b.Weight("mean", [5], Numbers.Uniform(5, 3)), b.Weight("var", [5], Numbers.Uniform(5, 4, 0.5f, 2f))], "Y");
         var model = b.Output(y).Build(13);
 
-        Assert.False(new BatchNormFoldingPass().Run(model));
+        Assert.False(new BatchNormFoldingPass().Run(model).Modified);
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public sealed class BatchNormFoldingPassTests
         model.Graph.Outputs.Add(other.Outputs[0]!);
         var expected = OrtRunner.Run(model, input);
 
-        Assert.True(new BatchNormFoldingPass().Run(model));
+        Assert.True(new BatchNormFoldingPass().Run(model).Modified);
 
         Assert.Contains(model.Graph.Initializers, v => v.Name == "W");
         var actual = OrtRunner.Run(model, input);

@@ -28,9 +28,10 @@ public sealed class EmbeddingGatherTests
         var expected = Run(model);
         var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { BlockSize = blockSize, Symmetric = symmetric });
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        Assert.Equal(new NodeQuantization("lookup", "Gather", NodePrecision.Int4, QuantizationGranularity.PerBlock, null), Assert.Single(pass.Report!.Nodes));
+        Assert.Equal(new NodeQuantization("lookup", "Gather", NodePrecision.Int4, QuantizationGranularity.PerBlock, null), Assert.Single(result.Report.Nodes));
         var node = Assert.Single(model.Graph.Nodes);
         Assert.Equal(("com.microsoft", "GatherBlockQuantized"), (node.Domain, node.OpType));
         Assert.Equal([Entries, width / 2], node.Inputs[0]!.Initializer!.Dims);
@@ -58,9 +59,10 @@ public sealed class EmbeddingGatherTests
         byte[] before = OnnxModelWriter.ToBytes(model);
         var pass = new Int4WeightOnlyQuantizationPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
-        var entry = Assert.Single(pass.Report!.FloatNodes);
+        var entry = Assert.Single(result.Report.FloatNodes);
         Assert.Equal("its table's rows have an odd length (33); GatherBlockQuantized packs two 4-bit values per byte along a row", entry.Reason);
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
     }
@@ -74,9 +76,10 @@ public sealed class EmbeddingGatherTests
         var model = b.Output(b.Op("Gather", [table, ids], "columns", NodeAttribute.FromInt("axis", 1))).Build(opset: 17);
         var pass = new Int4WeightOnlyQuantizationPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
-        Assert.Equal("it gathers along axis 1; GatherBlockQuantized with packed 4-bit data gathers rows (axis 0) only", Assert.Single(pass.Report!.Nodes).Reason);
+        Assert.Equal("it gathers along axis 1; GatherBlockQuantized with packed 4-bit data gathers rows (axis 0) only", Assert.Single(result.Report.Nodes).Reason);
     }
 
     [Fact]
@@ -88,9 +91,10 @@ public sealed class EmbeddingGatherTests
         var model = b.Output(b.Op("Gather", [shape, b.Int64s("index", 1)], "dim"), ElementType.Int64).Build(opset: 17);
         var pass = new Int4WeightOnlyQuantizationPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
-        Assert.Empty(pass.Report!.Nodes);
+        Assert.Empty(result.Report.Nodes);
     }
 
     [Fact]
@@ -102,9 +106,9 @@ public sealed class EmbeddingGatherTests
         var expected = TokenIdRunner.Run(OnnxModelWriter.ToBytes(model), builder.InputName, ids, builder.InputShape(2));
         var pass = new Int4WeightOnlyQuantizationPass();
 
-        pass.Run(model);
+        var result = pass.Run(model);
 
-        var quantized = pass.Report!.Nodes.Where(n => n.Precision == NodePrecision.Int4).Select(n => n.NodeName).ToArray();
+        var quantized = result.Report.Nodes.Where(n => n.Precision == NodePrecision.Int4).Select(n => n.NodeName).ToArray();
         Assert.Equal(["embeddings.word", "layer0.attention.query", "layer0.attention.key", "layer0.attention.value",
             "layer0.attention.output", "layer0.intermediate", "layer0.output"], quantized);
         var actual = TokenIdRunner.Run(OnnxModelWriter.ToBytes(model), builder.InputName, ids, builder.InputShape(2));

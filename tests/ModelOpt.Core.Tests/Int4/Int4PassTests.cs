@@ -1,3 +1,4 @@
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Tests.Infrastructure;
@@ -15,15 +16,16 @@ public sealed class Int4PassTests
     public void ExcludedNodesStayInFloatAndAreReported()
     {
         var model = TwoLayerModel();
-        var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { ExcludeNodes = ["second"] });
+        var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { Exclusions = NodeFilter.ForNodes("second") });
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.Equal(
         [
             new NodeQuantization("first", "MatMul", NodePrecision.Int4, QuantizationGranularity.PerBlock, null),
             new NodeQuantization("second", "MatMul", NodePrecision.Float, null, "excluded by ExcludeNodes"),
-        ], pass.Report!.Nodes);
+        ], result.Report.Nodes);
         Assert.Equal(["MatMulNBits", "MatMul"], model.Graph.Nodes.Select(n => n.OpType));
         Assert.NotNull(Initializer(model, "W2"));
         Assert.Null(Initializer(model, "W1"));
@@ -34,12 +36,13 @@ public sealed class Int4PassTests
     {
         var model = TwoLayerModel();
         byte[] before = OnnxModelWriter.ToBytes(model);
-        var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { ExcludeOpTypes = ["MatMul"] });
+        var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { Exclusions = NodeFilter.ForOpTypes("MatMul") });
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
-        Assert.All(pass.Report!.Nodes, n => Assert.Equal("excluded by ExcludeOpTypes", n.Reason));
+        Assert.All(result.Report.Nodes, n => Assert.Equal("excluded by ExcludeOpTypes", n.Reason));
         Assert.Null(model.GetOpsetVersion("com.microsoft"));
     }
 
@@ -106,14 +109,15 @@ public sealed class Int4PassTests
         var model = b.Output(b.Op("MatMul", [b.Input("Z", 2, 8), b.Weight("S", [8, 2], Numbers.Uniform(16, seed: 103))], "small_weight")).Build(opset: 17);
         var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { BlockSize = 128 });
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(
         [
             "its weight input 'R' is computed at run time (not an initializer or Constant)",
             "its weight 'O' is also a graph input, so callers may replace it at run time",
             "its weight 'S' is so small that the 4-bit form (136 bytes with scales) is not smaller than FLOAT (64 bytes)",
-        ], pass.Report!.Nodes.Select(n => n.Reason));
+        ], result.Report.Nodes.Select(n => n.Reason));
     }
 
     [Fact]
@@ -151,9 +155,9 @@ public sealed class Int4PassTests
         var expected = OrtRunner.Run(model, input)[0];
         var pass = new Int4WeightOnlyQuantizationPass();
 
-        pass.Run(model);
+        var result = pass.Run(model);
 
-        Assert.Equal(["then_mm", "else_mm"], pass.Report!.Nodes.Where(n => n.Precision == NodePrecision.Int4).Select(n => n.NodeName));
+        Assert.Equal(["then_mm", "else_mm"], result.Report.Nodes.Where(n => n.Precision == NodePrecision.Int4).Select(n => n.NodeName));
         Assert.Equal("MatMulNBits", thenBranch.Nodes[0].OpType);
         Assert.DoesNotContain(model.Graph.Initializers, v => v.Name == "W");
         double cosine = Numbers.Cosine(expected, OrtRunner.Run(model, input)[0]);

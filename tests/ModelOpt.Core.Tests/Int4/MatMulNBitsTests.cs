@@ -29,9 +29,10 @@ public sealed class MatMulNBitsTests
         var expected = OrtRunner.Run(model, input)[0];
         var pass = new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions { BlockSize = blockSize, Symmetric = symmetric });
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        Assert.Equal(new NodeQuantization("mm", "MatMul", NodePrecision.Int4, QuantizationGranularity.PerBlock, null), Assert.Single(pass.Report!.Nodes));
+        Assert.Equal(new NodeQuantization("mm", "MatMul", NodePrecision.Int4, QuantizationGranularity.PerBlock, null), Assert.Single(result.Report.Nodes));
         var node = Assert.Single(model.Graph.Nodes);
         Assert.Equal(("com.microsoft", "MatMulNBits", "mm"), (node.Domain, node.OpType, node.Name));
         Assert.Equal([K, N, 4, blockSize], new[] { "K", "N", "bits", "block_size" }.Select(a => node.GetAttribute(a)!.Int));

@@ -333,7 +333,7 @@ public sealed class OpsetUpgradePassTests
         var model = ReluModel(opset: 17);
         byte[] before = OnnxModelWriter.ToBytes(model);
 
-        Assert.False(new OpsetUpgradePass(13).Run(model));
+        Assert.False(new OpsetUpgradePass(13).Run(model).Modified);
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
     }
 
@@ -341,7 +341,7 @@ public sealed class OpsetUpgradePassTests
     internal static OnnxModel UpgradeKeepsOutputs(OnnxModel model, long target, params FloatInput[] inputs)
     {
         var before = OrtRunner.Run(model, inputs);
-        Assert.True(new OpsetUpgradePass(target).Run(model));
+        Assert.True(new OpsetUpgradePass(target).Run(model).Modified);
         Assert.Equal(target, model.GetOpsetVersion(""));
         var after = OrtRunner.Run(model, inputs);
         Assert.Equal(before.Length, after.Length);

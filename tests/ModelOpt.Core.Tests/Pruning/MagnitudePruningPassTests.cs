@@ -1,3 +1,4 @@
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Tests.Infrastructure;
@@ -19,13 +20,14 @@ public sealed class MagnitudePruningPassTests
         var model = b.Build(13);
 
         var pass = new MagnitudePruningPass(new MagnitudePruningOptions { Sparsity = 0.5 });
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         // Three of six go: all three of magnitude 0.1 tie, so the lowest indices (0, 1, 3) go.
         Assert.Equal([0f, 0f, 0.3f, 0f, -5f, 2f], w.Initializer!.ToFloatArray());
-        var node = Assert.Single(pass.Report!.Nodes);
+        var node = Assert.Single(result.Report.Nodes);
         Assert.Equal(("y", "w", 6L, 3L, 0.5), (node.NodeName, node.WeightName, node.Elements, node.Zeros, node.Sparsity));
-        Assert.Equal(0.5, pass.Report.Sparsity);
+        Assert.Equal(0.5, result.Report.Sparsity);
     }
 
     [Fact]
@@ -48,12 +50,12 @@ public sealed class MagnitudePruningPassTests
         var large2 = b2.Weight("large", [4, 4], Numbers.Uniform(16, 2, 1f, 2f));
         b2.Output(b2.Op("MatMul", [b2.Op("MatMul", [x2, small2], "h"), large2], "y"));
         var pass = new MagnitudePruningPass(new MagnitudePruningOptions { Sparsity = 0.5, Scope = PruneScope.Global });
-        pass.Run(b2.Build(13));
+        var result = pass.Run(b2.Build(13));
 
         Assert.All(small2.Initializer!.ToFloatArray(), v => Assert.Equal(0f, v));
         Assert.DoesNotContain(0f, large2.Initializer!.ToFloatArray());
-        Assert.Equal([1.0, 0.0], pass.Report!.Nodes.Select(n => n.Sparsity));
-        Assert.Equal(0.5, pass.Report.Sparsity);
+        Assert.Equal([1.0, 0.0], result.Report.Nodes.Select(n => n.Sparsity));
+        Assert.Equal(0.5, result.Report.Sparsity);
     }
 
     [Fact]
@@ -74,10 +76,11 @@ public sealed class MagnitudePruningPassTests
         b.Output(b.Op("MatMul", [gemm, fed], "y"));
         var model = b.Build(13);
 
-        var pass = new MagnitudePruningPass(new MagnitudePruningOptions { ExcludeNodes = ["m2"], ExcludeOpTypes = ["Gemm"] });
-        Assert.True(pass.Run(model));
+        var pass = new MagnitudePruningPass(new MagnitudePruningOptions { Exclusions = new NodeFilter(["m2"], ["Gemm"]) });
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        var reasons = pass.Report!.Nodes.ToDictionary(n => n.NodeName, n => n.Reason);
+        var reasons = result.Report.Nodes.ToDictionary(n => n.NodeName, n => n.Reason);
         Assert.Null(reasons["conv"]);
         Assert.Equal("excluded by ExcludeNodes", reasons["m2"]);
         Assert.Equal("excluded by ExcludeOpTypes", reasons["gemm"]);
@@ -117,13 +120,13 @@ public sealed class MagnitudePruningPassTests
         var model = b.Build(13);
         var input = new FloatInput("x", Numbers.Uniform(32, 10), [2, 16]);
 
-        Assert.True(new MagnitudePruningPass(new MagnitudePruningOptions { Sparsity = 0.6 }).Run(model));
+        Assert.True(new MagnitudePruningPass(new MagnitudePruningOptions { Sparsity = 0.6 }).Run(model).Modified);
         var pruned = OrtRunner.Run(model, input)[0];
-        var quantize = new DynamicQuantizationPass();
-        Assert.True(quantize.Run(model));
+        var quantize = new DynamicQuantizationPass().Run(model);
+        Assert.True(quantize.Modified);
         var quantized = OrtRunner.Run(model, input)[0];
 
-        Assert.Equal(2, quantize.Report!.QuantizedCount);
+        Assert.Equal(2, quantize.Report.QuantizedCount);
         Assert.True(Numbers.Cosine(pruned, quantized) > 0.99, $"cosine {Numbers.Cosine(pruned, quantized)}");
     }
 

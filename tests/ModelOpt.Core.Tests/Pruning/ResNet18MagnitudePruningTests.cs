@@ -22,22 +22,23 @@ public sealed class ResNet18MagnitudePruningTests(ITestOutputHelper output)
         var expected = inputs.Select(i => OrtRunner.Run(model, ResNetInputs.AsInput(i.Data))[0]).ToArray();
 
         var pass = new MagnitudePruningPass(new MagnitudePruningOptions { Sparsity = 0.5, Scope = scope });
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
         byte[] pruned = OnnxModelWriter.ToBytes(model);
 
         // Sparsity as ModelCost measures it from the saved weights, not as the pass reports it.
         var cost = ModelCost.Measure(model, new Dictionary<string, long[]> { [ResNetInputs.InputName] = ResNetInputs.Shape });
         double zeros = cost.Nodes.Sum(n => n.WeightSparsity!.Value * n.Parameters);
         double sparsity = zeros / cost.Parameters;
-        Assert.Equal(22, pass.Report!.Nodes.Count(n => n.Pruned));
+        Assert.Equal(22, result.Report.Nodes.Count(n => n.Pruned));
         Assert.InRange(sparsity, 0.495, 0.505);
-        Assert.Equal(pass.Report.Sparsity, sparsity, 1e-9);
-        if (scope == PruneScope.Layer) Assert.All(pass.Report.Nodes, n => Assert.InRange(n.Sparsity, 0.495, 0.505));
+        Assert.Equal(result.Report.Sparsity, sparsity, 1e-9);
+        if (scope == PruneScope.Layer) Assert.All(result.Report.Nodes, n => Assert.InRange(n.Sparsity, 0.495, 0.505));
 
         long denseBrotli = Brotli(dense).Length, prunedBrotli = Brotli(pruned).Length;
         double ratio = (double)prunedBrotli / denseBrotli;
         output.WriteLine($"{scope}: sparsity {sparsity:F4}; Brotli {denseBrotli:N0} → {prunedBrotli:N0} bytes ({ratio:P1})");
-        foreach (var node in pass.Report.Nodes) output.WriteLine($"  {node.NodeName}: {node.Sparsity:P1} of {node.Elements:N0}");
+        foreach (var node in result.Report.Nodes) output.WriteLine($"  {node.NodeName}: {node.Sparsity:P1} of {node.Elements:N0}");
         Assert.True(ratio <= 0.6, $"pruned model compresses to {ratio:P1} of the dense one");
 
         for (int i = 0; i < inputs.Count; i++)

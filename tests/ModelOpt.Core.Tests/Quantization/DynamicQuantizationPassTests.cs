@@ -15,18 +15,19 @@ public sealed class DynamicQuantizationPassTests
     public void ExcludedNodesStayInFloatAndAreReported()
     {
         var model = MixedModel();
-        var options = new DynamicQuantizationOptions { ExcludeNodes = ["dense"], ExcludeOpTypes = ["Conv"] };
+        var options = new DynamicQuantizationOptions { Exclusions = new NodeFilter(["dense"], ["Conv"]) };
         var pass = new DynamicQuantizationPass(options);
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
         Assert.Equal(
         [
             new NodeQuantization("conv", "Conv", NodePrecision.Float, null, "excluded by ExcludeOpTypes"),
             new NodeQuantization("dense", "Gemm", NodePrecision.Float, null, "excluded by ExcludeNodes"),
             new NodeQuantization("project", "MatMul", NodePrecision.Int8, QuantizationGranularity.PerChannel, null),
-        ], pass.Report!.Nodes);
-        Assert.Equal(2, pass.Report.FloatNodes.Count);
+        ], result.Report.Nodes);
+        Assert.Equal(2, result.Report.FloatNodes.Count);
         Assert.Contains(model.Graph.Nodes, n => n.OpType == "Conv");
         Assert.Contains(model.Graph.Nodes, n => n.OpType == "Gemm");
         Assert.NotNull(QuantizedModels.Initializer(model, "conv_W"));
@@ -37,12 +38,13 @@ public sealed class DynamicQuantizationPassTests
     {
         var model = MixedModel();
         byte[] before = OnnxModelWriter.ToBytes(model);
-        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { ExcludeOpTypes = ["Conv", "Gemm", "MatMul"] });
+        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { Exclusions = NodeFilter.ForOpTypes("Conv", "Gemm", "MatMul") });
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
-        Assert.Equal(3, pass.Report!.FloatNodes.Count);
+        Assert.Equal(3, result.Report.FloatNodes.Count);
     }
 
     [Fact]
@@ -51,13 +53,14 @@ public sealed class DynamicQuantizationPassTests
         var b = new GraphBuilder();
         var model = b.Output(b.Op("MatMul", [b.Input("X", 2, 4), b.Weight("W", [4, 3], Numbers.Uniform(12, seed: 50))], "mm")).Build(opset: 8);
         byte[] before = OnnxModelWriter.ToBytes(model);
-        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { ExcludeNodes = ["mm"] });
+        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { Exclusions = NodeFilter.ForNodes("mm") });
 
-        Assert.False(pass.Run(model));
+        var result = new PassPipeline(pass).Run(model);
+        Assert.False(result.Modified);
 
         Assert.Equal(before, OnnxModelWriter.ToBytes(model));
-        Assert.Null(pass.Report!.UpgradedFromOpset);
-        Assert.Equal(8, pass.Report.Opset);
+        Assert.Equal(["DynamicQuantization"], result.Results.Select(r => r.Pass.Name));
+        Assert.Equal(8, result.ResultOf(pass).Report.Opset);
     }
 
     [Fact]
@@ -83,9 +86,10 @@ public sealed class DynamicQuantizationPassTests
         var expected = OrtRunner.Run(model, input)[0];
         var pass = new DynamicQuantizationPass();
 
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
 
-        Assert.Equal(["inner_mm", "other_mm"], pass.Report!.Nodes.Select(n => n.NodeName));
+        Assert.Equal(["inner_mm", "other_mm"], result.Report.Nodes.Select(n => n.NodeName));
         Assert.Contains(thenBranch.Nodes, n => n.OpType == "MatMulInteger");
         Assert.Null(QuantizedModels.Initializer(model, "W"));
         Assert.True(Numbers.Cosine(expected, OrtRunner.Run(model, input)[0]) >= 0.999);
@@ -107,9 +111,10 @@ public sealed class DynamicQuantizationPassTests
             .Build(opset: 13);
         var pass = new DynamicQuantizationPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
-        var reasons = pass.Report!.Nodes.Select(n => n.Reason).ToArray();
+        var reasons = result.Report.Nodes.Select(n => n.Reason).ToArray();
         Assert.Equal("its weight input 'R' is computed at run time (not an initializer or Constant)", reasons[0]);
         Assert.Equal("its weight 'W_default' is also a graph input, so callers may replace it at run time", reasons[1]);
         Assert.Equal("its weight 'W_half' is FLOAT16; only FLOAT weights are quantized", reasons[2]);
@@ -151,11 +156,11 @@ public sealed class DynamicQuantizationPassTests
         var b = new GraphBuilder();
         var node = b.Node("MatMul", [b.Input("X", 2, 4), b.Weight("W", [4, 3], Numbers.Uniform(12, seed: 45))], ["product"], "");
         var model = b.Output(node.Outputs[0]!).Build(opset: 13);
-        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { ExcludeNodes = ["product"] });
+        var pass = new DynamicQuantizationPass(new DynamicQuantizationOptions { Exclusions = NodeFilter.ForNodes("product") });
 
-        pass.Run(model);
+        var result = pass.Run(model);
 
-        Assert.Equal("product", Assert.Single(pass.Report!.FloatNodes).NodeName);
+        Assert.Equal("product", Assert.Single(result.Report.FloatNodes).NodeName);
     }
 
     [Fact]
@@ -170,9 +175,10 @@ public sealed class DynamicQuantizationPassTests
         model.SetOpsetVersion("com.example", 1);
         var pass = new DynamicQuantizationPass();
 
-        Assert.False(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.False(result.Modified);
 
-        Assert.Empty(pass.Report!.Nodes);
+        Assert.Empty(result.Report.Nodes);
         Assert.NotNull(QuantizedModels.Initializer(model, "W"));
     }
 

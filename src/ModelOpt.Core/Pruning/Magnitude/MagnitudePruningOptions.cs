@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Pruning.Magnitude;
 
 /// <summary>How <see cref="MagnitudePruningPass"/> prunes.</summary>
@@ -12,9 +14,6 @@ public sealed record MagnitudePruningOptions
     /// <summary>Per-layer (the default) or global magnitude ranking.</summary>
     public PruneScope Scope { get; init; } = PruneScope.Layer;
 
-    /// <summary>Nodes left dense, by node name (unnamed nodes by their first output's name).</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types left dense, e.g. <c>Gemm</c>.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes left dense (ExcludeNodes, ExcludeOpTypes), as every pass reads them.</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

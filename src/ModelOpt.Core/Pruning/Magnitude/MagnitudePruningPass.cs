@@ -22,7 +22,7 @@ namespace ModelOpt.Core.Pruning.Magnitude;
 /// tensor (or over all tensors with <see cref="PruneScope.Global"/>) and the result is the same
 /// bytes every run. NaN ranks above every number, so it is never pruned before a number is.
 /// </remarks>
-public sealed class MagnitudePruningPass : IModelPass
+public sealed class MagnitudePruningPass : IModelPass<MagnitudePruningReport>
 {
     /// <summary>Creates the pass; <paramref name="options"/> defaults to 50 % per layer.</summary>
     public MagnitudePruningPass(MagnitudePruningOptions? options = null)
@@ -40,11 +40,11 @@ public sealed class MagnitudePruningPass : IModelPass
     /// <summary>The options the pass runs with.</summary>
     public MagnitudePruningOptions Options { get; }
 
-    /// <summary>What the last <see cref="Run"/> did; null before the first.</summary>
-    public MagnitudePruningReport? Report { get; private set; }
+    /// <summary>None: pruning changes weights, not operators.</summary>
+    public long? RequiredOpset(OnnxModel model) => null;
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<MagnitudePruningReport> Run(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var candidates = new List<(Node Node, Value? Weight, string? Reason)>();
@@ -53,7 +53,7 @@ public sealed class MagnitudePruningPass : IModelPass
             if (node.Domain is not ("" or "ai.onnx") || node.OpType is not ("Conv" or "Gemm" or "MatMul")) continue;
             int index = ModelCost.WeightIndex(model, node);
             var weight = index < node.Inputs.Count ? node.Inputs[index] : null;
-            candidates.Add((node, weight, Exclusion(node) ?? WeightProblem(model, node, weight)));
+            candidates.Add((node, weight, Options.Exclusions.Exclusion(node) ?? WeightProblem(model, node, weight)));
         }
 
         // A weight is ours only if all its readers are accepted nodes reading it as their weight.
@@ -86,18 +86,12 @@ public sealed class MagnitudePruningPass : IModelPass
         }
 
         var nodes = candidates.Select(c => c.Reason is null
-            ? new NodePruning(ModelCost.NodeName(c.Node), c.Node.OpType, c.Weight!.Name, ConstantValues.TryGetTensor(model, c.Weight)!.ElementCount, zeros[c.Weight], null)
-            : new NodePruning(ModelCost.NodeName(c.Node), c.Node.OpType, c.Weight?.Name, 0, 0, c.Reason)).ToArray();
-        Report = new MagnitudePruningReport(nodes, values.Sum(v => (long)v.Length), zeros.Values.Sum());
-        return changed;
+            ? new NodePruning(NodeFilter.IdentityOf(c.Node), c.Node.OpType, c.Weight!.Name, ConstantValues.TryGetTensor(model, c.Weight)!.ElementCount, zeros[c.Weight], null)
+            : new NodePruning(NodeFilter.IdentityOf(c.Node), c.Node.OpType, c.Weight?.Name, 0, 0, c.Reason)).ToArray();
+        return PassResult.Create(this, changed, new MagnitudePruningReport(nodes, values.Sum(v => (long)v.Length), zeros.Values.Sum()));
     }
 
-    private string? Exclusion(Node node)
-    {
-        if (Options.ExcludeNodes.Contains(ModelCost.NodeName(node))) return "excluded by ExcludeNodes";
-        if (Options.ExcludeOpTypes.Contains(node.OpType)) return "excluded by ExcludeOpTypes";
-        return null;
-    }
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 
     private static string? WeightProblem(OnnxModel model, Node node, Value? weight)
     {

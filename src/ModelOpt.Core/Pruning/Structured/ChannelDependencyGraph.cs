@@ -67,7 +67,7 @@ internal sealed class ChannelDependencyGraph
             bool readsChannels = node.Inputs.Any(i => i is not null && graph._layouts.ContainsKey(i));
             bool isSource = node.OpType is "Conv" or "Gemm" or "MatMul";
             if (!readsChannels && !isSource) continue;
-            if (node.Domain is "" or "ai.onnx" && ChannelHandlers.Find(node.OpType) is { } handler)
+            if (ChannelHandlers.Registry.Find(model, node) is { } handler)
             {
                 handler.Analyze(node, graph);
                 graph._understood.Add(node);

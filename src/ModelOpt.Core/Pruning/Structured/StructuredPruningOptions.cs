@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Pruning.Structured;
 
 /// <summary>What <see cref="StructuredPruningPass"/> removes.</summary>
@@ -24,9 +26,6 @@ public sealed record StructuredPruningOptions
     /// </summary>
     public bool PruneOutputChannels { get; init; }
 
-    /// <summary>Node names whose channels (in and out) must not change; their groups stay whole.</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types whose channels must not change; their groups stay whole.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes whose channels (in and out) must not change (ExcludeNodes, ExcludeOpTypes); their groups stay whole.</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

@@ -11,14 +11,14 @@ namespace ModelOpt.Core.Pruning.Structured;
 /// columns, every branch of a residual join); each group is ranked by the L1 or L2 norm of all
 /// its weight slices together and loses <see cref="StructuredPruningOptions.Sparsity"/> of its
 /// channels. Groups that touch a graph input or output, or an op the graph does not understand,
-/// stay whole and are listed in <see cref="Report"/> with the reason.
+/// stay whole and are listed in the report with the reason.
 /// </summary>
 /// <remarks>
 /// Accuracy drops with the removed channels; recovering it (fine-tuning, distillation) is not
 /// this pass's job. Shapes recorded for pruned intermediate values are dropped rather than
 /// rewritten, since runtimes infer them again.
 /// </remarks>
-public sealed class StructuredPruningPass : IModelPass
+public sealed class StructuredPruningPass : IModelPass<StructuredPruningReport>
 {
     private readonly StructuredPruningOptions _options;
 
@@ -34,12 +34,13 @@ public sealed class StructuredPruningPass : IModelPass
     /// <inheritdoc/>
     public string Name => "StructuredPruning";
 
-    /// <summary>What the last <see cref="Run"/> did.</summary>
-    public StructuredPruningReport Report { get; private set; } = new([], [], []);
+    /// <summary>None: pruning slices weights; the Pad it may add for a zero-filled output takes the model's own opset's form.</summary>
+    public long? RequiredOpset(OnnxModel model) => null;
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<StructuredPruningReport> Run(OnnxModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var graph = ChannelDependencyGraph.Build(model, _options.PruneOutputChannels);
         MarkExcluded(graph);
         var kept = new Dictionary<int, int[]>();
@@ -54,16 +55,16 @@ public sealed class StructuredPruningPass : IModelPass
         }
         var report = BuildReport(graph, kept);
         if (changed) Apply(model, graph, kept);
-        Report = report;
-        return changed;
+        return PassResult.Create(this, changed, report);
     }
+
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 
     private void MarkExcluded(ChannelDependencyGraph graph)
     {
         foreach (var slice in graph.Slices)
         {
-            if (_options.ExcludeNodes.Contains(slice.Node.Name)) graph.MarkUnprunable(slice.Space, $"{graph.Describe(slice.Node)} is excluded by ExcludeNodes");
-            else if (_options.ExcludeOpTypes.Contains(slice.Node.OpType)) graph.MarkUnprunable(slice.Space, $"{graph.Describe(slice.Node)} is excluded by ExcludeOpTypes");
+            if (_options.Exclusions.Exclusion(slice.Node) is { } excluded) graph.MarkUnprunable(slice.Space, $"{graph.Describe(slice.Node)} is {excluded}");
         }
     }
 

@@ -15,8 +15,6 @@ namespace ModelOpt.Core.Quantization.Int4;
 /// </summary>
 internal sealed class EmbeddingGatherQuantizer : IInt4OpQuantizer
 {
-    public string OpType => "Gather";
-
     public bool IsCandidate(Int4QuantizationContext context, Node node)
     {
         var data = node.Inputs.Count > 0 ? node.Inputs[0] : null;

@@ -2,12 +2,9 @@ using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Quantization.Int4;
 
-/// <summary>Rewrites one operator type for <see cref="Int4WeightOnlyQuantizationPass"/>.</summary>
+/// <summary>Rewrites one operator type for <see cref="Int4WeightOnlyQuantizationPass"/> (registered in <see cref="Int4Quantizers"/>).</summary>
 internal interface IInt4OpQuantizer
 {
-    /// <summary>The operator this quantizer handles (default ONNX domain).</summary>
-    string OpType { get; }
-
     /// <summary>
     /// Whether <paramref name="node"/> is one the report should list at all. A MatMul always is;
     /// a Gather only when it reads a FLOAT matrix, since most Gathers do shape arithmetic and

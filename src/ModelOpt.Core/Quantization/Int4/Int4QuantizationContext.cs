@@ -8,38 +8,21 @@ namespace ModelOpt.Core.Quantization.Int4;
 
 /// <summary>
 /// The state one run of <see cref="Int4WeightOnlyQuantizationPass"/> shares between operator
-/// quantizers: names, quantized weights (one copy per weight and layout even when several nodes
-/// read it), and the float weights to drop at the end. Owned by the pass, so the quantizers stay
-/// stateless.
+/// quantizers, beyond what every quantization run shares: quantized weights, one copy per weight
+/// and layout even when several nodes read it.
 /// </summary>
-internal sealed class Int4QuantizationContext
+internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<Int4QuantizationOptions>(model, options, pass)
 {
     /// <summary>ONNX Runtime's contrib operator domain, where MatMulNBits and GatherBlockQuantized live.</summary>
     public const string MicrosoftDomain = "com.microsoft";
 
     private readonly Dictionary<(Graph Graph, Value Weight, string Operator), Int4Weight> _weights = [];
-    private readonly List<Value> _replacedWeights = [];
-
-    public Int4QuantizationContext(OnnxModel model, Int4QuantizationOptions options, IModelPass pass)
-    {
-        Model = model;
-        Options = options;
-        Pass = pass;
-        Names = NameScope.ForModel(model);
-    }
-
-    public OnnxModel Model { get; }
-
-    public Int4QuantizationOptions Options { get; }
-
-    public IModelPass Pass { get; }
-
-    public NameScope Names { get; }
 
     /// <summary>Why input <paramref name="index"/> is not a constant FLOAT matrix; null when it is.</summary>
-    public string? WeightProblem(Node node, int index) => QuantizableWeights.Problem(Model, node, index, minRank: 2, maxRank: 2);
+    public string? WeightProblem(Node node, int index) => WeightProblem(node, index, minRank: 2, maxRank: 2);
 
-    /// <summary>The dimensions of the constant matrix at input <paramref name="index"/> (which <see cref="WeightProblem"/> accepted).</summary>
+    /// <summary>The dimensions of the constant matrix at input <paramref name="index"/> (which <see cref="WeightProblem(Node, int)"/> accepted).</summary>
     public (long Rows, long Columns) WeightDims(Node node, int index)
     {
         var dims = ConstantValues.TryGetTensor(Model, node.Inputs[index]!)!.Dims;
@@ -77,18 +60,18 @@ internal sealed class Int4QuantizationContext
         var key = (graph, source, layout.Operator);
         if (_weights.TryGetValue(key, out var existing)) return existing;
 
-        var blocks = Int4BlockQuantizer.Quantize(QuantizableWeights.ReadFinite(Pass, Model, node, index), layout, Options.Symmetric);
-        var data = GraphEdits.AddInitializer(graph, Names, source.Name + "_q4",
+        var blocks = Int4BlockQuantizer.Quantize(ReadWeight(node, index), layout, Options.Symmetric);
+        var data = AddInitializer(graph, source.Name + "_q4",
             name => Tensor.FromRawData(name, ElementType.UInt8, layout.DataDims, blocks.Data));
-        var scales = GraphEdits.AddInitializer(graph, Names, source.Name + "_scales",
+        var scales = AddInitializer(graph, source.Name + "_scales",
             name => Tensor.FromRawData(name, ElementType.Float, layout.ScaleDims, MemoryMarshal.AsBytes(blocks.Scales.AsSpan()).ToArray()));
         var zeroPoints = blocks.ZeroPoints is null
             ? null
-            : GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_points",
+            : AddInitializer(graph, source.Name + "_zero_points",
                 name => Tensor.FromRawData(name, ElementType.UInt8, layout.ZeroPointDims, blocks.ZeroPoints));
         var result = new Int4Weight(data, scales, zeroPoints);
         _weights.Add(key, result);
-        if (!_replacedWeights.Contains(source)) _replacedWeights.Add(source);
+        RemoveLaterIfUnused(source);
         return result;
     }
 
@@ -103,11 +86,5 @@ internal sealed class Int4QuantizationContext
         var outputs = original.Outputs.ToArray();
         original.Graph!.RemoveNode(original);
         foreach (var output in outputs) replacement.AddOutput(output);
-    }
-
-    /// <summary>Drops the float weights that no node reads any more (initializers or Constant nodes).</summary>
-    public void RemoveReplacedWeights()
-    {
-        foreach (var weight in _replacedWeights) GraphEdits.RemoveConstantIfUnused(Model, weight);
     }
 }

@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Quantization.Int4;
 
 /// <summary>How <see cref="Int4WeightOnlyQuantizationPass"/> quantizes (item metadata Quantize="Int4").</summary>
@@ -23,9 +25,6 @@ public sealed record Int4QuantizationOptions
     /// </summary>
     public bool Symmetric { get; init; } = true;
 
-    /// <summary>Nodes kept in float, by node name (unnamed nodes by their first output's name).</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types kept in float: <c>MatMul</c>, <c>Gather</c>.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes kept in float (ExcludeNodes, ExcludeOpTypes; the operator types quantized are <c>MatMul</c> and <c>Gather</c>).</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

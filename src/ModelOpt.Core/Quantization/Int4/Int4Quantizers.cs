@@ -1,14 +1,18 @@
+using ModelOpt.Core.Operators;
+
 namespace ModelOpt.Core.Quantization.Int4;
 
-/// <summary>The operator quantizers of <see cref="Int4WeightOnlyQuantizationPass"/>, from an explicit list.</summary>
+/// <summary>
+/// The operator quantizers of <see cref="Int4WeightOnlyQuantizationPass"/>, from an explicit list.
+/// The contrib operators they write read only the constant weight and the activation, which mean
+/// the same in every version of MatMul and Gather, so one registration each covers them all.
+/// </summary>
 internal static class Int4Quantizers
 {
-    private static readonly Dictionary<string, IInt4OpQuantizer> ByOpType = new IInt4OpQuantizer[]
-    {
-        new MatMulNBitsQuantizer(),
-        new EmbeddingGatherQuantizer(),
-    }.ToDictionary(q => q.OpType, StringComparer.Ordinal);
-
-    /// <summary>The quantizer for <paramref name="opType"/>, or null when the operator is passed through.</summary>
-    public static IInt4OpQuantizer? Find(string opType) => ByOpType.GetValueOrDefault(opType);
+    /// <summary>The registry; an operator without an entry is passed through in float.</summary>
+    public static OperatorRegistry<IInt4OpQuantizer> Registry { get; } = new(
+    [
+        new("", "MatMul", 1, new MatMulNBitsQuantizer()),
+        new("", "Gather", 1, new EmbeddingGatherQuantizer()),
+    ]);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
@@ -14,9 +13,10 @@ namespace ModelOpt.Core.Quantization.Int4;
 /// scale (and zero point when asymmetric); activations stay in float. The result needs ONNX
 /// Runtime, since both operators are contrib operators; the pass adds the <c>com.microsoft</c>
 /// opset import. Nodes that cannot or may not be quantized stay in float and are listed, with the
-/// reason, in <see cref="Report"/>.
+/// reason, in the report. It needs no particular default-domain opset: the operators it writes
+/// are version 1 of ONNX Runtime's contrib domain.
 /// </summary>
-public sealed class Int4WeightOnlyQuantizationPass : IModelPass
+public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationReport>
 {
     /// <summary>Creates the pass; a block size other than 32, 64 or 128 is <see cref="DiagnosticCode.InvalidOption"/>.</summary>
     public Int4WeightOnlyQuantizationPass(Int4QuantizationOptions? options = null)
@@ -35,21 +35,20 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass
     /// <inheritdoc/>
     public string Name => "Int4WeightOnlyQuantization";
 
-    /// <summary>What the last <see cref="Run"/> did, node by node; null before the first run.</summary>
-    public QuantizationReport? Report { get; private set; }
+    /// <summary>None: MatMulNBits and GatherBlockQuantized live in their own domain, which the pass imports.</summary>
+    public long? RequiredOpset(OnnxModel model) => null;
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<QuantizationReport> Run(OnnxModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         // Decide for every node before changing any, so the reasons describe the model as given.
         var context = new Int4QuantizationContext(model, Options, this);
         var decisions = new List<(Node Node, IInt4OpQuantizer Quantizer, string Name, string? Reason)>();
         foreach (var node in model.Graph.AllNodes().ToArray())
         {
-            if (node.Domain.Length > 0 && node.Domain != "ai.onnx") continue;
-            if (Int4Quantizers.Find(node.OpType) is not { } quantizer || !quantizer.IsCandidate(context, node)) continue;
-            string name = GraphEdits.BaseName(node);
-            decisions.Add((node, quantizer, name, Exclusion(node, name) ?? quantizer.WhyNot(context, node)));
+            if (Int4Quantizers.Registry.Find(model, node) is not { } quantizer || !quantizer.IsCandidate(context, node)) continue;
+            decisions.Add((node, quantizer, NodeFilter.IdentityOf(node), Options.Exclusions.Exclusion(node) ?? quantizer.WhyNot(context, node)));
         }
 
         var entries = new List<NodeQuantization>(decisions.Count);
@@ -67,22 +66,17 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass
             });
             entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Int4, QuantizationGranularity.PerBlock, null));
         }
-        context.RemoveReplacedWeights();
+        context.RemoveReplacedConstants();
 
-        Report = new QuantizationReport(entries, null, model.GetOpsetVersion(""));
-        if (Report.QuantizedCount == 0) return false;
+        var report = new QuantizationReport(entries, model.GetOpsetVersion(""));
+        if (report.QuantizedCount == 0) return PassResult.Create(this, false, report);
         // Both operators are version 1 of ONNX Runtime's contrib domain; an existing import of it stays as it is.
         if (model.GetOpsetVersion(Int4QuantizationContext.MicrosoftDomain) is null)
         {
             model.SetOpsetVersion(Int4QuantizationContext.MicrosoftDomain, 1);
         }
-        return true;
+        return PassResult.Create(this, true, report);
     }
 
-    private string? Exclusion(Node node, string name)
-    {
-        if (Options.ExcludeNodes.Contains(name)) return "excluded by ExcludeNodes";
-        if (Options.ExcludeOpTypes.Contains(node.OpType)) return "excluded by ExcludeOpTypes";
-        return null;
-    }
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
 }

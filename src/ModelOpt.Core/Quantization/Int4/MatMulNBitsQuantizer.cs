@@ -12,8 +12,6 @@ namespace ModelOpt.Core.Quantization.Int4;
 /// </summary>
 internal sealed class MatMulNBitsQuantizer : IInt4OpQuantizer
 {
-    public string OpType => "MatMul";
-
     public bool IsCandidate(Int4QuantizationContext context, Node node) => true;
 
     public string? WhyNot(Int4QuantizationContext context, Node node)

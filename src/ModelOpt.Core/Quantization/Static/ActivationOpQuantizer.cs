@@ -13,15 +13,11 @@ internal sealed class ActivationOpQuantizer : IStaticOpQuantizer
 {
     private readonly bool _allInputs;
 
-    /// <param name="opType">The operator.</param>
     /// <param name="allInputs">Every input is an activation (Add, Concat), or only the first (the pools).</param>
-    public ActivationOpQuantizer(string opType, bool allInputs)
+    public ActivationOpQuantizer(bool allInputs)
     {
-        OpType = opType;
         _allInputs = allInputs;
     }
-
-    public string OpType { get; }
 
     public OutputParameters Output => OutputParameters.Calibrated;
 

@@ -16,8 +16,6 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
     private const string PerTensorFallback =
         "asymmetric weights use one zero point per tensor: ONNX Runtime's QLinearConv requires the same weight zero point for every channel";
 
-    public string OpType => "Conv";
-
     public OutputParameters Output => OutputParameters.Calibrated;
 
     public bool HasWeights => true;
@@ -26,7 +24,7 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
 
     public string? WhyNot(StaticQuantizationContext context, Node node)
     {
-        var problem = QuantizableWeights.Problem(context.Model, node, 1, minRank: 3, maxRank: int.MaxValue) ?? context.ActivationProblem(node, 0);
+        var problem = context.WeightProblem(node, 1, minRank: 3, maxRank: int.MaxValue) ?? context.ActivationProblem(node, 0);
         if (problem is not null) return problem;
         if (node.Inputs.Count > 2 && node.Inputs[2] is { } b
             && ConstantValues.TryGetTensor(context.Model, b) is not { ElementType: ElementType.Float, Dims.Count: 1 })
@@ -44,7 +42,7 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
         long perChannelElements = dims.Skip(1).Aggregate(1L, (a, d) => a * d);
         bool perChannel = options.PerChannel && options.Symmetric;
 
-        var values = QuantizableWeights.ReadFinite(context.Pass, context.Model, node, 1);
+        var values = context.ReadWeight(node, 1);
         float[]? bias = node.Inputs.Count > 2 && node.Inputs[2] is not null ? StaticBias.Read(context, node, 2) : null;
         var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? outputChannels : 1,
             perChannel ? perChannelElements : values.Length, options.Symmetric, context.WeightBits, bias, input.Scale);

@@ -9,10 +9,8 @@ namespace ModelOpt.Core.Quantization.Static;
 /// them on the 8-bit data (DropQDQNodesRules: equal parameters required, a positive scale for
 /// MaxPool, MaxPool from opset 12, which has 8-bit types).
 /// </summary>
-internal sealed class DataMovementOpQuantizer(string opType) : IStaticOpQuantizer
+internal sealed class DataMovementOpQuantizer : IStaticOpQuantizer
 {
-    public string OpType { get; } = opType;
-
     public OutputParameters Output => OutputParameters.SameAsInput;
 
     public bool HasWeights => false;

@@ -2,12 +2,9 @@ using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Quantization.Static;
 
-/// <summary>How <see cref="StaticQuantizationPass"/> treats one operator type.</summary>
+/// <summary>How <see cref="StaticQuantizationPass"/> treats one operator type (registered in <see cref="StaticQuantizers"/>).</summary>
 internal interface IStaticOpQuantizer
 {
-    /// <summary>The operator (default ONNX domain).</summary>
-    string OpType { get; }
-
     /// <summary>Where the output's parameters come from.</summary>
     OutputParameters Output { get; }
 

@@ -64,14 +64,13 @@ internal sealed class QdqPlan
         foreach (var node in model.Graph.Nodes)
         {
             if (node.OpType == "Constant" && IsDefaultDomain(node)) continue;
-            string name = GraphEdits.BaseName(node);
             string? reason;
             IStaticOpQuantizer? quantizer = null;
             if (!IsDefaultDomain(node)) reason = $"operators of domain '{node.Domain}' are not quantized";
-            else if (Excluded(options, node, name) is { } exclusion) reason = exclusion;
+            else if (options.Exclusions.Exclusion(node) is { } exclusion) reason = exclusion;
             else if (forcedFloat.TryGetValue(node, out var forced)) reason = forced;
             else if (node.OpType == "Relu") reason = "a Relu is quantized only right after a quantized node, whose output it then becomes";
-            else if ((quantizer = StaticQuantizers.Find(node.OpType)) is null) reason = $"no static quantizer for {node.OpType}; it runs in float";
+            else if ((quantizer = StaticQuantizers.Registry.Find(model, node)) is null) reason = $"no static quantizer for {node.OpType}; it runs in float";
             else reason = PassErrors.OnNode(context.Pass, model, node, () => quantizer.WhyNot(context, node));
 
             if (reason is not null) plan.FloatReasons[node] = reason;
@@ -142,16 +141,9 @@ internal sealed class QdqPlan
         if (context.Options.SymmetricActivations || output.Uses.Count != 1) return null;
         var relu = output.Uses[0].Node;
         if (relu.OpType != "Relu" || !IsDefaultDomain(relu) || relu.Graph != context.Model.Graph) return null;
-        if (Excluded(context.Options, relu, GraphEdits.BaseName(relu)) is not null) return null;
+        if (context.Options.Exclusions.Excludes(relu)) return null;
         var reluOutput = relu.Outputs.Count == 1 ? relu.Outputs[0] : null;
         return reluOutput is null || GraphEdits.IsGraphOutput(context.Model, reluOutput) ? null : relu;
-    }
-
-    private static string? Excluded(StaticQuantizationOptions options, Node node, string name)
-    {
-        if (options.ExcludeNodes.Contains(name)) return "excluded by ExcludeNodes";
-        if (options.ExcludeOpTypes.Contains(node.OpType)) return "excluded by ExcludeOpTypes";
-        return null;
     }
 
     private static bool IsDefaultDomain(Node node) => node.Domain is "" or "ai.onnx";

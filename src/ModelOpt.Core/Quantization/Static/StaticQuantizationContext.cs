@@ -7,30 +7,14 @@ using ModelOpt.Onnx.Ir;
 namespace ModelOpt.Core.Quantization.Static;
 
 /// <summary>
-/// The state one run of <see cref="StaticQuantizationPass"/> shares between operator quantizers:
-/// names, the scale and zero-point initializers of each quantized activation, and the float
-/// constants to drop at the end. Owned by the pass, so the quantizers stay stateless.
+/// The state one run of <see cref="StaticQuantizationPass"/> shares between operator quantizers,
+/// beyond what every quantization run shares: the scale and zero-point initializers of each
+/// quantized activation.
 /// </summary>
-internal sealed class StaticQuantizationContext
+internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizationOptions options, IModelPass pass)
+    : QuantizationRewriteContext<StaticQuantizationOptions>(model, options, pass)
 {
     private readonly Dictionary<Value, (Value Scale, Value ZeroPoint)> _activationParameters = [];
-    private readonly List<Value> _replaced = [];
-
-    public StaticQuantizationContext(OnnxModel model, StaticQuantizationOptions options, IModelPass pass)
-    {
-        Model = model;
-        Options = options;
-        Pass = pass;
-        Names = NameScope.ForModel(model);
-    }
-
-    public OnnxModel Model { get; }
-
-    public StaticQuantizationOptions Options { get; }
-
-    public IModelPass Pass { get; }
-
-    public NameScope Names { get; }
 
     /// <summary>
     /// Bits of the weight grid: 7 with <see cref="StaticQuantizationOptions.ReduceWeightRange"/>,
@@ -79,10 +63,10 @@ internal sealed class StaticQuantizationContext
         var source = node.Inputs[index]!;
         var graph = node.Graph!;
         long[] scaleDims = axis is null ? [] : [scales.Length];
-        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+        var quantized = AddInitializer(graph, source.Name + "_quantized",
             name => Tensor.FromRawData(name, WeightType, dims, Stored(values)));
         var scale = AddFloats(graph, source.Name + "_scale", scaleDims, scales);
-        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
             name => Tensor.FromRawData(name, WeightType, scaleDims, Stored(zeroPoints)));
         ReadThroughDequantize(node, index, source, [quantized, scale, zeroPoint], axis);
     }
@@ -99,10 +83,10 @@ internal sealed class StaticQuantizationContext
         bool perElement = scales.Distinct().Skip(1).Any();
         long[] scaleDims = perElement ? [scales.Length] : [];
         float[] storedScales = perElement ? scales : [scales[0]];
-        var quantized = GraphEdits.AddInitializer(graph, Names, source.Name + "_quantized",
+        var quantized = AddInitializer(graph, source.Name + "_quantized",
             name => Tensor.FromRawData(name, ElementType.Int32, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
         var scale = AddFloats(graph, source.Name + "_scale", scaleDims, storedScales);
-        var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
             name => Tensor.FromRawData(name, ElementType.Int32, scaleDims, new byte[4 * storedScales.Length]));
         ReadThroughDequantize(node, index, source, [quantized, scale, zeroPoint], perElement ? 0 : null);
     }
@@ -122,7 +106,7 @@ internal sealed class StaticQuantizationContext
         {
             var scale = AddFloats(graph, source.Name + "_scale", [], [parameters.Scale]);
             byte zero = parameters.Type == ElementType.UInt8 ? (byte)parameters.ZeroPoint : unchecked((byte)(sbyte)parameters.ZeroPoint);
-            var zeroPoint = GraphEdits.AddInitializer(graph, Names, source.Name + "_zero_point",
+            var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
                 name => Tensor.FromRawData(name, parameters.Type, [], new[] { zero }));
             shared = (scale, zeroPoint);
             _activationParameters.Add(source, shared);
@@ -147,12 +131,6 @@ internal sealed class StaticQuantizationContext
         }
     }
 
-    /// <summary>Drops the float weights and biases that no node reads any more.</summary>
-    public void RemoveReplacedConstants()
-    {
-        foreach (var value in _replaced) GraphEdits.RemoveConstantIfUnused(Model, value);
-    }
-
     private void ReadThroughDequantize(Node node, int index, Value source, Value[] inputs, int? axis)
     {
         var dequantize = new Node("DequantizeLinear", inputs, [Names.Reserve(source.Name + "_dequantized")],
@@ -160,7 +138,7 @@ internal sealed class StaticQuantizationContext
         if (axis is { } a) dequantize.Attributes.Add(NodeAttribute.FromInt("axis", a));
         GraphEdits.InsertBefore(node, dequantize);
         node.SetInput(index, dequantize.Outputs[0]);
-        if (!_replaced.Contains(source)) _replaced.Add(source);
+        RemoveLaterIfUnused(source);
     }
 
     /// <summary>int8 values in the storage type: as they are, or shifted by 128 into uint8 (see <see cref="WeightType"/>).</summary>
@@ -173,7 +151,4 @@ internal sealed class StaticQuantizationContext
         }
         return bytes;
     }
-
-    private Value AddFloats(Graph graph, string hint, long[] dims, float[] values)
-        => GraphEdits.AddInitializer(graph, Names, hint, name => Tensor.FromFloats(name, dims, values));
 }

@@ -1,3 +1,5 @@
+using ModelOpt.Core.Passes;
+
 namespace ModelOpt.Core.Quantization.Static;
 
 /// <summary>How <see cref="StaticQuantizationPass"/> quantizes (item metadata Quantize="Static").</summary>
@@ -48,9 +50,6 @@ public sealed record StaticQuantizationOptions
     /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the percentage of values each range keeps, in (50, 100].</summary>
     public double Percentile { get; init; } = 99.999;
 
-    /// <summary>Nodes kept in float, by node name (unnamed nodes by their first output's name).</summary>
-    public IReadOnlyCollection<string> ExcludeNodes { get; init; } = [];
-
-    /// <summary>Operator types kept in float, e.g. <c>Add</c>.</summary>
-    public IReadOnlyCollection<string> ExcludeOpTypes { get; init; } = [];
+    /// <summary>Nodes kept in float (ExcludeNodes, ExcludeOpTypes), as every pass reads them.</summary>
+    public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

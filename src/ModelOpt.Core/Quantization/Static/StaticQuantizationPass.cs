@@ -1,7 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Graphs;
-using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Diagnostics;
@@ -17,17 +16,18 @@ namespace ModelOpt.Core.Quantization.Static;
 /// DQ → op → Q group into an integer kernel (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, …).
 /// Conv, MatMul, Gemm and the activation operators between them are quantized
 /// (<see cref="StaticQuantizers"/>); every other node passes through in float and is listed,
-/// with the reason, in <see cref="Report"/>. Run <see cref="Folding.BatchNormFoldingPass"/>
+/// with the reason, in the report. Run <see cref="Folding.BatchNormFoldingPass"/>
 /// first: a Conv followed by BatchNormalization is not a fusable group.
 /// </summary>
 /// <remarks>
-/// Order of work: decide what to quantize (<see cref="QdqPlan"/>); upgrade to opset 13 if needed
-/// (DequantizeLinear's per-axis form and 8-bit MaxPool); run the float model in ONNX Runtime on
+/// Order of work: decide what to quantize (<see cref="QdqPlan"/>); with something to quantize the
+/// pass needs opset 13 (<see cref="RequiredOpset"/>: DequantizeLinear's per-axis form and 8-bit
+/// MaxPool), which <see cref="PassPipeline"/> meets by upgrading first; run the float model in ONNX Runtime on
 /// every calibration sample with the chosen activations as outputs and stream their statistics
 /// (<see cref="IActivationObserver"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
 /// and parameters; rewrite. Only the main graph is quantized; subgraphs pass through.
 /// </remarks>
-public sealed class StaticQuantizationPass : IModelPass
+public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport>
 {
     /// <summary>The opset the output needs: DequantizeLinear-13 has <c>axis</c> (per channel), MaxPool-12 takes 8-bit data.</summary>
     public const int MinimumOpset = 13;
@@ -55,35 +55,34 @@ public sealed class StaticQuantizationPass : IModelPass
     /// <inheritdoc/>
     public string Name => "StaticQuantization";
 
-    /// <summary>What the last <see cref="Run"/> did, node by node (every node of the main graph but Constants); null before the first run.</summary>
-    public QuantizationReport? Report { get; private set; }
-
-    /// <summary>The range each calibrated activation got in the last <see cref="Run"/>, by value name.</summary>
-    public IReadOnlyDictionary<string, ActivationRange> ActivationRanges { get; private set; } = new Dictionary<string, ActivationRange>();
+    /// <summary>
+    /// <see cref="MinimumOpset"/> when a node will be quantized; null when none will, so such a
+    /// model is not upgraded. Options and calibration data are checked first: a pass that cannot
+    /// run fails here, before a pipeline upgrades the model for it.
+    /// </summary>
+    public long? RequiredOpset(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckOptions(model);
+        _ = RequireData(model);
+        var plan = QdqPlan.Create(new StaticQuantizationContext(model, Options, this), new Dictionary<Node, string>());
+        return plan.Nodes.Count > 0 ? MinimumOpset : null;
+    }
 
     /// <inheritdoc/>
-    public bool Run(OnnxModel model)
+    public PassResult<StaticQuantizationReport> Run(OnnxModel model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         CheckOptions(model);
-        var data = CalibrationData ?? throw PassErrors.InModel(this, model, DiagnosticCode.CalibrationDataMissing,
-            "static quantization measures activation ranges on calibration data, and none was given. Set CalibrationData to a folder of .pb or .npy input files, or choose Quantize=\"Dynamic\", which needs none.");
+        var data = RequireData(model);
 
         var context = new StaticQuantizationContext(model, Options, this);
         var plan = QdqPlan.Create(context, new Dictionary<Node, string>());
-        long? before = model.GetOpsetVersion("");
-        bool upgrade = plan.Nodes.Count > 0 && before < MinimumOpset;
-        if (upgrade)
-        {
-            // The upgrade may rewrite nodes (it never replaces the quantized operators), so plan again on its result.
-            new OpsetUpgradePass(MinimumOpset).Run(model);
-            context = new StaticQuantizationContext(model, Options, this);
-            plan = QdqPlan.Create(context, new Dictionary<Node, string>());
-        }
+        if (plan.Nodes.Count > 0) PassErrors.RequireOpset(this, model, MinimumOpset, "DequantizeLinear with axis, 8-bit MaxPool");
         var reported = model.Graph.Nodes.Where(n => !(n.OpType == "Constant" && n.Domain.Length == 0)).ToArray();
         if (plan.Nodes.Count == 0)
         {
-            Report = BuildReport(reported, plan, [], null, model.GetOpsetVersion(""));
-            return false;
+            return PassResult.Create(this, false, BuildReport(reported, plan, [], model.GetOpsetVersion(""), new Dictionary<string, ActivationRange>()));
         }
 
         var statistics = Calibrate(model, data, ref plan, context);
@@ -109,10 +108,14 @@ public sealed class StaticQuantizationPass : IModelPass
         }
         context.RemoveReplacedConstants();
 
-        ActivationRanges = ranges;
-        Report = BuildReport(reported, plan, granularities, upgrade ? before : null, model.GetOpsetVersion(""));
-        return upgrade || plan.Nodes.Count > 0;
+        return PassResult.Create(this, true, BuildReport(reported, plan, granularities, model.GetOpsetVersion(""), ranges));
     }
+
+    PassResult IModelPass.Run(OnnxModel model) => Run(model);
+
+    private SampleSet RequireData(OnnxModel model)
+        => CalibrationData ?? throw PassErrors.InModel(this, model, DiagnosticCode.CalibrationDataMissing,
+            "static quantization measures activation ranges on calibration data, and none was given. Set CalibrationData to a folder of .pb or .npy input files, or choose Quantize=\"Dynamic\", which needs none.");
 
     /// <summary>
     /// Collects statistics for the plan's activations. An activation that turns out not to be
@@ -160,8 +163,8 @@ public sealed class StaticQuantizationPass : IModelPass
         }
     }
 
-    private static QuantizationReport BuildReport(IReadOnlyList<Node> nodes, QdqPlan plan,
-        Dictionary<Node, (QuantizationGranularity? Granularity, string? Note)> granularities, long? upgradedFrom, long? opset)
+    private static StaticQuantizationReport BuildReport(IReadOnlyList<Node> nodes, QdqPlan plan,
+        Dictionary<Node, (QuantizationGranularity? Granularity, string? Note)> granularities, long? opset, IReadOnlyDictionary<string, ActivationRange> ranges)
     {
         var entries = new List<NodeQuantization>(nodes.Count);
         foreach (var node in nodes)
@@ -183,7 +186,7 @@ public sealed class StaticQuantizationPass : IModelPass
                     plan.FloatReasons.GetValueOrDefault(node) ?? "it runs in float"));
             }
         }
-        return new QuantizationReport(entries, upgradedFrom, opset);
+        return new StaticQuantizationReport(entries, opset, ranges);
     }
 
     private static string? JoinNotes(string? a, string? b) => a is null ? b : b is null ? a : a + "; " + b;

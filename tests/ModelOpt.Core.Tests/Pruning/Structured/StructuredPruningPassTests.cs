@@ -1,3 +1,4 @@
+using ModelOpt.Core.Passes;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
@@ -35,13 +36,14 @@ public sealed class StructuredPruningPassTests
         var expected = OrtRunner.Run(model, Input)[0];
 
         var pass = new StructuredPruningPass(new StructuredPruningOptions { Sparsity = 0.5, PruneOutputChannels = true });
-        Assert.True(pass.Run(model));
+        var result = pass.Run(model);
+        Assert.True(result.Modified);
         var actual = OrtRunner.Run(model, Input)[0];
 
-        var kept = pass.Report.Layer("conv").KeptChannels;
+        var kept = result.Report.Layer("conv").KeptChannels;
         Assert.Equal(4, kept.Count);
-        Assert.Equal(["relu"], pass.Report.ZeroFilledOutputs);
-        Assert.Empty(pass.Report.UnprunableGroups);
+        Assert.Equal(["relu"], result.Report.ZeroFilledOutputs);
+        Assert.Empty(result.Report.UnprunableGroups);
         Assert.Equal(["relu"], model.Graph.Outputs.Select(o => o.Name));
         Assert.Equal([4L, 3, 3, 3], model.Graph.Nodes.Single(n => n.OpType == "Conv").Inputs[1]!.Initializer!.Dims);
         Assert.Equal(expected.Length, actual.Length);
@@ -135,7 +137,7 @@ public sealed class StructuredPruningPassTests
     [Fact]
     public void ExcludedNodesKeepTheirGroup()
     {
-        var report = PruneAndCompare(Residual, Input, new StructuredPruningOptions { Sparsity = 0.5, ExcludeNodes = ["conv3"] });
+        var report = PruneAndCompare(Residual, Input, new StructuredPruningOptions { Sparsity = 0.5, Exclusions = NodeFilter.ForNodes("conv3") });
 
         // conv3 reads the residual group's channels, so that whole group stays; conv1's does not touch conv3.
         Assert.Equal(8, report.Layer("conv0").ChannelsAfter);
@@ -171,14 +173,14 @@ public sealed class StructuredPruningPassTests
         var model = build();
         var original = OrtRunner.Run(model, input)[0];
         var pass = new StructuredPruningPass(options);
-        pass.Run(model);
+        var result = pass.Run(model);
         var reference = build();
-        HandSlicedReference.Apply(reference, pass.Report);
+        HandSlicedReference.Apply(reference, result.Report);
 
         var actual = OrtRunner.Run(model, input)[0];
         Assert.Equal(original.Length, actual.Length);
         Numbers.AssertClose(OrtRunner.Run(reference, input)[0], actual, 1e-4);
-        return pass.Report;
+        return result.Report;
     }
 
     private static long Parameters(OnnxModel model) => model.Graph.Initializers.Sum(v => v.Initializer!.ElementCount);

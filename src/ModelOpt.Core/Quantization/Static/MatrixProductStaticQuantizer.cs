@@ -4,19 +4,20 @@ using ModelOpt.Onnx.Ir;
 namespace ModelOpt.Core.Quantization.Static;
 
 /// <summary>
-/// Gemm (<c>Y = alpha·A'·B' + beta·C</c>, ONNX Operators.md) with a constant 2-D B: A and B read
-/// through DequantizeLinear, B per output column (axis 0 of the stored B when transB, else axis 1)
-/// or per tensor. alpha is folded into B and beta into C, and both attributes are set to 1:
-/// ONNX Runtime's GemmNodeGroupSelector fuses into QGemm only with beta = 1 and an int32 C, and
-/// measured with ONNX Runtime 1.31.1, a Gemm with alpha ≠ 1 stayed unfused. A constant C with N
-/// elements becomes int32 with scale a_scale·b_scale[n] (the contrib QGemm's alpha/beta·a_scale·b_scale
-/// with both 1). Another C (a matrix, or computed) stays float: correct, but ONNX Runtime then
-/// leaves the Gemm unfused.
+/// MatMul and Gemm with a constant 2-D B: A and B read through DequantizeLinear, B per output
+/// column or per tensor. MatMul <c>Y = A·B</c> with B [K, N] is quantized per column on axis 1;
+/// ONNX Runtime's MatMulNodeGroupSelector makes QLinearMatMul of DQ(A), DQ(B) → MatMul → Q, or
+/// MatMulIntegerToFloat when the output is not quantized. Gemm <c>Y = alpha·A'·B' + beta·C</c>
+/// (ONNX Operators.md) is the same with B's column on axis 0 of the stored B when transB; alpha
+/// is folded into B and beta into C, and both attributes are set to 1: ONNX Runtime's
+/// GemmNodeGroupSelector fuses into QGemm only with beta = 1 and an int32 C, and measured with
+/// ONNX Runtime 1.31.1, a Gemm with alpha ≠ 1 stayed unfused. A constant C with N elements becomes
+/// int32 with scale a_scale·b_scale[n] (the contrib QGemm's alpha/beta·a_scale·b_scale with both
+/// 1). Another C (a matrix, or computed) stays float: correct, but ONNX Runtime then leaves the
+/// Gemm unfused. A MatMul is the Gemm without alpha, transB or C.
 /// </summary>
-internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
+internal sealed class MatrixProductStaticQuantizer : IStaticOpQuantizer
 {
-    public string OpType => "Gemm";
-
     public OutputParameters Output => OutputParameters.Calibrated;
 
     public bool HasWeights => true;
@@ -24,10 +25,12 @@ internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
     public IReadOnlyList<int> ActivationInputs(Node node) => [0];
 
     public string? WhyNot(StaticQuantizationContext context, Node node)
-        => QuantizableWeights.Problem(context.Model, node, 1, minRank: 2, maxRank: 2) ?? context.ActivationProblem(node, 0);
+        => context.WeightProblem(node, 1, minRank: 2, maxRank: 2) ?? context.ActivationProblem(node, 0);
 
     public (QuantizationGranularity? Granularity, string? Note) QuantizeConstants(StaticQuantizationContext context, Node node, QuantizationParameters input)
     {
+        // MatMul has none of these attributes, so it reads Gemm's defaults: alpha 1, no transB, no C.
+        bool gemm = node.OpType == "Gemm";
         float alpha = node.GetAttribute("alpha")?.Float ?? 1f;
         float beta = node.GetAttribute("beta")?.Float ?? 1f;
         bool transB = (node.GetAttribute("transB")?.Int ?? 0) != 0;
@@ -35,7 +38,7 @@ internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
         long n = transB ? dims[0] : dims[1];
         bool perChannel = context.Options.PerChannel;
 
-        var c = node.Inputs.Count > 2 ? node.Inputs[2] : null;
+        var c = gemm && node.Inputs.Count > 2 ? node.Inputs[2] : null;
         var cTensor = c is null ? null : ConstantValues.TryGetTensor(context.Model, c);
         bool intBias = cTensor is { ElementType: ElementType.Float } && cTensor.ElementCount == n && cTensor.Dims.Count is 1 or 2;
         float[]? bias = null;
@@ -45,13 +48,17 @@ internal sealed class GemmStaticQuantizer : IStaticOpQuantizer
             for (int i = 0; i < bias.Length; i++) bias[i] *= beta;
         }
 
-        var values = QuantizableWeights.ReadFinite(context.Pass, context.Model, node, 1);
-        for (int i = 0; i < values.Length; i++) values[i] *= alpha;
+        var values = context.ReadWeight(node, 1);
+        if (alpha != 1f)
+        {
+            for (int i = 0; i < values.Length; i++) values[i] *= alpha;
+        }
         // Per column: with transB the stored B is [N, K] (channel = row), else [K, N] (channel = column).
         var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? (int)n : 1,
             perChannel ? (transB ? dims[1] : 1) : values.Length, context.Options.Symmetric, context.WeightBits, bias, input.Scale);
         var weight = quantized.Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? (transB ? 0 : 1) : null);
+        if (!gemm) return (perChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor, null);
 
         SetToOne(node, "alpha");
         string? note = null;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
@@ -10,8 +9,9 @@ namespace ModelOpt.Benchmarks;
 
 /// <summary>
 /// ONNX Runtime (CPU) latency of several models on one input, measured the way the build
-/// measures it (<see cref="LatencyMeasurement"/>: every model in the same round-robin loop, so
-/// load from the rest of the machine slows all of them alike; medians compared).
+/// measures it (<see cref="OrtLatency"/>: every model in the same round-robin loop, so load from
+/// the rest of the machine slows all of them alike; medians compared), with the benchmarks'
+/// fixed warm-up and thread count.
 /// </summary>
 internal static class OrtLatencyComparison
 {
@@ -21,11 +21,10 @@ internal static class OrtLatencyComparison
     // neighbours' load; the ratio between models is what matters, and one thread keeps it steady.
     private const int IntraOpThreads = 1;
 
+    /// <summary>Median milliseconds per run of each model, printed with <paramref name="label"/>.</summary>
     public static double[] MedianMilliseconds(IReadOnlyList<byte[]> models, FloatInput input, int runs, TextWriter log, string label)
     {
-        var sample = new CalibrationSample(label, [new CalibrationTensor(input.Name, ElementType.Float, input.Shape, MemoryMarshal.AsBytes(input.Data.AsSpan()).ToArray(), label)]);
-        using var sessions = new SessionFactory();
-        double[] medians = [.. LatencyMeasurement.Measure(sessions, models, sample, LatencyWarmUp, runs, IntraOpThreads).MedianMilliseconds];
+        double[] medians = OrtLatency.MedianMilliseconds(models, input, LatencyWarmUp, runs, IntraOpThreads);
         log.WriteLine($"  {label} median ms over {runs} runs: {string.Join(" / ", medians.Select(QuantizationBenchmark.Ms))}");
         return medians;
     }

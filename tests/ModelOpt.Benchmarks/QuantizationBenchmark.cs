@@ -8,7 +8,6 @@ using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Calibration;
@@ -106,8 +105,8 @@ internal static class QuantizationBenchmark
     private static ActivationCalibrator Calibrator() => new(new SessionFactory());
 
     private static SampleSet RandomImages(int count)
-        => SampleSet.FromSamples(Enumerable.Range(0, count).Select(i => new CalibrationSample($"random {i}",
-            [new CalibrationTensor("Input247", ElementType.Float, [1, 3, 224, 224], MemoryMarshal.AsBytes(BenchmarkImages.Create(i).AsSpan()).ToArray(), $"random image {i}")])));
+        => SampleSet.FromSamples(Enumerable.Range(0, count).Select(i => new Sample($"random {i}",
+            [new SampleTensor("Input247", ElementType.Float, [1, 3, 224, 224], MemoryMarshal.AsBytes(BenchmarkImages.Create(i).AsSpan()).ToArray(), $"random image {i}")])));
 
     private static void RunOnce(byte[] model, FloatInput input)
     {

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using ModelOpt.Build.Tasks;
 using ModelOpt.Engine.Options;
 
 namespace ModelOpt.Build.Tasks.Tests;

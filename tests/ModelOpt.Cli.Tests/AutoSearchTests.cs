@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Text.Json;
-using Microsoft.ML.OnnxRuntime;
 using ModelOpt.TestUtilities;
 using Xunit.Abstractions;
 

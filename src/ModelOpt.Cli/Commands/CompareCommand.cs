@@ -1,10 +1,8 @@
 using System.Globalization;
 using ModelOpt.Core.Data;
-using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;

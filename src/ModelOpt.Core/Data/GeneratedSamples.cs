@@ -14,7 +14,7 @@ namespace ModelOpt.Core.Data;
 internal static class GeneratedSamples
 {
     /// <summary>The description and the samples for <paramref name="count"/> generated samples of <paramref name="model"/>'s inputs.</summary>
-    public static (string Description, Func<IEnumerable<CalibrationSample>> Samples) Plan(OnnxModel model, string? modelPath,
+    public static (string Description, Func<IEnumerable<Sample>> Samples) Plan(OnnxModel model, string? modelPath,
         IReadOnlyDictionary<string, long[]> inputShapes, int count, ulong seed)
     {
         Value[] declared = [.. model.Graph.Inputs.Where(v => v.Initializer is null)];
@@ -33,14 +33,14 @@ internal static class GeneratedSamples
         return (description, () => Generate(inputs, count, seed));
     }
 
-    private static IEnumerable<CalibrationSample> Generate(GeneratedInput[] inputs, int count, ulong seed)
+    private static IEnumerable<Sample> Generate(GeneratedInput[] inputs, int count, ulong seed)
     {
         var random = new SplitMix64(seed);
         for (int s = 0; s < count; s++)
         {
-            var tensors = new CalibrationTensor[inputs.Length];
+            var tensors = new SampleTensor[inputs.Length];
             for (int i = 0; i < inputs.Length; i++) tensors[i] = inputs[i].Create(ref random, s);
-            yield return new CalibrationSample(string.Create(CultureInfo.InvariantCulture, $"generated_{s}"), tensors);
+            yield return new Sample(string.Create(CultureInfo.InvariantCulture, $"generated_{s}"), tensors);
         }
     }
 
@@ -130,7 +130,7 @@ internal static class GeneratedSamples
 
     private sealed record GeneratedInput(string Name, ElementType Type, long[] Shape, long Elements)
     {
-        public CalibrationTensor Create(ref SplitMix64 random, int sample)
+        public SampleTensor Create(ref SplitMix64 random, int sample)
         {
             string source = string.Create(CultureInfo.InvariantCulture, $"generated input '{Name}' of sample {sample}");
             int n = checked((int)Elements);
@@ -157,7 +157,7 @@ internal static class GeneratedSamples
                     data = new byte[ElementTypes.ByteCount(Type, Elements)];
                     break;
             }
-            return new CalibrationTensor(Name, Type, Shape, data, source);
+            return new SampleTensor(Name, Type, Shape, data, source);
         }
     }
 }

@@ -11,5 +11,5 @@ internal interface ISampleFileReader
     IReadOnlyList<string> Extensions { get; }
 
     /// <summary>The tensor in <paramref name="path"/>; a file that cannot be read is <c>MOPT0001</c> or <c>MOPT0131</c>.</summary>
-    CalibrationTensor Read(string path);
+    SampleTensor Read(string path);
 }

@@ -26,9 +26,9 @@ internal sealed class NpyFile : ISampleFileReader
     /// The array in <paramref name="path"/>, named by its file name without extension: a .npy file
     /// has no tensor name, and the file name binds it when it equals an input's name.
     /// </summary>
-    public CalibrationTensor Read(string path) => Read(path, Path.GetFileNameWithoutExtension(path));
+    public SampleTensor Read(string path) => Read(path, Path.GetFileNameWithoutExtension(path));
 
-    private static CalibrationTensor Read(string path, string? name)
+    private static SampleTensor Read(string path, string? name)
     {
         byte[] bytes = SampleFileReaders.ReadAll(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
@@ -73,7 +73,7 @@ internal sealed class NpyFile : ISampleFileReader
         var data = new ReadOnlyMemory<byte>(bytes, headerStart + headerLength, bytes.Length - headerStart - headerLength);
         try
         {
-            return new CalibrationTensor(name, type, fields.Shape, data, path);
+            return new SampleTensor(name, type, fields.Shape, data, path);
         }
         catch (Exception e) when (e is ArgumentException or OverflowException)
         {

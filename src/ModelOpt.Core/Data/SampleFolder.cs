@@ -64,8 +64,8 @@ internal sealed class SampleFolder
     }
 
     /// <summary>The samples in listing order, each read when it is reached.</summary>
-    public IEnumerable<CalibrationSample> Samples()
-        => _samples.Select(s => new CalibrationSample(s.Name, s.Files.Select(f => f.Reader.Read(f.Path)).ToArray()));
+    public IEnumerable<Sample> Samples()
+        => _samples.Select(s => new Sample(s.Name, s.Files.Select(f => f.Reader.Read(f.Path)).ToArray()));
 
     /// <summary>One sample: its name (the subfolder or file) and its files.</summary>
     private sealed record Entry(string Name, EntryFile[] Files);

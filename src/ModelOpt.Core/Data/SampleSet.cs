@@ -33,9 +33,9 @@ public sealed class SampleSet
     /// <summary>The largest generated input, in elements (1 GiB of FLOAT): larger ones are surely a shape mistake.</summary>
     public const long MaxGeneratedElements = 1L << 28;
 
-    private readonly Func<IEnumerable<CalibrationSample>> _samples;
+    private readonly Func<IEnumerable<Sample>> _samples;
 
-    private SampleSet(string description, Func<IEnumerable<CalibrationSample>> samples)
+    private SampleSet(string description, Func<IEnumerable<Sample>> samples)
     {
         Description = description;
         _samples = samples;
@@ -45,7 +45,7 @@ public sealed class SampleSet
     public string Description { get; }
 
     /// <summary>The samples, produced lazily in a fixed order; each enumeration produces them again (the same ones).</summary>
-    public IEnumerable<CalibrationSample> Samples() => _samples();
+    public IEnumerable<Sample> Samples() => _samples();
 
     /// <summary>
     /// The samples in <paramref name="folder"/> (layout in the remarks). The folder is listed now;
@@ -68,7 +68,7 @@ public sealed class SampleSet
     /// Samples built in memory. <paramref name="samples"/> is enumerated once per use, so a lazy
     /// sequence (one sample produced at a time) keeps memory flat.
     /// </summary>
-    public static SampleSet FromSamples(IEnumerable<CalibrationSample> samples, string description = "in-memory samples")
+    public static SampleSet FromSamples(IEnumerable<Sample> samples, string description = "in-memory samples")
     {
         ArgumentNullException.ThrowIfNull(samples);
         return new(description, () => samples);

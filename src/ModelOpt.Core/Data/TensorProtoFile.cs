@@ -17,7 +17,7 @@ internal sealed class TensorProtoFile : ISampleFileReader
 
     public IReadOnlyList<string> Extensions { get; } = [".pb"];
 
-    public CalibrationTensor Read(string path)
+    public SampleTensor Read(string path)
     {
         byte[] bytes = SampleFileReaders.ReadAll(path);
         TensorProto proto;
@@ -53,7 +53,7 @@ internal sealed class TensorProtoFile : ISampleFileReader
             throw Invalid(path, $"holds {present} {(proto.HasRawData ? "bytes" : "entries")} of data; {ElementTypes.OnnxName(type)}[{string.Join(",", proto.Dims)}] needs {expected}");
         }
         var raw = Tensor.FromProto(proto).GetRawData();
-        return new CalibrationTensor(proto.Name, type, [.. proto.Dims], raw, path);
+        return new SampleTensor(proto.Name, type, [.. proto.Dims], raw, path);
     }
 
     /// <summary>Entries in the typed field that holds <paramref name="type"/> (onnx.proto, comments on the *_data fields).</summary>

@@ -5,11 +5,9 @@ using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Auto;

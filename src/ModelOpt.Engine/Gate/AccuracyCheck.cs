@@ -1,8 +1,6 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Execution;

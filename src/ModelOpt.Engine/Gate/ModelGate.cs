@@ -3,7 +3,6 @@ using ModelOpt.Engine.Jobs;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Gate;
 

@@ -1,7 +1,5 @@
-using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;

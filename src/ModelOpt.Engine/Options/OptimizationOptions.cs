@@ -2,13 +2,11 @@ using System.Globalization;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Planning;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
-using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Options;

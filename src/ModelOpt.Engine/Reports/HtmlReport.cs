@@ -1,11 +1,9 @@
 using System.Globalization;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Reporting;
-using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 

@@ -46,7 +46,7 @@ public sealed class ActivationCalibrator : IActivationObserver
         var types = new ElementType[activations.Count];
         if (activations.Count == 0) return (statistics, types);
 
-        var inputs = new CalibrationInputs(model);
+        var inputs = new SampleBinding(model);
         string[] inputNames = [.. inputs.Inputs.Select(v => v.Name)];
         string[] outputNames = [.. activations.Select(v => v.Name)];
         byte[] augmented = ExtraOutputs.Serialize(model, outputNames);
@@ -102,7 +102,7 @@ public sealed class ActivationCalibrator : IActivationObserver
     }
 
     private static IDisposableReadOnlyCollection<OrtValue> Run(OnnxModel model, InferenceSession session, RunOptions runOptions,
-        string[] inputNames, List<OrtValue> values, string[] outputNames, CalibrationSample sample)
+        string[] inputNames, List<OrtValue> values, string[] outputNames, Sample sample)
     {
         try
         {

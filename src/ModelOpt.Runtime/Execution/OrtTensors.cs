@@ -8,7 +8,7 @@ namespace ModelOpt.Runtime.Execution;
 internal static class OrtTensors
 {
     /// <summary>An ONNX Runtime tensor holding a copy of the data (ONNX element type numbers and ONNX Runtime's agree); the caller disposes it.</summary>
-    public static OrtValue ToOrtValue(CalibrationTensor tensor)
+    public static OrtValue ToOrtValue(SampleTensor tensor)
     {
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, (TensorElementType)(int)tensor.ElementType, [.. tensor.Shape]);
         tensor.Data.Span.CopyTo(value.GetTensorMutableRawData());
@@ -16,7 +16,7 @@ internal static class OrtTensors
     }
 
     /// <summary>Every tensor of <paramref name="tensors"/> as an ONNX Runtime value, in order; on a failure the ones made are disposed.</summary>
-    public static List<OrtValue> ToOrtValues(IReadOnlyList<CalibrationTensor> tensors)
+    public static List<OrtValue> ToOrtValues(IReadOnlyList<SampleTensor> tensors)
     {
         var values = new List<OrtValue>(tensors.Count);
         try

@@ -37,7 +37,7 @@ public static class LatencyMeasurement
     /// <param name="runs">Timed runs per model.</param>
     /// <param name="intraOpThreads">Intra-op threads per session; null for <see cref="DefaultIntraOpThreads"/>.</param>
     /// <param name="modelPath">The model file, for messages.</param>
-    public static LatencyResult Measure(SessionFactory sessions, IReadOnlyList<byte[]> models, CalibrationSample sample, int warmupRuns = DefaultWarmupRuns,
+    public static LatencyResult Measure(SessionFactory sessions, IReadOnlyList<byte[]> models, Sample sample, int warmupRuns = DefaultWarmupRuns,
         int runs = DefaultRuns, int? intraOpThreads = null, string? modelPath = null)
     {
         ArgumentNullException.ThrowIfNull(sessions);

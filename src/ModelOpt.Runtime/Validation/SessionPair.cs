@@ -46,7 +46,7 @@ internal sealed class SessionPair : IDisposable
     /// </summary>
     /// <returns>How many samples ran.</returns>
     public int Run(SampleSet inputs, IReadOnlyCollection<string> outputs, int maxSamples,
-        Action<CalibrationSample, IReadOnlyList<OrtValue>, IReadOnlyList<OrtValue>> measure)
+        Action<Sample, IReadOnlyList<OrtValue>, IReadOnlyList<OrtValue>> measure)
     {
         int samples = 0;
         foreach (var sample in inputs.Samples())

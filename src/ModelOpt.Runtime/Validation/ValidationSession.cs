@@ -9,7 +9,7 @@ namespace ModelOpt.Runtime.Validation;
 
 /// <summary>
 /// One model loaded in ONNX Runtime for validation, with the binding of samples to its inputs.
-/// Samples are bound by <see cref="CalibrationInputs"/>, the same rules calibration uses (by name,
+/// Samples are bound by <see cref="SampleBinding"/>, the same rules calibration uses (by name,
 /// then by position), described here from ONNX Runtime's input metadata because validation holds
 /// models as bytes. Failures become <see cref="DiagnosticCode.ValidationRunFailed"/> (the runtime)
 /// or <see cref="DiagnosticCode.ValidationInputsInvalid"/> (a sample that does not fit).
@@ -18,7 +18,7 @@ namespace ModelOpt.Runtime.Validation;
 internal sealed class ValidationSession : IDisposable
 {
     private readonly RunOptions _runOptions = new();
-    private readonly CalibrationInputs _binder;
+    private readonly SampleBinding _binder;
     private readonly string? _modelPath;
     private readonly string _role;
 
@@ -29,7 +29,7 @@ internal sealed class ValidationSession : IDisposable
         _role = role;
         InputNames = [.. session.InputNames];
         OutputNames = [.. session.OutputNames];
-        _binder = new CalibrationInputs(InputNames.Select(n => Describe(n, session.InputMetadata[n])), modelPath, "validation");
+        _binder = new SampleBinding(InputNames.Select(n => Describe(n, session.InputMetadata[n])), modelPath, "validation");
     }
 
     /// <summary>The loaded session (owned by the factory).</summary>
@@ -63,9 +63,9 @@ internal sealed class ValidationSession : IDisposable
     }
 
     /// <summary>The sample's tensors as ONNX Runtime values in <see cref="InputNames"/> order; the caller disposes them.</summary>
-    public List<OrtValue> Bind(CalibrationSample sample)
+    public List<OrtValue> Bind(Sample sample)
     {
-        CalibrationTensor[] tensors;
+        SampleTensor[] tensors;
         try
         {
             tensors = _binder.Bind(sample);

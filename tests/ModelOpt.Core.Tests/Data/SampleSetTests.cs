@@ -1,11 +1,9 @@
 using System.Runtime.InteropServices;
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Data;
@@ -178,11 +176,11 @@ public sealed class SampleSetTests
     public void TensorsBindByNameFirstThenByPosition()
     {
         var model = TwoInputModel();
-        var inputs = new CalibrationInputs(model);
-        var y = CalibrationTensor.FromFloats("y", [1, 3], [1, 2, 3]);
-        var unnamed = CalibrationTensor.FromFloats(null, [2, 4], new float[8]);
+        var inputs = new SampleBinding(model);
+        var y = SampleTensor.FromFloats("y", [1, 3], [1, 2, 3]);
+        var unnamed = SampleTensor.FromFloats(null, [2, 4], new float[8]);
 
-        var bound = inputs.Bind(new CalibrationSample("s", [y, unnamed]));
+        var bound = inputs.Bind(new Sample("s", [y, unnamed]));
 
         Assert.Same(unnamed, bound[0]);
         Assert.Same(y, bound[1]);
@@ -191,12 +189,12 @@ public sealed class SampleSetTests
     [Fact]
     public void MissingOrExtraTensorsAreDiagnosed()
     {
-        var inputs = new CalibrationInputs(TwoInputModel());
-        var x = CalibrationTensor.FromFloats("x", [2, 4], new float[8]);
+        var inputs = new SampleBinding(TwoInputModel());
+        var x = SampleTensor.FromFloats("x", [2, 4], new float[8]);
 
-        var missing = Assert.Throws<ModelOptException>(() => inputs.Bind(new CalibrationSample("s1", [x])));
-        var extra = Assert.Throws<ModelOptException>(() => inputs.Bind(new CalibrationSample("s2",
-            [x, CalibrationTensor.FromFloats(null, [1, 3], new float[3]), CalibrationTensor.FromFloats(null, [1], [0], "extra.npy")])));
+        var missing = Assert.Throws<ModelOptException>(() => inputs.Bind(new Sample("s1", [x])));
+        var extra = Assert.Throws<ModelOptException>(() => inputs.Bind(new Sample("s2",
+            [x, SampleTensor.FromFloats(null, [1, 3], new float[3]), SampleTensor.FromFloats(null, [1], [0], "extra.npy")])));
 
         Assert.Equal(DiagnosticCode.CalibrationInputsMismatch, missing.Code);
         Assert.Contains("no tensor for model input 'y'", missing.Message, StringComparison.Ordinal);
@@ -207,14 +205,14 @@ public sealed class SampleSetTests
     [Fact]
     public void ShapesMustFitFixedDimensionsAndTypesMustMatch()
     {
-        var inputs = new CalibrationInputs(TwoInputModel());
+        var inputs = new SampleBinding(TwoInputModel());
         // x is [N, 4] with N symbolic: any batch fits.
-        inputs.Bind(new CalibrationSample("ok", [CalibrationTensor.FromFloats(null, [5, 4], new float[20]), CalibrationTensor.FromFloats(null, [1, 3], new float[3])]));
+        inputs.Bind(new Sample("ok", [SampleTensor.FromFloats(null, [5, 4], new float[20]), SampleTensor.FromFloats(null, [1, 3], new float[3])]));
 
-        var shape = Assert.Throws<ModelOptException>(() => inputs.Bind(new CalibrationSample("bad",
-            [CalibrationTensor.FromFloats(null, [2, 5], new float[10], "bad/x.npy"), CalibrationTensor.FromFloats(null, [1, 3], new float[3])])));
-        var type = Assert.Throws<ModelOptException>(() => inputs.Bind(new CalibrationSample("int",
-            [new CalibrationTensor(null, ElementType.Int64, [2, 4], new byte[64], "int/x.npy"), CalibrationTensor.FromFloats(null, [1, 3], new float[3])])));
+        var shape = Assert.Throws<ModelOptException>(() => inputs.Bind(new Sample("bad",
+            [SampleTensor.FromFloats(null, [2, 5], new float[10], "bad/x.npy"), SampleTensor.FromFloats(null, [1, 3], new float[3])])));
+        var type = Assert.Throws<ModelOptException>(() => inputs.Bind(new Sample("int",
+            [new SampleTensor(null, ElementType.Int64, [2, 4], new byte[64], "int/x.npy"), SampleTensor.FromFloats(null, [1, 3], new float[3])])));
 
         Assert.Equal(DiagnosticCode.CalibrationShapeMismatch, shape.Code);
         Assert.Contains("FLOAT[2,5], but model input 'x' is FLOAT[N,4]", shape.Message, StringComparison.Ordinal);
@@ -243,5 +241,5 @@ public sealed class SampleSetTests
         return b.Output(z).Build(8);
     }
 
-    private static float[] Floats(CalibrationTensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.Data.Span).ToArray();
+    private static float[] Floats(SampleTensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.Data.Span).ToArray();
 }

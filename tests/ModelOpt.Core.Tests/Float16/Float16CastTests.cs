@@ -1,8 +1,6 @@
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Passes;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Float16;
 

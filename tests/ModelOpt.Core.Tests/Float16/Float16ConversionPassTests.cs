@@ -1,11 +1,9 @@
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Float16;
 

@@ -1,9 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
-using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 using ModelOpt.Core.Float16;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace ModelOpt.Core.Tests.Float16;
 

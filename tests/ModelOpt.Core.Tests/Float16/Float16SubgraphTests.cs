@@ -2,9 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Float16;
 

@@ -1,9 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.TestUtilities;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,7 +1,5 @@
 using ModelOpt.Core.Folding;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Folding;
 

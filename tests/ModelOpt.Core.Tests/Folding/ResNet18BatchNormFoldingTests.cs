@@ -1,7 +1,5 @@
 using ModelOpt.Core.Folding;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Folding;

@@ -1,9 +1,7 @@
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestUtilities;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;

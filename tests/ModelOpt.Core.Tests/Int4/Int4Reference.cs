@@ -1,5 +1,4 @@
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;
 

@@ -1,8 +1,6 @@
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;
 

@@ -1,10 +1,7 @@
 using System.Globalization;
-using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Core.Tests.TestModels;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Int4;

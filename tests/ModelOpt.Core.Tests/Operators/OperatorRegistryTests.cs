@@ -1,5 +1,4 @@
 using ModelOpt.Core.Operators;
-using ModelOpt.Onnx.Ir;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Operators;

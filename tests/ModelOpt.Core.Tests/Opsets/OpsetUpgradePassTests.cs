@@ -1,10 +1,8 @@
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Opsets;
 

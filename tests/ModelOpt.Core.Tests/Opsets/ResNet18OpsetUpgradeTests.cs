@@ -1,7 +1,5 @@
 using ModelOpt.Core.Opsets;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Opsets;
 

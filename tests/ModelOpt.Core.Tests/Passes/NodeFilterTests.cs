@@ -8,7 +8,6 @@ using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Passes;
@@ -104,5 +103,5 @@ public sealed class NodeFilterTests
 
     private static SampleSet Calibration()
         => SampleSet.FromSamples(Enumerable.Range(0, 4).Select(i =>
-            new CalibrationSample($"sample {i}", [CalibrationTensor.FromFloats("X", [1, Width], Numbers.Uniform(Width, seed: 10 + i))])));
+            new Sample($"sample {i}", [SampleTensor.FromFloats("X", [1, Width], Numbers.Uniform(Width, seed: 10 + i))])));
 }

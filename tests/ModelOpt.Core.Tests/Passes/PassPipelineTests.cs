@@ -3,7 +3,6 @@ using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Passes;
 

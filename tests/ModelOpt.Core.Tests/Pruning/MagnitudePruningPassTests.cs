@@ -1,9 +1,7 @@
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Pruning;
 

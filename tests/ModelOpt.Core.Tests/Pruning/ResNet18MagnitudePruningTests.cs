@@ -1,9 +1,7 @@
 using System.IO.Compression;
 using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Pruning.Magnitude;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Pruning;

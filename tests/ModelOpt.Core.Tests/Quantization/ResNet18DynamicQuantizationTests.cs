@@ -1,9 +1,7 @@
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Quantization;

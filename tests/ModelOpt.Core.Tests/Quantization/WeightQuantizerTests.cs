@@ -1,5 +1,4 @@
 using ModelOpt.Core.Quantization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Quantization;
 

@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.RegularExpressions;
 using ModelOpt.Core.Reporting;
-using ModelOpt.Core.Tests.Infrastructure;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Reporting;
 

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Xml.Linq;
 using ModelOpt.Core.Reporting;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Reporting;
 

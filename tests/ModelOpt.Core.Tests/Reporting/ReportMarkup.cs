@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
 using ModelOpt.Core.Reporting;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Reporting;
 

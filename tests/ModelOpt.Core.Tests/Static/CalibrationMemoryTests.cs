@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -60,7 +58,7 @@ public sealed class CalibrationMemoryTests(ITestOutputHelper output)
             peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
         }
 
-        IEnumerable<CalibrationSample> Samples()
+        IEnumerable<Sample> Samples()
         {
             int index = 0;
             foreach (var sample in StaticTestModels.Samples(count, side: Side))

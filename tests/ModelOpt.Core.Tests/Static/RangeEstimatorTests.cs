@@ -1,8 +1,6 @@
-using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Static;

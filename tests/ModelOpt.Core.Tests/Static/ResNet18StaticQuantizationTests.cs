@@ -5,10 +5,8 @@ using ModelOpt.Core.Folding;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -60,7 +58,7 @@ public sealed class ResNet18StaticQuantizationTests(ITestOutputHelper output)
     {
         using var model = OnnxModelReader.Load(TestData.ResNet18Path);
         var calibration = SampleSet.FromSamples(ResNetCrops.Calibration.Select(c =>
-            new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(null, ResNetInputs.Shape, c.Data)])));
+            new Sample(c.Name, [SampleTensor.FromFloats(null, ResNetInputs.Shape, c.Data)])));
         var folding = new BatchNormFoldingPass();
         var quantization = new StaticQuantizationPass(StaticQuantizationOptions.Default, calibration, Calibrators.Cpu());
         var result = new PassPipeline(folding, quantization).Run(model);

@@ -2,12 +2,10 @@ using ModelOpt.Core.Data;
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.Runtime.Calibration;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -94,7 +92,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var hidden = b.Op("Relu", [b.Op("MatMul", [x, b.Weight("W1", [16, 8], Numbers.Uniform(128, 21))], "mm1")], "hidden");
         var model = b.Output(b.Op("MatMul", [hidden, b.Weight("W2", [8, 6], Numbers.Uniform(48, 22))], "Y")).Build(13);
         var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
-            new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats("X", [4, 16], Numbers.Uniform(64, 100 + i))])));
+            new Sample($"s{i}", [SampleTensor.FromFloats("X", [4, 16], Numbers.Uniform(64, 100 + i))])));
 
         var report = QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
             inputs: [new FloatInput("X", Numbers.Uniform(64, 200), [4, 16])]);
@@ -120,7 +118,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
             NodeAttribute.FromInt("transB", 1));
         var model = b.Output(y).Build(13);
         var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
-            new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [3, 10], Numbers.Uniform(30, 300 + i))])));
+            new Sample($"s{i}", [SampleTensor.FromFloats(null, [3, 10], Numbers.Uniform(30, 300 + i))])));
 
         QuantizeAndCompare(model, StaticQuantizationOptions.Default with { PerChannel = perChannel }, data, minCosine: 0.999,
             inputs: [new FloatInput("X", Numbers.Uniform(30, 400), [3, 10])]);
@@ -142,7 +140,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var pooled = b.Op("AveragePool", [joined], "pooled", NodeAttribute.FromInts("kernel_shape", [2, 2]), NodeAttribute.FromInts("strides", [2, 2]));
         var model = b.Output(b.Op("Conv", [pooled, b.Weight("Wc", [2, 8, 1, 1], Numbers.Uniform(16, 44))], "Y")).Build(13);
         var data = SampleSet.FromSamples(Enumerable.Range(0, 8).Select(i =>
-            new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 4, 8, 8], Numbers.Uniform(256, 500 + i))])));
+            new Sample($"s{i}", [SampleTensor.FromFloats(null, [1, 4, 8, 8], Numbers.Uniform(256, 500 + i))])));
 
         QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
             inputs: [new FloatInput("X", Numbers.Uniform(256, 600), [1, 4, 8, 8])]);
@@ -163,7 +161,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var squashed = b.Op("Tanh", [first], "squashed");
         var model = b.Output(b.Op("Conv", [squashed, b.Weight("W2", [2, 4, 1, 1], Numbers.Uniform(8, 52))], "Y")).Build(13);
         var data = SampleSet.FromSamples(Enumerable.Range(0, 4).Select(i =>
-            new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 700 + i))])));
+            new Sample($"s{i}", [SampleTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 700 + i))])));
 
         var report = QuantizeAndCompare(model, StaticQuantizationOptions.Default, data, minCosine: 0.999,
             inputs: [new FloatInput("X", Numbers.Uniform(108, 800), [1, 3, 6, 6])]);
@@ -188,7 +186,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var asFloat = b.Op("Cast", [doubled], "S", NodeAttribute.FromInt("to", (long)ElementType.Float));
         var model = b.Output(conv).Output(asFloat).Build(13);
         var data = SampleSet.FromSamples(Enumerable.Range(0, 2).Select(i =>
-            new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 900 + i))])));
+            new Sample($"s{i}", [SampleTensor.FromFloats(null, [1, 3, 6, 6], Numbers.Uniform(108, 900 + i))])));
         var input = new FloatInput("X", Numbers.Uniform(108, 950), [1, 3, 6, 6]);
         var expected = OrtRunner.Run(model, input);
 
@@ -267,7 +265,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         // Channel 1 all zeros under a large bias (its bias cannot fit int32 at the natural scale); channel 2 all zeros.
         var conv = b.Op("Conv", [x, b.Weight("W", [3, 2, 3, 3], weights), b.Weight("B", [3], [0.25f, 40f, 0f])], "conv");
         var model = b.Output(b.Op("Relu", [b.Op("Add", [conv, conv], "sum")], "Y")).Build(13);
-        var zeros = SampleSet.FromSamples([new CalibrationSample("zeros", [CalibrationTensor.FromFloats(null, [1, 2, 5, 5], new float[50])])]);
+        var zeros = SampleSet.FromSamples([new Sample("zeros", [SampleTensor.FromFloats(null, [1, 2, 5, 5], new float[50])])]);
         var input = new FloatInput("X", Numbers.Uniform(50, 61), [1, 2, 5, 5]);
         var zeroInput = input with { Data = new float[50] };
         var expected = OrtRunner.Run(model, zeroInput)[0];

@@ -1,8 +1,6 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Calibration;
 
 namespace ModelOpt.Core.Tests.Static;
 
@@ -65,6 +63,6 @@ internal static class StaticTestModels
     public static SampleSet Calibration(int count, int first = 0, int side = Side)
         => SampleSet.FromSamples(Samples(count, first, side));
 
-    public static IEnumerable<CalibrationSample> Samples(int count, int first = 0, int side = Side)
-        => Enumerable.Range(first, count).Select(i => new CalibrationSample($"sample{i}", [CalibrationTensor.FromFloats(null, Shape(side), Input(i, side))]));
+    public static IEnumerable<Sample> Samples(int count, int first = 0, int side = Side)
+        => Enumerable.Range(first, count).Select(i => new Sample($"sample{i}", [SampleTensor.FromFloats(null, Shape(side), Input(i, side))]));
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.TestModels;

@@ -1,7 +1,5 @@
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestUtilities;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.TestModels;

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace ModelOpt.Core.Tests.TestModels;
 
 /// <summary>

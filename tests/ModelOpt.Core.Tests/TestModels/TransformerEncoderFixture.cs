@@ -1,6 +1,4 @@
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Core.Tests.TestModels;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Onnx.Tests.Conformance;

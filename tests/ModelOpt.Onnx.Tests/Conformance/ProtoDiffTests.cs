@@ -1,5 +1,4 @@
 using ModelOpt.Onnx.Protos;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Conformance;
 

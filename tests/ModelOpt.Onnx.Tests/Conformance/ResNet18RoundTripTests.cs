@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Conformance;
 

@@ -2,7 +2,6 @@ using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

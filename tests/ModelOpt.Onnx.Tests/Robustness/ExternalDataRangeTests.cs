@@ -3,7 +3,6 @@ using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

@@ -4,7 +4,6 @@ using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

@@ -1,9 +1,7 @@
 using Google.Protobuf;
 using ModelOpt.Onnx.Diagnostics;
-using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

@@ -1,5 +1,4 @@
 using ModelOpt.Onnx.Diagnostics;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

@@ -6,7 +6,6 @@ using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Onnx.Tests.Robustness;

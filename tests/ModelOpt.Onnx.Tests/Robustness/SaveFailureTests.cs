@@ -1,7 +1,6 @@
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Onnx.Tests.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Robustness;
 

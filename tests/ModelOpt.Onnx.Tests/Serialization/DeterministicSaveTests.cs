@@ -1,5 +1,4 @@
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Serialization;
 

@@ -1,7 +1,6 @@
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Serialization;
 

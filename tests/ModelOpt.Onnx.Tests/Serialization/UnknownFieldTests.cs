@@ -2,7 +2,6 @@ using Google.Protobuf;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Onnx.Tests.Serialization;
 

@@ -1,6 +1,5 @@
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 

@@ -5,7 +5,6 @@ using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 

@@ -1,7 +1,6 @@
 using ModelOpt.Core.Data;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 

@@ -3,7 +3,6 @@ using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 

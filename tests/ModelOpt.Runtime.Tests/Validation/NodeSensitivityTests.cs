@@ -2,7 +2,6 @@ using ModelOpt.Core.Data;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 
 namespace ModelOpt.Runtime.Tests.Validation;
 
@@ -31,7 +30,7 @@ public sealed class NodeSensitivityTests : IDisposable
     private static readonly float[][] Inputs = [[1, 2, 3, 4, 5, 6, 7, 8], [0.5f, 0.25f, 2, 1, 3, 0.125f, 4, 2]];
 
     private static SampleSet Samples()
-        => SampleSet.FromSamples(Inputs.Select((x, i) => new CalibrationSample($"s{i}", [CalibrationTensor.FromFloats("x", [1, 8], x)])).ToList());
+        => SampleSet.FromSamples(Inputs.Select((x, i) => new Sample($"s{i}", [SampleTensor.FromFloats("x", [1, 8], x)])).ToList());
 
     [Fact]
     public void TheErrorAppearsAtThePerturbedNode()

@@ -3,7 +3,6 @@ using ModelOpt.Core.Folding;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Runtime.Tests.Validation;
@@ -21,7 +20,7 @@ public sealed class ResNet18ValidationTests(ITestOutputHelper output)
 
         var crops = ResNetInputs.All.Take(3).ToArray();
         var inputs = SampleSet.FromSamples(
-            crops.Select(c => new CalibrationSample(c.Name, [CalibrationTensor.FromFloats(ResNetInputs.InputName, ResNetInputs.Shape, c.Data)])).ToList(),
+            crops.Select(c => new Sample(c.Name, [SampleTensor.FromFloats(ResNetInputs.InputName, ResNetInputs.Shape, c.Data)])).ToList(),
             "3 photo crops");
         using var sessions = new SessionFactory();
         var result = ModelComparison.Compare(sessions, original, folded, inputs, TestData.ResNet18Path);

@@ -67,6 +67,6 @@ internal static class ValidationModels
     }
 
     /// <summary>A one-sample data set of FLOAT tensors named "x".</summary>
-    public static CalibrationSample Sample(string name, long[] shape, params float[] values)
-        => new(name, [CalibrationTensor.FromFloats("x", shape, values)]);
+    public static Sample Sample(string name, long[] shape, params float[] values)
+        => new(name, [SampleTensor.FromFloats("x", shape, values)]);
 }

@@ -1,10 +1,8 @@
 using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Folding;
 using ModelOpt.Core.Pruning.Structured;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Pruning.Structured;

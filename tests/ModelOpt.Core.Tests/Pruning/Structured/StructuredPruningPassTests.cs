@@ -1,8 +1,6 @@
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Pruning.Structured;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using ModelOpt.TestUtilities;
 using Xunit;
 
 namespace ModelOpt.Core.Tests.Pruning.Structured;

@@ -9,13 +9,13 @@ namespace ModelOpt.Core.Data;
 /// are the graph inputs without an initializer (those with one are defaults a caller may
 /// leave out, IR.md "Graphs").
 /// </summary>
-internal sealed class CalibrationInputs
+internal sealed class SampleBinding
 {
     private readonly Value[] _inputs;
     private readonly string? _modelPath;
     private readonly string _sampleKind;
 
-    public CalibrationInputs(OnnxModel model)
+    public SampleBinding(OnnxModel model)
         : this(model.Graph.Inputs.Where(v => v.Initializer is null), model.SourcePath)
     {
     }
@@ -27,7 +27,7 @@ internal sealed class CalibrationInputs
     /// <param name="inputs">The inputs to fill, in order.</param>
     /// <param name="modelPath">The model file, for messages.</param>
     /// <param name="sampleKind">How messages name a sample ("calibration", "validation").</param>
-    public CalibrationInputs(IEnumerable<Value> inputs, string? modelPath, string sampleKind = "calibration")
+    public SampleBinding(IEnumerable<Value> inputs, string? modelPath, string sampleKind = "calibration")
     {
         _inputs = [.. inputs];
         _modelPath = modelPath;
@@ -38,10 +38,10 @@ internal sealed class CalibrationInputs
     public IReadOnlyList<Value> Inputs => _inputs;
 
     /// <summary>The sample's tensors in the order of <see cref="Inputs"/>.</summary>
-    public CalibrationTensor[] Bind(CalibrationSample sample)
+    public SampleTensor[] Bind(Sample sample)
     {
-        var bound = new CalibrationTensor?[_inputs.Length];
-        var unnamed = new List<CalibrationTensor>();
+        var bound = new SampleTensor?[_inputs.Length];
+        var unnamed = new List<SampleTensor>();
         foreach (var tensor in sample.Tensors)
         {
             int index = tensor.Name is null ? -1 : Array.FindIndex(_inputs, v => v.Name == tensor.Name);
@@ -69,7 +69,7 @@ internal sealed class CalibrationInputs
     }
 
     /// <summary>The element type must be the declared one; the rank and every fixed dimension must match (symbolic dimensions take any size).</summary>
-    private void CheckFits(CalibrationSample sample, Value input, CalibrationTensor tensor)
+    private void CheckFits(Sample sample, Value input, SampleTensor tensor)
     {
         var declaredType = input.ElementType;
         var shape = input.Shape;
@@ -84,6 +84,6 @@ internal sealed class CalibrationInputs
             "Give every sample the model's input shape and type (fix symbolic dimensions with InputShapes if needed).");
     }
 
-    private ModelOptException Mismatch(CalibrationSample sample, string what)
+    private ModelOptException Mismatch(Sample sample, string what)
         => new(DiagnosticCode.CalibrationInputsMismatch, _modelPath, $"{_sampleKind} sample '{sample.Name}' {what}.");
 }

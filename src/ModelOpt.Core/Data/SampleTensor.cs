@@ -4,10 +4,10 @@ using ModelOpt.Onnx.Ir;
 namespace ModelOpt.Core.Data;
 
 /// <summary>
-/// One input tensor of a calibration sample: element type, shape and the data in raw form
+/// One input tensor of a sample: element type, shape and the data in raw form
 /// (little-endian, C order), as read from a <c>.pb</c> or <c>.npy</c> file or built in memory.
 /// </summary>
-public sealed class CalibrationTensor
+public sealed class SampleTensor
 {
     /// <summary>Creates the tensor; <paramref name="data"/> must hold exactly the elements of <paramref name="shape"/>.</summary>
     /// <param name="name">The model input it is meant for (a TensorProto's name, a file name), or null to bind by position.</param>
@@ -15,7 +15,7 @@ public sealed class CalibrationTensor
     /// <param name="shape">The dimensions.</param>
     /// <param name="data">The raw data.</param>
     /// <param name="source">Where it came from, for messages (a file path).</param>
-    public CalibrationTensor(string? name, ElementType elementType, IReadOnlyList<long> shape, ReadOnlyMemory<byte> data, string source)
+    public SampleTensor(string? name, ElementType elementType, IReadOnlyList<long> shape, ReadOnlyMemory<byte> data, string source)
     {
         long count = 1;
         foreach (long d in shape)
@@ -51,7 +51,7 @@ public sealed class CalibrationTensor
     public string Source { get; }
 
     /// <summary>A FLOAT tensor over a copy of <paramref name="values"/>.</summary>
-    public static CalibrationTensor FromFloats(string? name, long[] shape, ReadOnlySpan<float> values, string source = "memory")
+    public static SampleTensor FromFloats(string? name, long[] shape, ReadOnlySpan<float> values, string source = "memory")
         => new(name, ElementType.Float, shape, MemoryMarshal.AsBytes(values).ToArray(), source);
 
     /// <summary>The shape as ONNX shows it, e.g. <c>[1,3,224,224]</c>.</summary>

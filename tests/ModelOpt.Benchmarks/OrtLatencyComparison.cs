@@ -1,4 +1,3 @@
-using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Execution;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ModelOpt.TestUtilities;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Cli.Tests;

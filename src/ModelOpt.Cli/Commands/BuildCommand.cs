@@ -1,4 +1,3 @@
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;

@@ -1,7 +1,5 @@
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Cli.Commands;

@@ -1,6 +1,4 @@
-using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 

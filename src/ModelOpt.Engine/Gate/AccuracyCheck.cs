@@ -1,7 +1,5 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;

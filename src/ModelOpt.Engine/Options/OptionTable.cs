@@ -1,4 +1,3 @@
-using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Onnx.Diagnostics;
 

@@ -2,7 +2,6 @@ using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;

@@ -1,10 +1,8 @@
 using System.Globalization;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Reporting;
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;

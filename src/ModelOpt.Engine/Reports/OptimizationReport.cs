@@ -4,7 +4,6 @@ using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;

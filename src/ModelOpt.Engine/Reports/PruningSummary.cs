@@ -1,6 +1,5 @@
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;

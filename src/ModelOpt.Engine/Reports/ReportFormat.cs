@@ -1,5 +1,4 @@
 using System.Globalization;
-using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;

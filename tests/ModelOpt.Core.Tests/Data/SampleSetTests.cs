@@ -1,10 +1,8 @@
 using System.Runtime.InteropServices;
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Protos;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Data;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Passes;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using Xunit.Abstractions;

@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using ModelOpt.Core.Float16;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Float16;

@@ -2,7 +2,6 @@ using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;
 

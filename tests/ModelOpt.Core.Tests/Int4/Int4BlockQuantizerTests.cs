@@ -1,6 +1,5 @@
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Int4;
 

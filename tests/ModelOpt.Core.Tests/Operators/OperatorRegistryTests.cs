@@ -1,5 +1,4 @@
 using ModelOpt.Core.Operators;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Operators;
 

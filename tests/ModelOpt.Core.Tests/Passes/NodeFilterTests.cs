@@ -8,7 +8,6 @@ using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Passes;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Tests.Infrastructure;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Static;

@@ -1,7 +1,6 @@
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Static;
 

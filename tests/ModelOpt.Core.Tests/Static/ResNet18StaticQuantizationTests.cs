@@ -7,7 +7,6 @@ using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Static;

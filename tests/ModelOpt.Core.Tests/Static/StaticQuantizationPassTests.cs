@@ -6,7 +6,6 @@ using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace ModelOpt.Core.Tests.Static;

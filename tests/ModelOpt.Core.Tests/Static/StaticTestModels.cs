@@ -1,5 +1,4 @@
 using ModelOpt.Core.Data;
-using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Core.Tests.Static;

@@ -1,6 +1,5 @@
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.TestModels;
 

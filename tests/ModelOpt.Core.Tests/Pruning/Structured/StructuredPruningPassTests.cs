@@ -1,7 +1,6 @@
 using ModelOpt.Core.Passes;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Onnx.Ir;
-using Xunit;
 
 namespace ModelOpt.Core.Tests.Pruning.Structured;
 

@@ -1,7 +1,3 @@
-using ModelOpt.Core.Quantization.Static.Calibration;
-using ModelOpt.Onnx.Ir;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 using ModelOpt.TestUtilities;
 
 namespace ModelOpt.Benchmarks;

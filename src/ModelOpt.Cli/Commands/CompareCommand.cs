@@ -1,6 +1,5 @@
 using System.Globalization;
 using ModelOpt.Core.Data;
-using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;

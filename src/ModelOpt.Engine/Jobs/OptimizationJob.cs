@@ -1,6 +1,4 @@
 using ModelOpt.Engine.Options;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Jobs;
 

@@ -2,9 +2,6 @@ using System.Globalization;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Planning;
-using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Runtime.Validation;
 

@@ -1,4 +1,3 @@
-using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Engine.Options;

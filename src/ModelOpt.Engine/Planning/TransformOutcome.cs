@@ -2,11 +2,6 @@ using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Reports;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Planning;
 

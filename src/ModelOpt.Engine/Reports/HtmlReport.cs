@@ -1,9 +1,7 @@
 using System.Globalization;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Reporting;
-using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
 

@@ -2,9 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ModelOpt.Core.Reporting;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
 

@@ -1,10 +1,5 @@
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
 

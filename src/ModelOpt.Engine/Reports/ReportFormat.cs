@@ -1,9 +1,4 @@
 using System.Globalization;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
 

@@ -2,11 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ModelOpt.Engine.Jobs;
-using ModelOpt.Engine.Options;
-using ModelOpt.Engine.Planning;
-using ModelOpt.Runtime.Execution;
-using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
 

@@ -68,16 +68,43 @@ public sealed class PlanModelOutputs : Task
             item.SetMetadata("AccessorName", UniqueAccessorName(relativePath, accessorNames));
             planned.Add(item);
         }
+        ReportDuplicateResourceNames(planned);
         PlannedModels = planned.ToArray();
         return !Log.HasLoggedErrors;
     }
 
+    /// <summary>
+    /// The item's path as names are made from it: relative to the project; for a model outside
+    /// the project folder its <c>Link</c> (the SDK's convention for such items), else its path
+    /// below the folder it shares with the project (<c>../models/a/model.onnx</c> is
+    /// <c>models/a/model.onnx</c>), so that two such models with one file name stay apart.
+    /// </summary>
     private string RelativePath(ITaskItem model)
     {
         string full = Path.GetFullPath(Path.Combine(ProjectDirectory, model.ItemSpec));
         string root = Path.GetFullPath(ProjectDirectory).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        string relative = full.StartsWith(root, StringComparison.OrdinalIgnoreCase) ? full.Substring(root.Length) : Path.GetFileName(full);
-        return relative.Replace('\\', '/');
+        if (full.StartsWith(root, StringComparison.OrdinalIgnoreCase)) return full.Substring(root.Length).Replace('\\', '/');
+        string link = model.GetMetadata("Link").Trim();
+        if (link.Length > 0) return link.Replace('\\', '/').TrimStart('/');
+        char[] separators = [Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar];
+        string[] modelParts = full.Split(separators, StringSplitOptions.RemoveEmptyEntries);
+        string[] rootParts = root.Split(separators, StringSplitOptions.RemoveEmptyEntries);
+        int common = 0;
+        while (common < Math.Min(modelParts.Length - 1, rootParts.Length) && string.Equals(modelParts[common], rootParts[common], StringComparison.OrdinalIgnoreCase)) common++;
+        return string.Join("/", modelParts.Skip(common));
+    }
+
+    // Two embedded models under one manifest resource name would fail the compiler with CS1508
+    // only after all the optimization work; say it now, naming both items and the fix.
+    private void ReportDuplicateResourceNames(List<ITaskItem> planned)
+    {
+        foreach (var group in planned.Where(m => !string.Equals(m.GetMetadata("Embed"), "false", StringComparison.OrdinalIgnoreCase))
+                     .GroupBy(m => m.GetMetadata("LogicalName"), StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            Log.LogError(null, "MOPT0052", null, BuildEngine?.ProjectFileOfTaskNode ?? "", 0, 0, 0, 0,
+                "The models {0} would be embedded under the same resource name '{1}'. Give each OptimizeModel item its own LogicalName (or Link).",
+                string.Join(", ", group.Select(m => $"'{m.ItemSpec}'")), group.Key);
+        }
     }
 
     private string OptionsHash(ITaskItem model, string relativePath)

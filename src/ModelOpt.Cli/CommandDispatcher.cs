@@ -25,8 +25,19 @@ internal static class CommandDispatcher
                 output.WriteLine(Usage);
                 return arguments.Count == 0 ? UsageError : Success;
             }
+            if (arguments[0] is "--version" or "version")
+            {
+                output.WriteLine($"modelopt {Version}");
+                return Success;
+            }
             string command = arguments[0];
             var rest = arguments.Skip(1).ToList();
+            if (rest.Count > 0 && rest[0] is "-h" or "--help")
+            {
+                // Every command's help is the one page: it lists every option of every command.
+                output.WriteLine(Usage);
+                return Success;
+            }
             return command switch
             {
                 "inspect" => InspectCommand.Run(rest, output),
@@ -50,6 +61,11 @@ internal static class CommandDispatcher
         }
     }
 
+    /// <summary>The tool's version (the package version it was built with).</summary>
+    public static string Version
+        => typeof(CommandDispatcher).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
     /// <summary>The help text; the optimize options are listed from the engine's option table.</summary>
     public static string Usage => $"""
         modelopt - build-time ONNX model optimization
@@ -64,6 +80,8 @@ internal static class CommandDispatcher
                                                    top-1 agreement per output) and CPU latency of both
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
+          modelopt --version                       the tool's version
+          modelopt <command> --help                this page
 
         Options of optimize (every OptimizeModel metadata, kebab-case; default in brackets):
         {string.Join(Environment.NewLine, OptionTable.All.Select(OptionHelp))}

@@ -106,31 +106,4 @@ public sealed class ModelMetadataTests
         Assert.True(task.Execute());
         return Path.GetFileName(task.PlannedModels.Single().GetMetadata("OutputPath"));
     }
-
-    private sealed class SilentBuildEngine : IBuildEngine
-    {
-        public bool ContinueOnError => false;
-
-        public int LineNumberOfTaskNode => 0;
-
-        public int ColumnNumberOfTaskNode => 0;
-
-        public string ProjectFileOfTaskNode => "test.csproj";
-
-        public bool BuildProjectFile(string projectFileName, string[] targetNames, System.Collections.IDictionary globalProperties, System.Collections.IDictionary targetOutputs) => false;
-
-        public void LogCustomEvent(CustomBuildEventArgs e)
-        {
-        }
-
-        public void LogErrorEvent(BuildErrorEventArgs e) => throw new InvalidOperationException(e.Message);
-
-        public void LogMessageEvent(BuildMessageEventArgs e)
-        {
-        }
-
-        public void LogWarningEvent(BuildWarningEventArgs e)
-        {
-        }
-    }
 }

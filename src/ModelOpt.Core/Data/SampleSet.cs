@@ -35,14 +35,21 @@ public sealed class SampleSet
 
     private readonly Func<IEnumerable<Sample>> _samples;
 
-    private SampleSet(string description, Func<IEnumerable<Sample>> samples)
+    private SampleSet(string description, Func<IEnumerable<Sample>> samples, IReadOnlyList<ResolvedInputShape>? shapes = null)
     {
         Description = description;
         _samples = samples;
+        ResolvedShapes = shapes ?? [];
     }
 
     /// <summary>Where the samples come from, for reports and messages ("ValidationData folder /x", "8 generated inputs (seed …)").</summary>
     public string Description { get; }
+
+    /// <summary>For generated samples, the shape each input got and how it was chosen; empty for samples read or given.</summary>
+    public IReadOnlyList<ResolvedInputShape> ResolvedShapes { get; }
+
+    /// <summary>True for samples from <see cref="Generate"/>: a gate on them is indicative only.</summary>
+    public bool IsGenerated { get; private init; }
 
     /// <summary>The samples, produced lazily in a fixed order; each enumeration produces them again (the same ones).</summary>
     public IEnumerable<Sample> Samples() => _samples();
@@ -90,25 +97,33 @@ public sealed class SampleSet
     /// <paramref name="seed"/>, one draw per element, in sample order, then input order, then C
     /// order; each value is k / 2^23 - 1 for an integer k in [0, 2^24): exact in FLOAT and DOUBLE,
     /// rounded to nearest in FLOAT16.</item>
-    /// <item>Integer types: 0 (a valid index into any embedding or gather, and a neutral id).</item>
-    /// <item>BOOL: false.</item>
+    /// <item>An integer input that a Gather looks up in an embedding table (directly or through
+    /// Cast, Unsqueeze, Squeeze, Reshape, Flatten): ids uniform over [0, rows) of the table, from a
+    /// SplitMix64 stream of their own (so floats are the same whatever the integer inputs).</item>
+    /// <item>A mask (BOOL, or a name containing "mask", such as attention_mask): 1 (true), so every
+    /// position takes part.</item>
+    /// <item>Other integer types, and token type / segment ids: 0.</item>
     /// <item>Anything else (STRING, BFLOAT16, sequences, …): MOPT0181; such models need ValidationData.</item>
     /// </list>
-    /// A symbolic leading (batch) dimension becomes 1; any other symbolic dimension must be fixed by
-    /// <c>InputShapes</c>, since a guess (1 for a sequence length or an image side) can make a
-    /// model fail or compare it on meaningless inputs.
+    /// Symbolic dimensions: <c>InputShapes</c> first (a symbol it fixes for one input fixes it in
+    /// every input), then 1 for a leading batch dimension, then a constant Reshape target the input
+    /// feeds; anything still open is tried with <paramref name="probe"/> on candidate sizes (image
+    /// sides 224, 256, 320, 128, 64, 48, 32 for 4-D float inputs; 128, 64, 32, 16 otherwise), the
+    /// first one the model runs on winning. Without a probe, or when none runs, it is MOPT0181,
+    /// since a guess that does not run would fail the gate with a less helpful message.
     /// </remarks>
     /// <param name="model">The model (the original one: an optimized model has the same inputs).</param>
     /// <param name="modelPath">The model file, for messages.</param>
     /// <param name="inputShapes">Whole shapes by input name (InputShapes, e.g. <c>x=1,3,224,224</c>); null for none.</param>
     /// <param name="count">How many samples.</param>
     /// <param name="seed">The generator's seed.</param>
+    /// <param name="probe">Runs the original model on one sample: null when it ran, else why not; null to size no open dimension by running.</param>
     public static SampleSet Generate(OnnxModel model, string? modelPath, IReadOnlyDictionary<string, long[]>? inputShapes = null,
-        int count = DefaultGeneratedSampleCount, ulong seed = DefaultSeed)
+        int count = DefaultGeneratedSampleCount, ulong seed = DefaultSeed, Func<Sample, string?>? probe = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        var generated = GeneratedSamples.Plan(model, modelPath, inputShapes ?? new Dictionary<string, long[]>(), count, seed);
-        return new SampleSet(generated.Description, generated.Samples);
+        var generated = GeneratedSamples.Plan(model, modelPath, inputShapes ?? new Dictionary<string, long[]>(), count, seed, probe);
+        return new SampleSet(generated.Description, generated.Samples, generated.Shapes) { IsGenerated = true };
     }
 }

@@ -151,7 +151,7 @@ public sealed class AutoSearch
     private List<string> MostSensitive(Candidate candidate)
     {
         var quantized = candidate.Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
-        if (quantized.Count == 0) return [];
+        if (quantized.Count == 0 || _gate.Inputs is null) return [];
         var sensitivity = NodeSensitivity.Measure(_context.Sessions, _prepared.Reference, candidate.Model, _gate.Inputs, 2);
         int count = Math.Max(1, (int)Math.Ceiling(quantized.Count / 10.0));
         return sensitivity.Where(s => quantized.Contains(s.Node))
@@ -165,6 +165,7 @@ public sealed class AutoSearch
         var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + Options.AutoSizeTolerance)).ToList();
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
         if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
+        if (_gate.Inputs is null) return (tied[0], "chosen: the smallest model (no inputs to time the tied ones on)", latencies);
 
         var sample = _gate.Inputs.Samples().First();
         var result = LatencyMeasurement.Measure(_context.Sessions, [_gate.Original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, 10), modelPath: _context.ModelPath);

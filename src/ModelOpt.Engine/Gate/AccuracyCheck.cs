@@ -18,11 +18,20 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     /// <summary>True when every switched-on check passed (or all are off).</summary>
     public bool Passed => Violations.Count == 0;
 
-    /// <summary>The inputs the gate runs on: ValidationData, else CalibrationData, else generated from the original's declared inputs.</summary>
-    public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath)
+    /// <summary>
+    /// The inputs the gate runs on: ValidationData, else CalibrationData, else generated from the
+    /// original's declared inputs, open dimensions sized by running <paramref name="originalBytes"/>
+    /// through <paramref name="sessions"/> (when given).
+    /// </summary>
+    public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath, SessionFactory? sessions = null, byte[]? originalBytes = null)
         => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation)
             : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", SamplePurpose.Validation)
-            : SampleSet.Generate(original, modelPath, options.InputShapes);
+            : SampleSet.Generate(original, modelPath, options.InputShapes,
+                probe: sessions is not null && originalBytes is not null ? sample => sessions.TryRun(originalBytes, sample) : null);
+
+    /// <summary>The check of a job with the gate off and no inputs: nothing compared, nothing failed; <paramref name="reason"/> says why.</summary>
+    public static AccuracyCheck NotRun(OptimizationOptions options, string reason)
+        => new(new ComparisonResult([], 0, "no inputs", [reason]), options.Thresholds, []);
 
     /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> and checks the thresholds of <paramref name="options"/>.</summary>
     public static AccuracyCheck Run(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, OptimizationOptions options, string modelPath)

@@ -1,5 +1,6 @@
 using ModelOpt.Core.Data;
 using ModelOpt.Engine.Jobs;
+using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
@@ -22,19 +23,40 @@ public sealed class ModelGate
         _context = context;
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         Original = OnnxModelWriter.ToBytes(original);
-        Inputs = AccuracyCheck.InputsFor(context.Options, original, context.ModelPath);
+        var options = context.Options;
+        InputKind = options.ValidationData is not null ? ValidationInputKind.HeldOut
+            : options.CalibrationData is not null ? ValidationInputKind.InSample
+            : ValidationInputKind.Indicative;
+        try
+        {
+            Inputs = AccuracyCheck.InputsFor(options, original, context.ModelPath, context.Sessions, Original);
+        }
+        catch (ModelOptException e) when (e.Code == DiagnosticCode.ValidationInputsInvalid && options.Thresholds.IsOff && InputKind == ValidationInputKind.Indicative)
+        {
+            // With every threshold off nothing needs the inputs to pass; a model whose inputs
+            // cannot be generated still builds, and the report says what was not measured.
+            NoInputsReason = $"no validation inputs, so no accuracy comparison, latency or per-node error (the gate is off): {e.Message}";
+            InputKind = ValidationInputKind.None;
+        }
     }
+
+    /// <summary>What the inputs are (held out, in-sample, generated, none).</summary>
+    public ValidationInputKind InputKind { get; }
+
+    /// <summary>Why there are no inputs (<see cref="Inputs"/> is null), for the report; null when there are.</summary>
+    public string? NoInputsReason { get; }
 
     /// <summary>The original model's bytes, external data inlined: the reference every candidate is compared with.</summary>
     public byte[] Original { get; }
 
-    /// <summary>The inputs both models run on.</summary>
-    public SampleSet Inputs { get; }
+    /// <summary>The inputs both models run on; null only with the gate off when none could be generated (<see cref="NoInputsReason"/>).</summary>
+    public SampleSet? Inputs { get; }
 
     /// <summary>Loads <paramref name="candidate"/> in ONNX Runtime and compares it with the original.</summary>
     public AccuracyCheck Check(byte[] candidate)
     {
         OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
+        if (Inputs is null) return AccuracyCheck.NotRun(_context.Options, NoInputsReason!);
         return AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);
     }
 }

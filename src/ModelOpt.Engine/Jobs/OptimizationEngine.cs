@@ -117,19 +117,49 @@ public sealed class OptimizationEngine
             _diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
         }
 
-        var latency = context.Options.LatencyRuns > 0
-            ? LatencyMeasurement.Measure(context.Sessions, [gate.Original, chosen.Bytes], gate.Inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath)
-            : null;
-        var nodeErrors = NodeSensitivity.Measure(context.Sessions, prepared.Reference, chosen.Model, gate.Inputs, NodeErrorSamples);
+        // Latency and per-node error inform; they never decide whether the model is embedded,
+        // so one that cannot run is skipped with the reason in the report instead of failing the build.
+        var notes = new List<string>();
+        if (gate.NoInputsReason is { } noInputs) notes.Add(noInputs);
+        LatencyResult? latency = null;
+        IReadOnlyList<ValueSensitivity> nodeErrors = [];
+        if (gate.Inputs is { } inputs)
+        {
+            if (context.Options.LatencyRuns > 0)
+            {
+                latency = Measured("latency", notes, () => LatencyMeasurement.Measure(context.Sessions, [gate.Original, chosen.Bytes], inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath));
+            }
+            nodeErrors = Measured("per-node error", notes, () => NodeSensitivity.Measure(context.Sessions, prepared.Reference, chosen.Model, inputs, NodeErrorSamples)) ?? [];
+        }
 
         byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
         AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
 
-        var report = new ReportComposer(context).Compose(before, chosen, originalBytes, embedded.LongLength, latency, nodeErrors, trials);
+        var report = new ReportComposer(context).Compose(before, chosen, originalBytes, embedded.LongLength, latency, nodeErrors, trials) with
+        {
+            ResolvedInputShapes = gate.Inputs?.ResolvedShapes ?? [],
+            ValidationInputs = gate.InputKind,
+            Notes = notes,
+        };
         if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
         if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
         return report;
+    }
+
+    /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>
+    private static T? Measured<T>(string what, List<string> notes, Func<T> measure) where T : class
+    {
+        try
+        {
+            return measure();
+        }
+        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException
+            || e is ModelOptException { Code: DiagnosticCode.ValidationRunFailed or DiagnosticCode.ValidationInputsInvalid })
+        {
+            notes.Add($"{what} not measured: {e.Message}");
+            return null;
+        }
     }
 
     private static ExecutionProviderRequest ToRequest(ExecutionProviderKind kind) => kind switch

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
@@ -38,6 +39,15 @@ public sealed record OptimizationReport(
     /// <summary>What the job did, step by step; the shared prefix (load, fold, prune) shows how many candidates it served.</summary>
     public IReadOnlyList<JobStep> Steps { get; init; } = [];
 
+    /// <summary>The shapes of the generated validation inputs and how each was chosen (declared, batch, graph, probed, InputShapes); empty for ValidationData or CalibrationData.</summary>
+    public IReadOnlyList<ResolvedInputShape> ResolvedInputShapes { get; init; } = [];
+
+    /// <summary>What the gate ran on: held-out ValidationData, in-sample CalibrationData, indicative generated inputs, or none.</summary>
+    public ValidationInputKind ValidationInputs { get; init; } = ValidationInputKind.Indicative;
+
+    /// <summary>What the job could not measure and why (no inputs with the gate off, a latency run ONNX Runtime refused).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>The one line the build prints for this model.</summary>
     public string SummaryLine()
     {
@@ -51,7 +61,10 @@ public sealed record OptimizationReport(
                 ? $", pruned Structured ({ReportFormat.Percent(Pruning.Sparsity)} of channels; MACs {ReportFormat.Percent(OptimizedMacs, OriginalMacs)}, parameters {ReportFormat.Percent(OptimizedParameters, OriginalParameters)} of original)"
                 : $", pruned Magnitude ({ReportFormat.Percent(Pruning.Sparsity, 1)} of weights zero)";
         string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
-        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}";
+        // Only shapes the job chose (not ones the model fixed) are worth a place on the line.
+        var chosenShapes = ResolvedInputShapes.Where(s => s.Source is ShapeSource.Graph or ShapeSource.Probed or ShapeSource.InputShapes).ToArray();
+        string inputs = chosenShapes.Length == 0 ? "" : $", inputs {string.Join(" ", chosenShapes.Select(s => s.ToString()))}";
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}{inputs}";
     }
 
     /// <summary>The gate's verdict in a few words: the worst cosine and what was required.</summary>
@@ -59,6 +72,7 @@ public sealed record OptimizationReport(
     {
         var c = CultureInfo.InvariantCulture;
         string cosine = string.Create(c, $"cosine {Accuracy.WorstCosine:0.0000}");
+        if (ValidationInputs == ValidationInputKind.None) return "not validated (gate off, no inputs)";
         if (Accuracy.Thresholds.IsOff) return $"{cosine} (gate off)";
         string verdict = Accuracy.Passed ? "passed" : "FAILED";
         return string.Create(c, $"{cosine}, gate {verdict}");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ModelOpt.Engine.Gate;
 
 namespace ModelOpt.Engine.Reports;
 
@@ -56,6 +57,16 @@ public static class ReportWriter
         s.AppendLine("## Accuracy against the original");
         s.AppendLine();
         s.AppendLine(c, $"{r.Accuracy.Comparison.SampleCount} samples ({r.Accuracy.Comparison.Source}); {r.Gate()}.");
+        s.AppendLine();
+        s.AppendLine(r.ValidationInputs switch
+        {
+            ValidationInputKind.HeldOut => "Inputs: ValidationData (held out).",
+            ValidationInputKind.InSample => "Inputs: CalibrationData (in-sample: the data static quantization was calibrated on, so the verdict is optimistic). Set ValidationData to held-out samples.",
+            ValidationInputKind.None => "Inputs: none (the gate is off and none could be generated). Set ValidationData to real samples.",
+            _ => "Inputs: generated (indicative: the verdict shows the optimized model computes the same function, not that it keeps accuracy on real data). Set ValidationData to real samples.",
+        });
+        if (r.ResolvedInputShapes.Count > 0) s.AppendLine(c, $"Input shapes: {string.Join(", ", r.ResolvedInputShapes.Select(x => x.ToString()))}.");
+        foreach (string note in r.Notes) s.AppendLine(c, $"\nNote: {note}");
         s.AppendLine();
         s.AppendLine("| output | cosine | max abs error | mean abs error | top-1 agreement |");
         s.AppendLine("|---|---:|---:|---:|---:|");

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
+using ModelOpt.Core.Data;
 
 namespace ModelOpt.Runtime.Execution;
 
@@ -87,6 +88,34 @@ public sealed class SessionFactory : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(intraOpThreads);
         return Get(model, SessionSettings.Latency(intraOpThreads));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> once on <paramref name="sample"/> in its validation session
+    /// (the one the gate uses later, so a probe costs no extra load) and says why it did not run,
+    /// or null when it ran: how generated inputs find sizes for open dimensions. The sample's
+    /// tensors bind to the inputs by name.
+    /// </summary>
+    public string? TryRun(byte[] model, Sample sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        List<OrtValue>? values = null;
+        try
+        {
+            var session = Validation(model);
+            values = OrtTensors.ToOrtValues(sample.Tensors);
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, sample.Tensors.Select(t => t.Name ?? "").ToArray(), values, session.OutputNames);
+            return null;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return e.Message;
+        }
+        finally
+        {
+            if (values is not null) foreach (var value in values) value.Dispose();
+        }
     }
 
     /// <summary>

@@ -140,7 +140,7 @@ public sealed class GeneratedSamplesTests : IDisposable
     }
 
     [Fact]
-    public void IntegersAreZeroAndBoolsFalse()
+    public void IntegersAreZeroAndBoolsTrue()
     {
         var g = new GraphBuilder("ints");
         var ids = g.Input("ids", ElementType.Int64, 2, 3);
@@ -156,14 +156,15 @@ public sealed class GeneratedSamplesTests : IDisposable
         Assert.All(sample.Tensors[0].Data.ToArray(), b => Assert.Equal(0, b));
         Assert.Equal(ElementType.Bool, sample.Tensors[1].ElementType);
         Assert.Equal(6, sample.Tensors[1].Data.Length);
-        Assert.All(sample.Tensors[1].Data.ToArray(), b => Assert.Equal(0, b));
+        // A BOOL input is most often a mask: true lets every position take part.
+        Assert.All(sample.Tensors[1].Data.ToArray(), b => Assert.Equal(1, b));
 
         // Integer and bool outputs compare as numbers: identical, so cosine 1 and no error.
         var result = ModelComparison.Compare(_sessions, model, model, SampleSet.Generate(ir, null, count: 2));
         Assert.Equal(["ids_out", "mask_out"], result.Outputs.Select(o => o.Output));
         Assert.All(result.Outputs, o => Assert.Equal(0, o.MaxAbsoluteError));
         Assert.All(result.Outputs, o => Assert.Null(o.TopOneAgreement));
-        Assert.Equal(1, result.Outputs[1].Cosine, 12); // Not(false) = true everywhere
+        Assert.Equal(1, result.Outputs[1].Cosine, 12); // Not(true) = false everywhere: all zero in both, defined as 1
         Assert.Equal(1, result.Outputs[0].Cosine); // all zero in both: defined as 1
     }
 

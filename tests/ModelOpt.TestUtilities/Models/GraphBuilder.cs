@@ -47,6 +47,21 @@ public sealed class GraphBuilder
         return value;
     }
 
+    /// <summary>Declares a graph input whose dimensions are sizes ("3") or symbols ("N", "W").</summary>
+    public Value SymbolicInput(string name, ElementType type, params string[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (string d in dims)
+        {
+            shape.Dim.Add(long.TryParse(d, System.Globalization.CultureInfo.InvariantCulture, out long size)
+                ? new TensorShapeProto.Types.Dimension { DimValue = size }
+                : new TensorShapeProto.Types.Dimension { DimParam = d });
+        }
+        var value = new Value(name, new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } });
+        Graph.Inputs.Add(value);
+        return value;
+    }
+
     /// <summary>Adds a FLOAT initializer.</summary>
     public Value Weight(string name, long[] dims, float[] values) => Graph.AddInitializer(name, Tensor.FromFloats(name, dims, values));
 

@@ -25,7 +25,9 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     /// </summary>
     public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath, SessionFactory? sessions = null, byte[]? originalBytes = null)
         => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation)
-            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", SamplePurpose.Validation)
+            // Static needs its CalibrationData: a bad folder is a calibration error (MOPT0130), and
+            // "leave it out" would be wrong advice; otherwise the folder only feeds the gate.
+            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", options.Quantize == QuantizeMode.Static ? SamplePurpose.Calibration : SamplePurpose.Validation)
             : SampleSet.Generate(original, modelPath, options.InputShapes,
                 probe: sessions is not null && originalBytes is not null ? sample => sessions.TryRun(originalBytes, sample) : null);
 

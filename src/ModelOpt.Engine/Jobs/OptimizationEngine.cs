@@ -32,6 +32,9 @@ public sealed class OptimizationEngine
     private const int NodeErrorSamples = 2;
     private const int LatencyWarmUpRuns = 2;
 
+    // Same-run latency varies by a few percent on a busy machine; only a clear slowdown warns.
+    private const double SlowerMargin = 0.05;
+
     private readonly TextWriter _diagnostics;
 
     /// <summary>An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/>.</summary>
@@ -131,6 +134,7 @@ public sealed class OptimizationEngine
             }
             nodeErrors = Measured("per-node error", notes, () => NodeSensitivity.Measure(context.Sessions, prepared.Reference, chosen.Model, inputs, NodeErrorSamples)) ?? [];
         }
+        if (latency is not null && latency.Ratio(1) > 1 + SlowerMargin) WarnSlower(context, chosen, latency.Ratio(1));
 
         byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
         AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
@@ -145,6 +149,25 @@ public sealed class OptimizationEngine
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
         if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
         return report;
+    }
+
+    /// <summary>
+    /// Defaults must never make a model slower unannounced: say so, with the ratio and the mode
+    /// that is usually faster. Convolutions under Dynamic stay ConvInteger, which ONNX Runtime
+    /// runs slowly on CPUs without VNNI, while Static's QDQ convolutions fuse into fast kernels;
+    /// weight-only Int4 and Float16 compute in float on CPUs, where Dynamic's integer kernels win.
+    /// </summary>
+    private void WarnSlower(JobContext context, Candidate chosen, double ratio)
+    {
+        bool convolutions = chosen.Outcome.Nodes.Any(n => n.OpType == "Conv" && n.Precision != Core.Quantization.NodePrecision.Float);
+        string suggestion = chosen.QuantizedWith switch
+        {
+            QuantizeMode.Dynamic when convolutions => "Quantize=\"Static\" with CalibrationData (a folder of inputs, e.g. .npy tensors of real images) is usually faster for convolutional models",
+            QuantizeMode.Int4 or QuantizeMode.Float16 => "Quantize=\"Dynamic\" runs integer kernels and is usually faster on CPUs",
+            _ => "Quantize=\"Auto\" measures the modes and can keep the model in float",
+        };
+        _diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.OptimizedModelSlower}: {context.ModelPath}: the optimized model ({chosen.Configuration}) ran x{ratio:0.00} as long as the original in ONNX Runtime on this machine; {suggestion}."));
     }
 
     /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>

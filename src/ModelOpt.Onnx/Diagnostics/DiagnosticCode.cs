@@ -101,6 +101,9 @@ public static class DiagnosticCode
     /// <summary>Warning: Quantize="Auto" found no quantization that passes the accuracy gate; the model is embedded unquantized.</summary>
     public const string AutoFoundNoPassingQuantization = "MOPT0183";
 
+    /// <summary>Warning: the optimized model ran slower than the original in the job's latency measurement.</summary>
+    public const string OptimizedModelSlower = "MOPT0184";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 }

@@ -25,8 +25,11 @@ public sealed class CompareCommandTests
         var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         int header = lines.FindIndex(l => l.StartsWith("output", StringComparison.Ordinal));
         Assert.Equal(["output", "worst", "cosine", "mean", "cosine", "worst", "sample", "max", "abs", "error", "mean", "abs", "error", "top-1", "agreement"], Cells(lines[header]));
-        // y is [1, 64]: classification-shaped, so top-1 agreement is measured (and is 1). Every sample ties, so the first is the worst.
-        Assert.Equal(["y", "1.000000", "1.000000", "0", "'generated_0'", "0", "0", "1.0000"], Cells(lines[header + 1]));
+        // y is [1, 64]: classification-shaped, so top-1 agreement is measured (and is 1). Which sample is "worst" is
+        // decided by the last bit of each cosine's rounding, so only its form is checked.
+        string[] cells = Cells(lines[header + 1]);
+        Assert.Equal(["y", "1.000000", "1.000000", "0", "0", "1.0000"], cells[..3].Concat(cells[5..]));
+        Assert.Equal($"'generated_{cells[3]}'", cells[4]);
         Assert.Contains("latency:       not measured (--latency-runs 0)", output, StringComparison.Ordinal);
 
         var (jsonExit, json, _) = Cli.Run("compare", model, model, "--json", "--samples", "3", "--latency-runs", "2");

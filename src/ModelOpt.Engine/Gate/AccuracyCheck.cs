@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ModelOpt.Core.Data;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Ir;
@@ -38,6 +39,7 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     public double WorstCosine => Comparison.Outputs.Count == 0 ? 1 : Comparison.Outputs.Select(o => o.WorstCosine).Aggregate(Math.Min);
 
     /// <summary>The output whose worst sample has the lowest cosine (the first on a tie, a NaN one first), or null when none was compared.</summary>
+    [JsonIgnore] // already in Comparison.Outputs; written twice it would only repeat the per-sample list
     public OutputMetrics? WorstOutput
     {
         get

@@ -25,7 +25,7 @@ public static class HtmlReport
         {
             new("Size", ReportFormat.Megabytes(r.OptimizedBytes), $"{ReportFormat.Percent(r.OptimizedBytes, r.OriginalBytes, 1)} of {ReportFormat.Megabytes(r.OriginalBytes)}"),
             new("Quantization", r.QuantizedWith.ToString(), r.Options.Quantize == QuantizeMode.Auto ? $"chosen by Auto from {r.Trials.Count} trials" : null),
-            new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}")),
+            new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}{(r.Accuracy.WorstOutput is { } worst ? $" (sample {worst.WorstCosineSample} '{worst.WorstCosineSampleName}')" : "")}")),
             new("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
                 r.Latency is null ? "LatencyRuns=0" : string.Create(c, $"{r.Latency.OptimizedMilliseconds:0.0} ms vs {r.Latency.OriginalMilliseconds:0.0} ms")),
         };

@@ -42,10 +42,12 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
 
         // Trading up to 1% of size for speed: Dynamic and Static are within 0.5% of each other on
-        // ResNet18, and Static (QDQ) runs much faster on CPUs than Dynamic's ConvInteger.
+        // ResNet18, and Static (QDQ) runs much faster on CPUs than Dynamic's ConvInteger. The gate
+        // checks the worst sample since issue 11, and Static's worst crop ('synthetic', about 0.9887)
+        // is below 0.995, so the bound is one both pass, to keep both in the tie-break.
         string tolerant = Path.Combine(folder.Path, "tolerant.json");
         var traded = Cli.Run("optimize", TestData.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto",
-            "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "10", "--auto-size-tolerance", "0.01");
+            "--calibration-data", images, "--min-cosine-similarity", "0.985", "--latency-runs", "10", "--auto-size-tolerance", "0.01");
         Assert.True(traded.ExitCode == 0, traded.Error);
         log.WriteLine(traded.Output);
         using var tradedJson = JsonDocument.Parse(File.ReadAllText(tolerant));

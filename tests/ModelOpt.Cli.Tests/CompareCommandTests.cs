@@ -24,9 +24,12 @@ public sealed class CompareCommandTests
         Assert.Contains("samples:       8", output, StringComparison.Ordinal);
         var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         int header = lines.FindIndex(l => l.StartsWith("output", StringComparison.Ordinal));
-        Assert.Equal(["output", "cosine", "max", "abs", "error", "mean", "abs", "error", "top-1", "agreement"], Cells(lines[header]));
-        // y is [1, 64]: classification-shaped, so top-1 agreement is measured (and is 1).
-        Assert.Equal(["y", "1.000000", "0", "0", "1.0000"], Cells(lines[header + 1]));
+        Assert.Equal(["output", "worst", "cosine", "mean", "cosine", "worst", "sample", "max", "abs", "error", "mean", "abs", "error", "top-1", "agreement"], Cells(lines[header]));
+        // y is [1, 64]: classification-shaped, so top-1 agreement is measured (and is 1). Which sample is "worst" is
+        // decided by the last bit of each cosine's rounding, so only its form is checked.
+        string[] cells = Cells(lines[header + 1]);
+        Assert.Equal(["y", "1.000000", "1.000000", "0", "0", "1.0000"], cells[..3].Concat(cells[5..]));
+        Assert.Equal($"'generated_{cells[3]}'", cells[4]);
         Assert.Contains("latency:       not measured (--latency-runs 0)", output, StringComparison.Ordinal);
 
         var (jsonExit, json, _) = Cli.Run("compare", model, model, "--json", "--samples", "3", "--latency-runs", "2");
@@ -36,7 +39,9 @@ public sealed class CompareCommandTests
         Assert.Equal(3, root.GetProperty("sampleCount").GetInt32());
         var y = Assert.Single(root.GetProperty("outputs").EnumerateArray().ToList());
         Assert.Equal("y", y.GetProperty("output").GetString());
-        Assert.Equal(1.0, y.GetProperty("cosine").GetDouble());
+        Assert.Equal(1.0, y.GetProperty("worstCosine").GetDouble());
+        Assert.Equal(1.0, y.GetProperty("meanCosine").GetDouble());
+        Assert.Equal(3, y.GetProperty("samples").GetArrayLength());
         Assert.Equal(0.0, y.GetProperty("maxAbsoluteError").GetDouble());
         Assert.Equal(0.0, y.GetProperty("meanAbsoluteError").GetDouble());
         Assert.Equal(1.0, y.GetProperty("topOneAgreement").GetDouble());
@@ -84,11 +89,19 @@ public sealed class CompareCommandTests
         Assert.Equal(5 * Size, y.GetProperty("elements").GetInt64());
         Assert.Equal(expected.MaxAbs, y.GetProperty("maxAbsoluteError").GetDouble());
         Assert.Equal(expected.MeanAbs, y.GetProperty("meanAbsoluteError").GetDouble(), 1e-12);
-        Assert.Equal(expected.Cosine, y.GetProperty("cosine").GetDouble(), 1e-12);
+        // Per sample (the gate's measure): worst and mean of the five, the worst named by its file, and each sample's value.
+        Assert.Equal(expected.Cosines.Min(), y.GetProperty("worstCosine").GetDouble(), 1e-12);
+        Assert.Equal(expected.Cosines.Average(), y.GetProperty("meanCosine").GetDouble(), 1e-12);
+        int worst = Array.IndexOf(expected.Cosines, expected.Cosines.Min());
+        Assert.Equal(worst, y.GetProperty("worstCosineSample").GetInt32());
+        Assert.StartsWith($"sample_{worst}", y.GetProperty("worstCosineSampleName").GetString(), StringComparison.Ordinal);
+        var perSample = y.GetProperty("samples").EnumerateArray().ToList();
+        Assert.Equal(5, perSample.Count);
+        for (int s = 0; s < 5; s++) Assert.Equal(expected.Cosines[s], perSample[s].GetProperty("cosine").GetDouble(), 1e-12);
         Assert.Equal(expected.TopOne, y.GetProperty("topOneAgreement").GetDouble());
         // Quantization did change the output, so these are real numbers, not the trivial ones.
         Assert.True(expected.MaxAbs > 1e-4, $"max abs error {expected.MaxAbs}");
-        Assert.InRange(expected.Cosine, 0.99, 1 - 1e-9);
+        Assert.InRange(expected.Cosines.Min(), 0.99, 1 - 1e-9);
 
         // --samples caps the samples taken from --data (the first ones, in name order).
         var (_, capped, _) = Cli.Run("compare", model, quantized, "--data", data, "--json", "--latency-runs", "0", "--samples", "2");
@@ -166,17 +179,19 @@ public sealed class CompareCommandTests
 
     private static string[] Cells(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>The metrics computed here, from both models run in ONNX Runtime on the same inputs.</summary>
-    private static (double Cosine, double MaxAbs, double MeanAbs, double TopOne) Expected(string reference, string candidate, List<float[]> samples)
+    /// <summary>The metrics computed here, from both models run in ONNX Runtime on the same inputs: the cosine of each sample, the errors over all.</summary>
+    private static (double[] Cosines, double MaxAbs, double MeanAbs, double TopOne) Expected(string reference, string candidate, List<float[]> samples)
     {
         using var a = new InferenceSession(reference);
         using var b = new InferenceSession(candidate);
-        double dot = 0, normA = 0, normB = 0, sumAbs = 0, maxAbs = 0;
+        double sumAbs = 0, maxAbs = 0;
+        var cosines = new List<double>();
         int agree = 0;
         long elements = 0;
         foreach (var x in samples)
         {
             float[] ya = RunOnce(a, x), yb = RunOnce(b, x);
+            double dot = 0, normA = 0, normB = 0;
             for (int i = 0; i < ya.Length; i++)
             {
                 double p = ya[i], q = yb[i];
@@ -186,10 +201,11 @@ public sealed class CompareCommandTests
                 sumAbs += Math.Abs(p - q);
                 maxAbs = Math.Max(maxAbs, Math.Abs(p - q));
             }
+            cosines.Add(dot / Math.Sqrt(normA * normB));
             elements += ya.Length;
             if (Array.IndexOf(ya, ya.Max()) == Array.IndexOf(yb, yb.Max())) agree++;
         }
-        return (dot / Math.Sqrt(normA * normB), maxAbs, sumAbs / elements, (double)agree / samples.Count);
+        return ([.. cosines], maxAbs, sumAbs / elements, (double)agree / samples.Count);
     }
 
     private static float[] RunOnce(InferenceSession session, float[] x)

@@ -143,11 +143,14 @@ internal static class CompareCommand
         o.WriteLine(string.Create(c, $"samples:       {r.SampleCount}"));
         o.WriteLine();
 
-        string[] header = ["output", "cosine", "max abs error", "mean abs error", "top-1 agreement"];
+        // Per sample, as the build's gate measures: the worst sample, the mean over samples, and which sample is worst.
+        string[] header = ["output", "worst cosine", "mean cosine", "worst sample", "max abs error", "mean abs error", "top-1 agreement"];
         var rows = r.Outputs.Select(m => new[]
         {
             m.Output,
-            m.Cosine.ToString("F6", c),
+            m.WorstCosine.ToString("F6", c),
+            m.MeanCosine.ToString("F6", c),
+            string.Create(c, $"{m.WorstCosineSample} '{m.WorstCosineSampleName}'"),
             m.MaxAbsoluteError.ToString("G6", c),
             m.MeanAbsoluteError.ToString("G6", c),
             m.TopOneAgreement is double top ? top.ToString("F4", c) : "—",
@@ -183,7 +186,7 @@ internal static class CompareCommand
     /// <param name="Candidate">Model b, measured against a.</param>
     /// <param name="Source">Where the inputs came from.</param>
     /// <param name="SampleCount">How many samples both models ran on.</param>
-    /// <param name="Outputs">The metrics per output, in a's output order.</param>
+    /// <param name="Outputs">The metrics per output, in a's output order: worst and mean over the samples, and each sample's.</param>
     /// <param name="Notes">Outputs left out and why.</param>
     /// <param name="Latency">The latency of both models, or null with <c>--latency-runs 0</c>.</param>
     internal sealed record CompareReport(string Reference, string Candidate, string Source, int SampleCount,

@@ -19,7 +19,7 @@ public static class HtmlReportWriter
         h2 { font-size: 19px; margin: 28px 0 10px 0; padding-bottom: 4px; border-bottom: 1px solid #e2e8f0; }
         h3 { font-size: 16px; margin: 20px 0 8px 0; }
         p { margin: 6px 0 10px 0; }
-        .subtitle { color: #4a5568; margin: 0 0 16px 0; overflow-wrap: anywhere; }
+        .subtitle { color: #4a5568; margin: 0 0 16px 0; overflow-wrap: break-word; word-break: normal; }
         .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0 16px 0; }
         .card { border: 1px solid #e2e8f0; border-radius: 6px; padding: 10px 14px; min-width: 150px; background: #f7fafc; }
         .card-label { font-size: 12px; color: #4a5568; text-transform: uppercase; letter-spacing: 0.03em; }
@@ -27,7 +27,7 @@ public static class HtmlReportWriter
         .card-detail { font-size: 12px; color: #4a5568; }
         table { border-collapse: collapse; margin: 8px 0 16px 0; font-size: 13px; }
         caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
-        th, td { border-bottom: 1px solid #e2e8f0; padding: 4px 10px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+        th, td { border-bottom: 1px solid #e2e8f0; padding: 4px 10px; text-align: left; vertical-align: top; overflow-wrap: break-word; word-break: normal; }
         th { background: #edf2f7; }
         th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
         figure.chart-figure { margin: 12px 0 20px 0; }

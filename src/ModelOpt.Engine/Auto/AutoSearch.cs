@@ -130,7 +130,7 @@ public sealed class AutoSearch
             byte[] bytes = OnnxModelWriter.ToBytes(model);
             var check = _gate.Check(bytes);
             _trials.Add(new AutoTrial(configuration, mode, keptInFloat, bytes.LongLength, check.WorstCosine, check.Passed, Seconds(clock), null,
-                check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}"))), false));
+                check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}{(v.SampleName is { } sample ? $" on '{sample}'" : "")}"))), false));
             return new Candidate(model, bytes, mode, keptInFloat, outcome, check, configuration);
         }
         catch (ModelOptException e) when (e.Code != DiagnosticCode.ValidationInputsInvalid)

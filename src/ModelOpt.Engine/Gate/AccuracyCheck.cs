@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ModelOpt.Core.Data;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Ir;
@@ -42,6 +43,24 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
         return new AccuracyCheck(comparison, options.Thresholds, AccuracyGate.Check(comparison, options.Thresholds));
     }
 
-    /// <summary>The lowest cosine over the outputs (NaN when one is NaN), the number trials are compared by.</summary>
-    public double WorstCosine => Comparison.Outputs.Count == 0 ? 1 : Comparison.Outputs.Select(o => o.Cosine).Aggregate(Math.Min);
+    /// <summary>
+    /// The lowest per-sample cosine over all outputs and samples (NaN when one is NaN), the number
+    /// trials are compared by and the summary line shows: the worst input, not an average.
+    /// </summary>
+    public double WorstCosine => Comparison.Outputs.Count == 0 ? 1 : Comparison.Outputs.Select(o => o.WorstCosine).Aggregate(Math.Min);
+
+    /// <summary>The output whose worst sample has the lowest cosine (the first on a tie, a NaN one first), or null when none was compared.</summary>
+    [JsonIgnore] // already in Comparison.Outputs; written twice it would only repeat the per-sample list
+    public OutputMetrics? WorstOutput
+    {
+        get
+        {
+            OutputMetrics? worst = null;
+            foreach (var o in Comparison.Outputs)
+            {
+                if (worst is null || (!double.IsNaN(worst.WorstCosine) && (double.IsNaN(o.WorstCosine) || o.WorstCosine < worst.WorstCosine))) worst = o;
+            }
+            return worst;
+        }
+    }
 }

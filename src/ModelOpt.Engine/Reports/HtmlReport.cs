@@ -25,7 +25,7 @@ public static class HtmlReport
         {
             new("Size", ReportFormat.Megabytes(r.OptimizedBytes), $"{ReportFormat.Percent(r.OptimizedBytes, r.OriginalBytes, 1)} of {ReportFormat.Megabytes(r.OriginalBytes)}"),
             new("Quantization", r.QuantizedWith.ToString(), r.Options.Quantize == QuantizeMode.Auto ? $"chosen by Auto from {r.Trials.Count} trials" : null),
-            new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}")),
+            new("Accuracy gate", r.Accuracy.Thresholds.IsOff ? "off" : r.Accuracy.Passed ? "passed" : "failed", string.Create(c, $"worst cosine {r.Accuracy.WorstCosine:0.00000}{(r.Accuracy.WorstOutput is { } worst ? $" (sample {worst.WorstCosineSample} '{worst.WorstCosineSampleName}')" : "")}")),
             new("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
                 r.Latency is null ? "LatencyRuns=0" : string.Create(c, $"{r.Latency.OptimizedMilliseconds:0.0} ms vs {r.Latency.OriginalMilliseconds:0.0} ms")),
         };
@@ -62,13 +62,29 @@ public static class HtmlReport
         page.AddParagraph(string.Create(CultureInfo.InvariantCulture,
             $"{check.Comparison.SampleCount} samples ({check.Comparison.Source}). Thresholds: MinCosineSimilarity {Threshold(t.MinCosineSimilarity)}, MaxAbsoluteError {Threshold(t.MaxAbsoluteError)}, MinTopOneAgreement {Threshold(t.MinTopOneAgreement)}."));
         page.Add(new TableBlock(
-            ["output", "cosine", "max abs error", "mean abs error", "top-1 agreement", "elements"],
-            check.Comparison.Outputs.Select(o => (IReadOnlyList<string>)[o.Output, Number(o.Cosine, "0.000000"), Number(o.MaxAbsoluteError, "G5"), Number(o.MeanAbsoluteError, "G5"),
+            ["output", "worst cosine", "mean cosine", "worst sample", "max abs error (worst)", "mean of max abs error", "mean abs error", "top-1 agreement", "elements"],
+            check.Comparison.Outputs.Select(o => (IReadOnlyList<string>)[o.Output, Number(o.WorstCosine, "0.000000"), Number(o.MeanCosine, "0.000000"),
+                string.Create(CultureInfo.InvariantCulture, $"{o.WorstCosineSample} '{o.WorstCosineSampleName}'"),
+                Number(o.MaxAbsoluteError, "G5"), Number(o.MeanMaxAbsoluteError, "G5"), Number(o.MeanAbsoluteError, "G5"),
                 o.TopOneAgreement is { } top ? Number(top, "0.0000") : "—", o.Elements.ToString("N0", CultureInfo.InvariantCulture)]).ToArray(),
-            [false, true, true, true, true, true]));
+            [false, true, true, false, true, true, true, true, true],
+            caption: "The gate checks the worst sample's cosine and error; the mean shows whether one input or all of them lose accuracy."));
         if (check.Violations.Count > 0)
         {
-            page.AddParagraph("Failed: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G6} (required {v.Threshold:G6})"))));
+            page.AddParagraph("Failed: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G6} (required {v.Threshold:G6}){ReportWriter.SampleOf(v)}"))));
+        }
+        // One bar per sample, so an outlier shows as one short bar among long ones.
+        double gate = t.MinCosineSimilarity;
+        foreach (var o in check.Comparison.Outputs)
+        {
+            double lowest = o.Samples.Where(x => !double.IsNaN(x.Cosine)).Select(x => x.Cosine).DefaultIfEmpty(1).Min();
+            page.Add(new BarChart(string.Create(CultureInfo.InvariantCulture, $"Cosine per sample: {o.Output}"), o.Samples.Select(x => new BarChartItem(
+                    $"{x.Index} {x.Name}", x.Cosine,
+                    double.IsNaN(x.Cosine) || (gate > 0 && x.Cosine < gate) ? ChartStatus.Fail : x.Index == o.WorstCosineSample ? ChartStatus.Warn : ChartStatus.Ok)).ToArray(),
+                threshold: gate > 0 ? gate : null, thresholdLabel: "MinCosineSimilarity", maximum: 1, valueFormat: "0.0000",
+                minimum: Math.Max(0, Math.Floor((Math.Min(lowest, gate > 0 ? gate : 1) - 0.01) * 100) / 100),
+                caption: string.Create(CultureInfo.InvariantCulture,
+                    $"Worst: sample {o.WorstCosineSample} '{o.WorstCosineSampleName}', cosine {Number(o.WorstCosine, "0.000000")}; mean {Number(o.MeanCosine, "0.000000")} over {o.Samples.Count} samples. Red: below the gate; amber: the worst sample.")));
         }
     }
 

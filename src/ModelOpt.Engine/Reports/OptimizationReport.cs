@@ -67,11 +67,14 @@ public sealed record OptimizationReport(
         return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}{inputs}";
     }
 
-    /// <summary>The gate's verdict in a few words: the worst cosine and what was required.</summary>
+    /// <summary>
+    /// The gate's verdict in a few words: the worst sample's cosine (what the gate checks, so
+    /// "worst" rather than an average) and whether it passed; the reports name the sample.
+    /// </summary>
     public string Gate()
     {
         var c = CultureInfo.InvariantCulture;
-        string cosine = string.Create(c, $"cosine {Accuracy.WorstCosine:0.0000}");
+        string cosine = string.Create(c, $"worst cosine {Accuracy.WorstCosine:0.0000}");
         if (ValidationInputs == ValidationInputKind.None) return "not validated (gate off, no inputs)";
         if (Accuracy.Thresholds.IsOff) return $"{cosine} (gate off)";
         string verdict = Accuracy.Passed ? "passed" : "FAILED";

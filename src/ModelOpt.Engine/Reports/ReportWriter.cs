@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelOpt.Engine.Gate;
+using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
 
@@ -21,6 +22,11 @@ public static class ReportWriter
     /// <summary>Any report as JSON: camelCase, enums by name, NaN allowed; one shape for every file the tool writes.</summary>
     public static string Json<T>(T report) => JsonSerializer.Serialize(report, JsonOptions);
 
+    /// <summary>", sample 3 'x.npy'" for a violation that names its worst sample, else empty.</summary>
+    internal static string SampleOf(AccuracyViolation v)
+        => v.Sample is int index ? string.Create(CultureInfo.InvariantCulture, $", sample {index} '{v.SampleName}'") : "";
+
+    /// <summary>The report for people as Markdown: the summary line, sizes, the gate's metrics per output (worst and mean sample), Auto's trials and the nodes.</summary>
     public static string Markdown(OptimizationReport r)
     {
         var c = CultureInfo.InvariantCulture;
@@ -68,13 +74,14 @@ public static class ReportWriter
         if (r.ResolvedInputShapes.Count > 0) s.AppendLine(c, $"Input shapes: {string.Join(", ", r.ResolvedInputShapes.Select(x => x.ToString()))}.");
         foreach (string note in r.Notes) s.AppendLine(c, $"\nNote: {note}");
         s.AppendLine();
-        s.AppendLine("| output | cosine | max abs error | mean abs error | top-1 agreement |");
-        s.AppendLine("|---|---:|---:|---:|---:|");
+        // Per sample: the gate checks the worst sample, the mean shows whether it is one outlier or all of them.
+        s.AppendLine("| output | worst cosine | mean cosine | worst sample | max abs error (worst) | mean of max abs error | mean abs error | top-1 agreement |");
+        s.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|");
         foreach (var o in r.Accuracy.Comparison.Outputs)
         {
-            s.AppendLine(c, $"| {o.Output} | {o.Cosine:0.000000} | {o.MaxAbsoluteError:G5} | {o.MeanAbsoluteError:G5} | {(o.TopOneAgreement is { } top ? top.ToString("0.0000", c) : "—")} |");
+            s.AppendLine(c, $"| {o.Output} | {o.WorstCosine:0.000000} | {o.MeanCosine:0.000000} | {o.WorstCosineSample} '{o.WorstCosineSampleName}' | {o.MaxAbsoluteError:G5} (sample {o.WorstErrorSample}) | {o.MeanMaxAbsoluteError:G5} | {o.MeanAbsoluteError:G5} | {(o.TopOneAgreement is { } top ? top.ToString("0.0000", c) : "—")} |");
         }
-        foreach (var v in r.Accuracy.Violations) s.AppendLine(c, $"\nFailed: {v.Output} {v.Metric} {v.Measured:G6} (required {v.Threshold:G6}).");
+        foreach (var v in r.Accuracy.Violations) s.AppendLine(c, $"\nFailed: {v.Output} {v.Metric} {v.Measured:G6} (required {v.Threshold:G6}){SampleOf(v)}.");
         s.AppendLine();
         if (r.Latency is { } latency)
         {

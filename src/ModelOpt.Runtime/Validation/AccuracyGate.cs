@@ -22,7 +22,9 @@ public static class AccuracyGate
 
     /// <summary>
     /// The failed checks, output by output in result order, then cosine, absolute error, top-1;
-    /// empty when the model passes. Top-1 is checked on classification-shaped outputs only.
+    /// empty when the model passes. Cosine and absolute error are checked on the worst sample, so
+    /// one badly wrong input fails the gate however good the others are; top-1 is the agreement
+    /// over all samples' rows, checked on classification-shaped outputs only.
     /// </summary>
     public static IReadOnlyList<AccuracyViolation> Check(ComparisonResult result, AccuracyThresholds thresholds)
     {
@@ -32,12 +34,21 @@ public static class AccuracyGate
         foreach (var output in result.Outputs)
         {
             // Written as "not (meets)" so that NaN fails.
-            if (thresholds.MinCosineSimilarity > 0 && !(output.Cosine >= thresholds.MinCosineSimilarity))
-                violations.Add(new(output.Output, MinCosineSimilarity, output.Cosine, thresholds.MinCosineSimilarity));
+            if (thresholds.MinCosineSimilarity > 0 && !(output.WorstCosine >= thresholds.MinCosineSimilarity))
+            {
+                violations.Add(new(output.Output, MinCosineSimilarity, output.WorstCosine, thresholds.MinCosineSimilarity,
+                    output.WorstCosineSample, output.WorstCosineSampleName));
+            }
             if (thresholds.MaxAbsoluteError > 0 && !(output.MaxAbsoluteError <= thresholds.MaxAbsoluteError))
-                violations.Add(new(output.Output, MaxAbsoluteError, output.MaxAbsoluteError, thresholds.MaxAbsoluteError));
+            {
+                violations.Add(new(output.Output, MaxAbsoluteError, output.MaxAbsoluteError, thresholds.MaxAbsoluteError,
+                    output.WorstErrorSample, output.WorstErrorSampleName));
+            }
             if (thresholds.MinTopOneAgreement > 0 && output.TopOneAgreement is double topOne && !(topOne >= thresholds.MinTopOneAgreement))
-                violations.Add(new(output.Output, MinTopOneAgreement, topOne, thresholds.MinTopOneAgreement));
+            {
+                var worst = WorstTopOne(output.Samples);
+                violations.Add(new(output.Output, MinTopOneAgreement, topOne, thresholds.MinTopOneAgreement, worst?.Index, worst?.Name));
+            }
         }
         return violations;
     }
@@ -74,8 +85,23 @@ public static class AccuracyGate
             _ => v.Metric,
         };
         string relation = v.Metric == MaxAbsoluteError ? "above the allowed" : "below the required";
+        // Cosine and error are the worst sample's; top-1 is over all samples, with the sample that agrees least named.
+        string where = v.Sample is not int index ? ""
+            : v.Metric == MinTopOneAgreement ? string.Create(CultureInfo.InvariantCulture, $" (all samples; lowest on sample {index} '{v.SampleName}')")
+            : string.Create(CultureInfo.InvariantCulture, $", worst sample {index} '{v.SampleName}'");
         return string.Create(CultureInfo.InvariantCulture,
-            $"output '{v.Output}': {what} {Format(v.Measured)} is {relation} {v.Metric}={Format(v.Threshold)}");
+            $"output '{v.Output}'{where}: {what} {Format(v.Measured)} is {relation} {v.Metric}={Format(v.Threshold)}");
+    }
+
+    /// <summary>The first sample with the lowest top-1 agreement, or null when no sample has one.</summary>
+    private static SampleMetrics? WorstTopOne(IReadOnlyList<SampleMetrics> samples)
+    {
+        SampleMetrics? worst = null;
+        foreach (var s in samples)
+        {
+            if (s.TopOneAgreement is double t && (worst is null || t < worst.TopOneAgreement)) worst = s;
+        }
+        return worst;
     }
 
     /// <summary>Enough digits that a near-miss (0.98996 vs 0.99) is visible, without noise.</summary>

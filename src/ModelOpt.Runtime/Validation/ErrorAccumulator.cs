@@ -47,6 +47,22 @@ internal sealed class ErrorAccumulator
     /// <summary>The fraction of rows whose argmax agrees, or null unless every added pair was classification-shaped.</summary>
     public double? TopOneAgreement => _classification && _rows > 0 ? (double)_agreeingRows / _rows : null;
 
+    /// <summary>Adds everything <paramref name="other"/> has added, as if its pairs had been added here (per-sample sums folded into the whole set's).</summary>
+    public void Add(ErrorAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        _dot += other._dot;
+        _normA += other._normA;
+        _normB += other._normB;
+        _sumAbs += other._sumAbs;
+        _maxAbs = Math.Max(_maxAbs, other._maxAbs);
+        _rows += other._rows;
+        _agreeingRows += other._agreeingRows;
+        _nonFiniteMismatch |= other._nonFiniteMismatch;
+        _classification &= other._classification;
+        Elements += other.Elements;
+    }
+
     /// <summary>
     /// Whether a value of <paramref name="shape"/> and <paramref name="type"/> is a classifier's
     /// scores: a float tensor whose shape, without trailing 1s, is [N, C] with C &gt; 1

@@ -7,8 +7,8 @@ namespace ModelOpt.Runtime.Validation;
 /// <summary>
 /// Runs the original and the optimized model in ONNX Runtime on the same samples and
 /// measures, per output, how far the optimized model strays (<see cref="OutputMetrics"/>).
-/// Samples run one at a time and only running sums are kept, so memory does not grow with the
-/// number of samples.
+/// Samples run one at a time and only running sums are kept, plus a few numbers per sample and
+/// output (<see cref="SampleMetrics"/>), so no activation outlives its sample.
 /// </summary>
 /// <remarks>
 /// Outputs are matched by name: an optimization keeps the graph's outputs. Float outputs get all
@@ -43,7 +43,9 @@ public static class ModelComparison
         }
 
         var accumulators = outputs.Select(_ => new ErrorAccumulator()).ToArray();
+        var perSample = outputs.Select(_ => new List<SampleMetrics>()).ToArray();
         var skipped = new string?[outputs.Length];
+        int index = 0;
         int samples = pair.Run(inputs, outputs, maxSamples, (sample, expected, actual) =>
         {
             for (int i = 0; i < outputs.Length; i++)
@@ -60,13 +62,18 @@ public static class ModelComparison
                     skipped[i] = $"output '{outputs[i]}' has element type {info.ElementDataType}; not compared";
                     continue;
                 }
-                string? problem = accumulators[i].TryAdd(expected[i], actual[i]);
+                // Each sample gets its own sums (the gate checks the worst sample), then joins the whole set's.
+                var one = new ErrorAccumulator();
+                string? problem = one.TryAdd(expected[i], actual[i]);
                 if (problem is not null)
                 {
                     throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
                         $"on validation sample '{sample.Name}', output '{outputs[i]}' of the optimized model does not match the original's: {problem}. This is a bug in the optimization; please report it with the model.");
                 }
+                accumulators[i].Add(one);
+                perSample[i].Add(new SampleMetrics(index, sample.Name, one.Cosine, one.MaxAbsoluteError, one.MeanAbsoluteError, one.TopOneAgreement));
             }
+            index++;
         });
         if (samples == 0)
         {
@@ -79,7 +86,7 @@ public static class ModelComparison
         {
             if (skipped[i] is not null) continue;
             var a = accumulators[i];
-            metrics.Add(new OutputMetrics(outputs[i], a.Cosine, a.MaxAbsoluteError, a.MeanAbsoluteError, a.TopOneAgreement, a.Elements));
+            metrics.Add(OutputMetrics.FromSamples(outputs[i], perSample[i], a.MeanAbsoluteError, a.TopOneAgreement, a.Elements));
         }
         return new ComparisonResult(metrics, samples, inputs.Description, [.. skipped.OfType<string>()]);
     }

@@ -412,4 +412,15 @@ public sealed class HtmlReportWriterTests
         Assert.Equal((byte)'<', bytes[0]);
         Assert.Equal(HtmlReportWriter.Write(document), System.Text.Encoding.UTF8.GetString(bytes));
     }
+
+    [Fact]
+    public void Long_names_wrap_between_words_not_inside_identifiers()
+    {
+        // "anywhere" broke node names such as /layer1/conv2/Conv in the middle of a word; break-word only
+        // breaks a word that cannot fit on a line of its own.
+        string html = HtmlReportWriter.Write(ReportMarkup.Sample());
+        Assert.DoesNotContain("overflow-wrap: anywhere", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("word-break: break-all", html, StringComparison.Ordinal);
+        Assert.Contains("th, td { border-bottom: 1px solid #e2e8f0; padding: 4px 10px; text-align: left; vertical-align: top; overflow-wrap: break-word; word-break: normal; }", html, StringComparison.Ordinal);
+    }
 }

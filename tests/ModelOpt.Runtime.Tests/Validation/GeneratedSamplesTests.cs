@@ -164,8 +164,8 @@ public sealed class GeneratedSamplesTests : IDisposable
         Assert.Equal(["ids_out", "mask_out"], result.Outputs.Select(o => o.Output));
         Assert.All(result.Outputs, o => Assert.Equal(0, o.MaxAbsoluteError));
         Assert.All(result.Outputs, o => Assert.Null(o.TopOneAgreement));
-        Assert.Equal(1, result.Outputs[1].Cosine, 12); // Not(true) = false everywhere: all zero in both, defined as 1
-        Assert.Equal(1, result.Outputs[0].Cosine); // all zero in both: defined as 1
+        Assert.Equal(1, result.Outputs[1].WorstCosine, 12); // Not(true) = false everywhere: all zero in both, defined as 1
+        Assert.Equal(1, result.Outputs[0].WorstCosine); // all zero in both: defined as 1
     }
 
     [Fact]

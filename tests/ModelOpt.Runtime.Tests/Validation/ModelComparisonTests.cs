@@ -22,7 +22,9 @@ public sealed class ModelComparisonTests : IDisposable
         Assert.Empty(result.Notes);
         var y = Assert.Single(result.Outputs);
         Assert.Equal("y", y.Output);
-        Assert.Equal(1, y.Cosine, 12);
+        Assert.Equal(1, y.WorstCosine, 12);
+        Assert.Equal(1, y.MeanCosine, 12);
+        Assert.Equal(8, y.Samples.Count);
         Assert.Equal(0, y.MaxAbsoluteError);
         Assert.Equal(0, y.MeanAbsoluteError);
         Assert.Equal(1, y.TopOneAgreement);
@@ -41,13 +43,16 @@ public sealed class ModelComparisonTests : IDisposable
         // The reference: both models run directly in ONNX Runtime, the metrics computed here.
         var (a, b) = RunBoth(original, shifted, inputs);
         var y = Assert.Single(result.Outputs);
-        Assert.Equal(Numbers.Cosine(a, b), y.Cosine, 12);
+        // The cosine is per sample (6 elements each) since the gate checks the worst sample, not all samples as one vector.
+        double[] cosines = [.. a.Chunk(6).Zip(b.Chunk(6), (p, q) => Numbers.Cosine(p, q))];
+        Assert.Equal(cosines.Min(), y.WorstCosine, 12);
+        Assert.Equal(cosines.Average(), y.MeanCosine, 12);
         Assert.Equal(Numbers.MaxAbsDifference(a, b), y.MaxAbsoluteError, 12);
         Assert.Equal(a.Zip(b, (p, q) => Math.Abs((double)p - q)).Average(), y.MeanAbsoluteError, 12);
         // And by hand: every element moves by the shift (up to float rounding of y + 0.25).
         Assert.Equal(0.25, y.MaxAbsoluteError, 6);
         Assert.Equal(0.25, y.MeanAbsoluteError, 6);
-        Assert.True(y.Cosine < 0.99, $"cosine {y.Cosine}");
+        Assert.True(y.WorstCosine < 0.99, $"cosine {y.WorstCosine}");
         // Adding the same constant to every class keeps every argmax.
         Assert.Equal(1, y.TopOneAgreement);
         Assert.Equal(24, y.Elements);
@@ -64,7 +69,7 @@ public sealed class ModelComparisonTests : IDisposable
         // y' = 2y exactly (scaling by 2 is exact in float), so cosine 1 and |y' - y| = |y|.
         var (a, _) = RunBoth(original, doubled, inputs);
         var y = Assert.Single(result.Outputs);
-        Assert.Equal(1, y.Cosine, 12);
+        Assert.Equal(1, y.WorstCosine, 12);
         Assert.Equal(a.Max(v => Math.Abs((double)v)), y.MaxAbsoluteError, 12);
         Assert.Equal(a.Average(v => Math.Abs((double)v)), y.MeanAbsoluteError, 12);
         Assert.Equal(1, y.TopOneAgreement);
@@ -87,15 +92,20 @@ public sealed class ModelComparisonTests : IDisposable
         Assert.Equal(2, result.SampleCount);
         Assert.Equal("hand-made rows", result.Source);
         Assert.Equal(0.5, y.TopOneAgreement);
-        // By hand: dot = (9+1-4) + (0+1-25) + (1+16+0) + (0+0-49) = -50; both squared norms 106.
-        Assert.Equal(-50.0 / 106.0, y.Cosine, 15);
+        // By hand, per sample (the gate's cosine is per sample, no longer over both at once, -50/106):
+        // s0: dot = 9+1-4 + 0+1-25 = -18, squared norms 40; s1: dot = 1+16+0 + 0+0-49 = -32, squared norms 66.
+        Assert.Equal(-32.0 / 66.0, y.WorstCosine, 15);
+        Assert.Equal(("s1", 1), (y.WorstCosineSampleName, y.WorstCosineSample));
+        Assert.Equal((-18.0 / 40.0 - 32.0 / 66.0) / 2, y.MeanCosine, 15);
+        Assert.Equal([0.5, 0.5], y.Samples.Select(x => x.TopOneAgreement));
         Assert.Equal(14, y.MaxAbsoluteError);                // |7 - (-7)|
         Assert.Equal((4 + 10 + 0 + 14) / 12.0, y.MeanAbsoluteError, 15);
         Assert.Equal(12, y.Elements);
 
         var violations = AccuracyGate.Check(result, new AccuracyThresholds(0, 0, 0.9));
         var v = Assert.Single(violations);
-        Assert.Equal(new AccuracyViolation("y", "MinTopOneAgreement", 0.5, 0.9), v);
+        // Both samples agree on half their rows; the first is named.
+        Assert.Equal(new AccuracyViolation("y", "MinTopOneAgreement", 0.5, 0.9, 0, "s0"), v);
     }
 
     [Theory]

@@ -77,7 +77,9 @@ internal static class CommandDispatcher
             OptionKind.Bool => "true|false",
             OptionKind.List => "a;b",
             OptionKind.Shapes => "x=1,3,224,224;y=1,128",
-            OptionKind.Path => "folder",
+            OptionKind.Path => "path",
+            OptionKind.Size => "224|320x48",
+            OptionKind.Numbers => "n[,n,n]",
             _ => "number",
         };
         return $"  --{d.Option} {values}" + (d.Default.Length > 0 ? $" [{d.Default}]" : "");

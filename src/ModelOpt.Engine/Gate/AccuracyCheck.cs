@@ -19,9 +19,10 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     public bool Passed => Violations.Count == 0;
 
     /// <summary>The inputs the gate runs on: ValidationData, else CalibrationData, else generated from the original's declared inputs.</summary>
-    public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath)
-        => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation)
-            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", SamplePurpose.Validation)
+    /// <remarks>Image and text samples are read for <paramref name="original"/>'s inputs; a Preprocessor runs in <paramref name="sessions"/>.</remarks>
+    public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath, SessionFactory? sessions = null)
+        => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation, options.ReadContext(original, sessions))
+            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", SamplePurpose.Validation, options.ReadContext(original, sessions))
             : SampleSet.Generate(original, modelPath, options.InputShapes);
 
     /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> and checks the thresholds of <paramref name="options"/>.</summary>

@@ -22,7 +22,7 @@ public sealed class ModelGate
         _context = context;
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         Original = OnnxModelWriter.ToBytes(original);
-        Inputs = AccuracyCheck.InputsFor(context.Options, original, context.ModelPath);
+        Inputs = AccuracyCheck.InputsFor(context.Options, original, context.ModelPath, context.Sessions);
     }
 
     /// <summary>The original model's bytes, external data inlined: the reference every candidate is compared with.</summary>

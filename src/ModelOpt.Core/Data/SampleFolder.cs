@@ -45,7 +45,7 @@ internal sealed class SampleFolder
             if (Directory.Exists(entry))
             {
                 var files = Directory.EnumerateFiles(entry)
-                    .Where(f => !System.IO.Path.GetFileName(f).StartsWith("output_", StringComparison.OrdinalIgnoreCase))
+                    .Where(f => !System.IO.Path.GetFileName(f).StartsWith("output_", StringComparison.OrdinalIgnoreCase) && !IsLabels(f))
                     .Select(f => (Path: f, Reader: SampleFileReaders.Find(readers, f)))
                     .Where(f => f.Reader is not null)
                     .OrderBy(f => f.Path, NaturalNameComparer.Instance)
@@ -53,7 +53,8 @@ internal sealed class SampleFolder
                     .ToArray();
                 if (files.Length > 0) samples.Add(new Entry(System.IO.Path.GetFileName(entry), files, InFolder: true));
             }
-            else if (SampleFileReaders.Find(readers, entry) is { } reader)
+            // labels.txt holds the classes' names (DESIGN.md §1), not text samples.
+            else if (SampleFileReaders.Find(readers, entry) is { } reader && !IsLabels(entry))
             {
                 samples.Add(new Entry(System.IO.Path.GetFileName(entry), [new EntryFile(entry, reader)], InFolder: false));
             }
@@ -61,7 +62,7 @@ internal sealed class SampleFolder
         if (samples.Count == 0)
         {
             throw new ModelOptException(code, full,
-                $"{optionName} folder '{full}' holds no {kinds} files (directly, or one subfolder per sample). Add sample files{fallback}.");
+                $"{optionName} folder '{full}' holds no {Kinds(readers)} (directly, or one subfolder per sample). Add sample files{fallback}.");
         }
         return new SampleFolder(full, samples, context);
     }
@@ -75,6 +76,16 @@ internal sealed class SampleFolder
         => _samples.SelectMany(s => s.InFolder
             ? [new Sample(s.Name, s.Files.SelectMany(f => f.Reader.Read(f.Path, _context)).SelectMany(r => r.Tensors).ToArray())]
             : s.Files[0].Reader.Read(s.Files[0].Path, _context));
+
+    // Tensor files first ("holds no .pb or .npy files"), then the kinds that need options to read.
+    private static string Kinds(IReadOnlyList<ISampleFileReader> readers)
+    {
+        ISampleFileReader[] tensors = [.. readers.Where(SampleFileReaders.Tensors.Contains)], others = [.. readers.Except(tensors)];
+        if (tensors.Length == 0 || others.Length == 0) return SampleFileReaders.Describe(readers) + " files";
+        return $"{SampleFileReaders.Describe(tensors)} files, nor {SampleFileReaders.Describe(others)} files";
+    }
+
+    private static bool IsLabels(string path) => string.Equals(System.IO.Path.GetFileName(path), "labels.txt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>One listed entry: its name (the subfolder or file), its files, and whether it is a subfolder.</summary>
     private sealed record Entry(string Name, EntryFile[] Files, bool InFolder);

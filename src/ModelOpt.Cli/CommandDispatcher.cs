@@ -33,7 +33,8 @@ internal static class CommandDispatcher
                 "optimize" => OptimizeCommand.Run(rest, output, error),
                 "build" => BuildCommand.Run(rest, output, error),
                 "compare" => CompareCommand.Run(rest, output),
-                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, compare, build."),
+                "samples" => SamplesCommand.Run(rest, output),
+                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, compare, samples, build."),
             };
         }
         catch (ModelOptException e)
@@ -62,6 +63,9 @@ internal static class CommandDispatcher
           modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N]
                    [--latency-runs N] [--json]     accuracy of b against a (cosine, max/mean abs error,
                                                    top-1 agreement per output) and CPU latency of both
+          modelopt samples <model.onnx> --data <folder> -o <out-folder> [--image-size 224 ...]
+                                                   write a data folder's samples (images decoded, text
+                                                   tokenized) as <out>/<sample>/<input>.npy
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
 

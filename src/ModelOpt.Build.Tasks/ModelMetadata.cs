@@ -36,6 +36,16 @@ internal static class ModelMetadata
         Bool("PruneOutputChannels"),
         Bool("Distill"),
         Path("TrainingData"),
+        new("ImageSize", ModelOptionKind.Size, []),
+        Enum("ImageResize", "Crop", "Stretch", "Pad"),
+        Number("ImageScale"),
+        new("ImageMean", ModelOptionKind.Numbers, []),
+        new("ImageStd", ModelOptionKind.Numbers, []),
+        Enum("ChannelOrder", "RGB", "BGR"),
+        Enum("ImageLayout", "Auto", "NCHW", "NHWC"),
+        Path("Preprocessor"),
+        Path("Vocabulary"),
+        Number("MaxSequenceLength"),
         Enum("ExecutionProvider", "Auto", "Cpu", "Cuda"),
         Number("MinCosineSimilarity"),
         Number("MaxAbsoluteError"),
@@ -59,7 +69,7 @@ internal static class ModelMetadata
 }
 
 /// <summary>How a metadata value is read (the names match the engine's <c>OptionKind</c>).</summary>
-internal enum ModelOptionKind { Enum, Bool, Number, Path, List, Shapes }
+internal enum ModelOptionKind { Enum, Bool, Number, Path, List, Shapes, Size, Numbers }
 
 /// <summary>One metadata name, its worker option (<c>--kebab-case</c>) and how its value is normalized.</summary>
 internal sealed class ModelOption
@@ -103,8 +113,23 @@ internal sealed class ModelOption
                 return string.Join(";", text.Split(';').Select(s => s.Trim()).Where(s => s.Length > 0));
             case ModelOptionKind.Shapes:
                 return string.Join(";", text.Split(';').Select(s => string.Concat(s.Where(c => !char.IsWhiteSpace(c)))).Where(s => s.Length > 0).OrderBy(s => s, StringComparer.Ordinal));
+            case ModelOptionKind.Size:
+                return NormalizeSize(text);
+            case ModelOptionKind.Numbers:
+                string[] parts = text.Split(',');
+                var numbers = parts.Select(p => double.TryParse(p.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double n) && !double.IsNaN(n) && !double.IsInfinity(n) ? n : (double?)null).ToArray();
+                return numbers.All(n => n.HasValue) ? string.Join(",", numbers.Select(n => n!.Value.ToString("R", CultureInfo.InvariantCulture))) : text;
             default:
                 return text;
         }
+    }
+
+    // "224" is "224x224", "320 X 48" is "320x48", as the engine's ImageSize writes them.
+    private static string NormalizeSize(string text)
+    {
+        string[] parts = text.Split('x', 'X');
+        var sides = parts.Select(p => int.TryParse(p.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 && n <= 16384 ? n : 0).ToArray();
+        if (parts.Length > 2 || sides.Any(n => n == 0)) return text;
+        return sides[0].ToString(CultureInfo.InvariantCulture) + "x" + sides[sides.Length - 1].ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -129,7 +129,8 @@ public sealed class PlanModelOutputs : Task
     /// <summary>
     /// Files besides the model that change its output: its external data (by convention named
     /// after the model, e.g. <c>model.onnx.data</c>, <c>model_data.bin</c>) and the calibration,
-    /// validation and training folders. Their sizes and times go into the hash, so editing one
+    /// validation and training folders, and the files that Path options name (Vocabulary,
+    /// Preprocessor). Their sizes and times go into the hash, so editing one
     /// re-optimizes the model although the model file itself did not change.
     /// </summary>
     private IEnumerable<FileInfo> DataFiles(ITaskItem model)
@@ -146,8 +147,10 @@ public sealed class PlanModelOutputs : Task
         {
             string value = model.GetMetadata(option.Metadata).Trim();
             if (value.Length == 0) continue;
-            var dataFolder = new DirectoryInfo(Path.GetFullPath(Path.Combine(ProjectDirectory, value)));
-            if (dataFolder.Exists) files.AddRange(dataFolder.EnumerateFiles("*", SearchOption.AllDirectories));
+            // A Path option names a folder (the data folders) or a file (Vocabulary, Preprocessor).
+            string full = Path.GetFullPath(Path.Combine(ProjectDirectory, value));
+            if (File.Exists(full)) files.Add(new FileInfo(full));
+            else if (Directory.Exists(full)) files.AddRange(new DirectoryInfo(full).EnumerateFiles("*", SearchOption.AllDirectories));
         }
         return files.OrderBy(f => f.FullName, StringComparer.Ordinal);
     }

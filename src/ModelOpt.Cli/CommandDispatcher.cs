@@ -44,7 +44,8 @@ internal static class CommandDispatcher
                 "optimize" => OptimizeCommand.Run(rest, output, error),
                 "build" => BuildCommand.Run(rest, output, error),
                 "compare" => CompareCommand.Run(rest, output),
-                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, compare, build."),
+                "samples" => SamplesCommand.Run(rest, output),
+                _ => throw new ModelOptException(DiagnosticCode.InvalidArgument, null, $"unknown command '{command}'. Commands: inspect, optimize, compare, samples, build."),
             };
         }
         catch (ModelOptException e)
@@ -78,6 +79,9 @@ internal static class CommandDispatcher
           modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N]
                    [--latency-runs N] [--json]     accuracy of b against a (cosine, max/mean abs error,
                                                    top-1 agreement per output) and CPU latency of both
+          modelopt samples <model.onnx> --data <folder> -o <out-folder> [--image-size 224 ...]
+                                                   write a data folder's samples (images decoded, text
+                                                   tokenized) as <out>/<sample>/<input>.npy
           modelopt build @<response-file>          the MSBuild worker: blocks of --model ... --end
           modelopt @<response-file>                read arguments from a file, one per line
           modelopt --version                       the tool's version
@@ -95,7 +99,9 @@ internal static class CommandDispatcher
             OptionKind.Bool => "true|false",
             OptionKind.List => "a;b",
             OptionKind.Shapes => "x=1,3,224,224;y=1,128",
-            OptionKind.Path => "folder",
+            OptionKind.Path => "path",
+            OptionKind.Size => "224|320x48",
+            OptionKind.Numbers => "n[,n,n]",
             _ => "number",
         };
         return $"  --{d.Option} {values}" + (d.Default.Length > 0 ? $" [{d.Default}]" : "");

@@ -32,6 +32,8 @@ public sealed class ModelMetadataTests
             [OptionKind.Path] = [" data/calibration "],
             [OptionKind.List] = [" a ; b;;c "],
             [OptionKind.Shapes] = ["y=1,2; x = 1 , 3"],
+            [OptionKind.Size] = [" 224 ", "320X48", "64x 32"],
+            [OptionKind.Numbers] = ["0.485, 0.456,0.406", " 127.5 ", "1e0"],
         };
         foreach (var definition in OptionTable.All)
         {

@@ -28,6 +28,9 @@ internal sealed class NpyFile : ISampleFileReader
     /// </summary>
     public SampleTensor Read(string path) => Read(path, Path.GetFileNameWithoutExtension(path));
 
+    /// <inheritdoc/>
+    public IEnumerable<Sample> Read(string path, SampleReadContext context) => [new Sample(Path.GetFileName(path), [Read(path)])];
+
     private static SampleTensor Read(string path, string? name)
     {
         byte[] bytes = SampleFileReaders.ReadAll(path);

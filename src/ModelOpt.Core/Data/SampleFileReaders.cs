@@ -8,6 +8,9 @@ internal static class SampleFileReaders
     /// <summary>The readers of tensor files: ONNX <c>TensorProto</c> (<c>.pb</c>) and NumPy (<c>.npy</c>).</summary>
     public static IReadOnlyList<ISampleFileReader> Tensors { get; } = [TensorProtoFile.Instance, NpyFile.Instance];
 
+    /// <summary>Every reader: tensors, then images (<c>.png</c>, <c>.jpg</c>, <c>.jpeg</c>, <c>.bmp</c>) and text (<c>.txt</c>).</summary>
+    public static IReadOnlyList<ISampleFileReader> All { get; } = [TensorProtoFile.Instance, NpyFile.Instance, ImageFile.Instance, TextFile.Instance];
+
     /// <summary>The reader of <paramref name="readers"/> for <paramref name="path"/>'s extension, or null when none reads it.</summary>
     public static ISampleFileReader? Find(IReadOnlyList<ISampleFileReader> readers, string path)
         => readers.FirstOrDefault(r => r.Extensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase)));

@@ -17,8 +17,11 @@ namespace ModelOpt.Core.Data;
 /// expected outputs of a test data set) are ignored.</item>
 /// <item>Sample files directly in the folder: each one is a sample of a single-input model.</item>
 /// </list>
-/// Files are ONNX <c>TensorProto</c>s (<c>.pb</c>) or NumPy arrays (<c>.npy</c>); each kind has its
-/// own reader, so more kinds (images, text) are added as readers. A tensor binds to the model
+/// Files are ONNX <c>TensorProto</c>s (<c>.pb</c>), NumPy arrays (<c>.npy</c>), images
+/// (<c>.png</c>, <c>.jpg</c>, <c>.jpeg</c>, <c>.bmp</c>: one sample each, for the model's image
+/// input) or text (<c>.txt</c>: one sample per non-empty line, tokenized with <c>Vocabulary</c>
+/// into <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>); each kind has its own
+/// reader, given a <see cref="SampleReadContext"/>. A tensor binds to the model
 /// input whose name equals its TensorProto name (for <c>.npy</c>, its file name without
 /// extension); the others bind to the remaining inputs in order.
 /// </remarks>
@@ -63,11 +66,15 @@ public sealed class SampleSet
     /// <param name="folder">The folder.</param>
     /// <param name="optionName">The option the folder came from ("CalibrationData", "ValidationData", "--data"), for messages and the description.</param>
     /// <param name="purpose">What the samples are for, which decides the diagnostics.</param>
-    public static SampleSet FromFolder(string folder, string optionName, SamplePurpose purpose)
+    /// <param name="context">
+    /// How image and text files become tensors and which model inputs they feed; null reads them
+    /// with the defaults and no model (<see cref="SampleReadContext.TensorsOnly"/>).
+    /// </param>
+    public static SampleSet FromFolder(string folder, string optionName, SamplePurpose purpose, SampleReadContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(optionName);
-        var listing = SampleFolder.List(folder, optionName, purpose, SampleFileReaders.Tensors);
+        var listing = SampleFolder.List(folder, optionName, purpose, SampleFileReaders.All, context ?? SampleReadContext.TensorsOnly);
         return new SampleSet($"{optionName} folder {listing.Path}", listing.Samples);
     }
 

@@ -17,6 +17,9 @@ internal sealed class TensorProtoFile : ISampleFileReader
 
     public IReadOnlyList<string> Extensions { get; } = [".pb"];
 
+    /// <inheritdoc/>
+    public IEnumerable<Sample> Read(string path, SampleReadContext context) => [new Sample(Path.GetFileName(path), [Read(path)])];
+
     public SampleTensor Read(string path)
     {
         byte[] bytes = SampleFileReaders.ReadAll(path);

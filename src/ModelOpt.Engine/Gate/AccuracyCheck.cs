@@ -24,11 +24,13 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     /// original's declared inputs, open dimensions sized by running <paramref name="originalBytes"/>
     /// through <paramref name="sessions"/> (when given).
     /// </summary>
+    /// <remarks>Image and text samples are read for <paramref name="original"/>'s inputs; a Preprocessor runs in <paramref name="sessions"/>.</remarks>
     public static SampleSet InputsFor(OptimizationOptions options, OnnxModel original, string modelPath, SessionFactory? sessions = null, byte[]? originalBytes = null)
-        => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation)
+        => options.ValidationData is { } validation ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation, options.ReadContext(original, sessions))
             // Static needs its CalibrationData: a bad folder is a calibration error (MOPT0130), and
             // "leave it out" would be wrong advice; otherwise the folder only feeds the gate.
-            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData", options.Quantize == QuantizeMode.Static ? SamplePurpose.Calibration : SamplePurpose.Validation)
+            : options.CalibrationData is { } calibration ? SampleSet.FromFolder(calibration, "CalibrationData",
+                options.Quantize == QuantizeMode.Static ? SamplePurpose.Calibration : SamplePurpose.Validation, options.ReadContext(original, sessions))
             : SampleSet.Generate(original, modelPath, options.InputShapes,
                 probe: sessions is not null && originalBytes is not null ? sample => sessions.TryRun(originalBytes, sample) : null);
 

@@ -87,7 +87,7 @@ public sealed class OptimizationEngine
         }
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         var gate = new ModelGate(context, original);
-        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions));
+        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions), context.Sessions);
         var prepared = planner.Prepare(context, original);
 
         IReadOnlyList<AutoTrial> trials = [];

@@ -1,8 +1,11 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Onnx.Ir;
+using ModelOpt.Runtime.Execution;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Options;
@@ -50,6 +53,16 @@ public sealed record OptimizationOptions
     public bool PruneOutputChannels { get; init; }
     public bool Distill { get; init; }
     public string? TrainingData { get; init; }
+    public ImageSize? ImageSize { get; init; }
+    public ImageResizeMode ImageResize { get; init; } = ImageResizeMode.Crop;
+    public double ImageScale { get; init; } = 255;
+    public IReadOnlyList<double> ImageMean { get; init; } = [];
+    public IReadOnlyList<double> ImageStd { get; init; } = [];
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.RGB;
+    public ImageLayout ImageLayout { get; init; } = ImageLayout.Auto;
+    public string? Preprocessor { get; init; }
+    public string? Vocabulary { get; init; }
+    public int MaxSequenceLength { get; init; } = SampleDataOptions.DefaultMaxSequenceLength;
     public ExecutionProviderKind ExecutionProvider { get; init; } = ExecutionProviderKind.Auto;
     public double MinCosineSimilarity { get; init; } = AccuracyThresholds.DefaultMinCosineSimilarity;
     public double MaxAbsoluteError { get; init; }
@@ -65,6 +78,34 @@ public sealed record OptimizationOptions
     /// <summary>The accuracy gate's thresholds (0 switches a check off).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public AccuracyThresholds Thresholds => new(MinCosineSimilarity, MaxAbsoluteError, MinTopOneAgreement);
+
+    /// <summary>How the data folders' image and text samples become tensors.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SampleDataOptions SampleData => new()
+    {
+        ImageSize = ImageSize,
+        ImageResize = ImageResize,
+        ImageScale = (float)ImageScale,
+        ImageMean = [.. ImageMean.Select(v => (float)v)],
+        ImageStd = [.. ImageStd.Select(v => (float)v)],
+        ChannelOrder = ChannelOrder,
+        ImageLayout = ImageLayout,
+        Preprocessor = Preprocessor is null ? null : System.IO.Path.GetFullPath(Preprocessor),
+        Vocabulary = Vocabulary is null ? null : System.IO.Path.GetFullPath(Vocabulary),
+        MaxSequenceLength = MaxSequenceLength,
+    };
+
+    /// <summary>
+    /// How the data folders' samples are read for <paramref name="model"/>'s inputs; the
+    /// Preprocessor model, when set, runs in <paramref name="sessions"/> (without them, image
+    /// samples that need it fail with a message saying so).
+    /// </summary>
+    public SampleReadContext ReadContext(OnnxModel model, SessionFactory? sessions)
+    {
+        var data = SampleData;
+        IImagePreprocessor? preprocessor = data.Preprocessor is { } path && sessions is not null ? new OnnxImagePreprocessor(sessions, path) : null;
+        return SampleReadContext.For(model, data, preprocessor);
+    }
 
     /// <summary>
     /// Builds options from (option, value) pairs, through <see cref="OptionTable"/>.
@@ -93,7 +134,7 @@ public sealed record OptimizationOptions
         if (Quantize is QuantizeMode.Static && CalibrationData is null)
         {
             throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, where,
-                $"{subject}: Quantize=\"Static\" needs calibration inputs: set CalibrationData to a folder of ONNX TensorProto .pb files (test_data_set layout) or .npy files.");
+                $"{subject}: Quantize=\"Static\" needs calibration inputs: set CalibrationData to a folder of ONNX TensorProto .pb files (test_data_set layout), .npy files, images (with ImageSize or a Preprocessor) or .txt lines (with Vocabulary).");
         }
         if (Prune != PruneMode.None && Sparsity == 0)
         {

@@ -20,4 +20,10 @@ public enum OptionKind
 
     /// <summary><c>name=d1,d2,…</c> entries separated by <c>;</c>.</summary>
     Shapes,
+
+    /// <summary>An image size: <c>224</c> (square) or <c>WxH</c>, normalized to <c>224x224</c>.</summary>
+    Size,
+
+    /// <summary>Numbers separated by <c>,</c>, invariant culture, e.g. per-channel means.</summary>
+    Numbers,
 }

@@ -34,6 +34,17 @@ public static class OptionTable
         Bool("PruneOutputChannels", o => o.PruneOutputChannels, (o, v) => o with { PruneOutputChannels = v }),
         Bool("Distill", o => o.Distill, (o, v) => o with { Distill = v }),
         Path("TrainingData", o => o.TrainingData, (o, v) => o with { TrainingData = v }),
+        // How image and text samples of the data folders become tensors (DESIGN.md §1); tensor files ignore them.
+        new("ImageSize", OptionKind.Size, true, null, [], (o, v) => o with { ImageSize = v.Size() }, o => o.ImageSize?.ToString() ?? ""),
+        Enum("ImageResize", o => o.ImageResize, (o, v) => o with { ImageResize = v }),
+        Number("ImageScale", new NumberRange(1e-6, 1e9), o => o.ImageScale, (o, v) => o with { ImageScale = v }),
+        Numbers("ImageMean", _ => true, "numbers", o => o.ImageMean, (o, v) => o with { ImageMean = v }),
+        Numbers("ImageStd", n => n != 0, "non-zero numbers", o => o.ImageStd, (o, v) => o with { ImageStd = v }),
+        Enum("ChannelOrder", o => o.ChannelOrder, (o, v) => o with { ChannelOrder = v }),
+        Enum("ImageLayout", o => o.ImageLayout, (o, v) => o with { ImageLayout = v }),
+        Path("Preprocessor", o => o.Preprocessor, (o, v) => o with { Preprocessor = v }),
+        Path("Vocabulary", o => o.Vocabulary, (o, v) => o with { Vocabulary = v }),
+        Number("MaxSequenceLength", new NumberRange(2, 1 << 20, Integer: true), o => o.MaxSequenceLength, (o, v) => o with { MaxSequenceLength = (int)v }),
         Enum("ExecutionProvider", o => o.ExecutionProvider, (o, v) => o with { ExecutionProvider = v }, projectProperty: "ModelOptExecutionProvider"),
         Number("MinCosineSimilarity", new NumberRange(0, 1), o => o.MinCosineSimilarity, (o, v) => o with { MinCosineSimilarity = v }),
         Number("MaxAbsoluteError", new NumberRange(0, double.MaxValue), o => o.MaxAbsoluteError, (o, v) => o with { MaxAbsoluteError = v }),
@@ -80,6 +91,10 @@ public static class OptionTable
 
     private static OptionDefinition Path(string metadata, Func<OptimizationOptions, string?> read, Func<OptimizationOptions, string, OptimizationOptions> apply)
         => new(metadata, OptionKind.Path, true, null, [], (o, v) => apply(o, v.NonEmpty()), o => read(o) ?? "");
+
+    private static OptionDefinition Numbers(string metadata, Func<double, bool> accept, string what, Func<OptimizationOptions, IReadOnlyList<double>> read,
+        Func<OptimizationOptions, double[], OptimizationOptions> apply)
+        => new(metadata, OptionKind.Numbers, true, null, [], (o, v) => apply(o, v.ChannelNumbers(accept, what)), o => string.Join(",", read(o).Select(OptionDefinition.Format)));
 
     private static string FormatShapes(IReadOnlyDictionary<string, long[]> shapes)
         => string.Join(";", shapes.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key + "=" + string.Join(",", s.Value)));

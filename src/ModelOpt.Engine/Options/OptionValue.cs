@@ -39,6 +39,27 @@ public readonly record struct OptionValue(string? Where, string Subject, string 
         return number;
     }
 
+    /// <summary>An image size, <c>224</c> or <c>320x48</c> (width x height).</summary>
+    public Core.Data.ImageSize Size()
+        => Core.Data.ImageSize.TryParse(Text, out var size) ? size
+            : throw Invalid($"a size in pixels: one number for a square (224) or width x height (320x48), each from 1 to {Core.Data.ImageSize.MaxSide}");
+
+    /// <summary>One or three finite numbers separated by <c>,</c> (one value per colour channel, or one for all), each accepted by <paramref name="accept"/>.</summary>
+    public double[] ChannelNumbers(Func<double, bool> accept, string what)
+    {
+        string[] parts = Text.Split(',');
+        var numbers = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i]) || !double.IsFinite(numbers[i]) || !accept(numbers[i]))
+            {
+                throw Invalid($"one or three {what} separated by ',' (one per channel, e.g. 0.485,0.456,0.406)");
+            }
+        }
+        if (numbers.Length is not (1 or 3)) throw Invalid($"one or three {what} separated by ',' (one per channel, e.g. 0.485,0.456,0.406), not {numbers.Length}");
+        return numbers;
+    }
+
     /// <summary><c>x=1,3,224,224;mask=1,128</c>.</summary>
     public Dictionary<string, long[]> Shapes()
     {

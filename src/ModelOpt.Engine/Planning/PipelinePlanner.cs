@@ -13,6 +13,8 @@ using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Ir;
 
+using ModelOpt.Runtime.Execution;
+
 namespace ModelOpt.Engine.Planning;
 
 /// <summary>
@@ -30,12 +32,17 @@ public sealed class PipelinePlanner
 
     private readonly OptimizationOptions _options;
     private readonly IActivationObserver _calibration;
+    private readonly SessionFactory? _sessions;
 
-    /// <summary>Plans for <paramref name="options"/>; <paramref name="calibration"/> runs the float model for Static quantization.</summary>
-    public PipelinePlanner(OptimizationOptions options, IActivationObserver calibration)
+    /// <summary>
+    /// Plans for <paramref name="options"/>; <paramref name="calibration"/> runs the float model
+    /// for Static quantization, <paramref name="sessions"/> (the job's) the Preprocessor of image samples.
+    /// </summary>
+    public PipelinePlanner(OptimizationOptions options, IActivationObserver calibration, SessionFactory? sessions = null)
     {
         _options = options;
         _calibration = calibration;
+        _sessions = sessions;
     }
 
     /// <summary>Whether the prefix folds BatchNormalization: not when the options change nothing (Quantize=None without pruning embeds the model as it is).</summary>
@@ -136,7 +143,8 @@ public sealed class PipelinePlanner
                 CalibrationMethod = _options.CalibrationMethod,
                 Percentile = _options.Percentile,
                 Exclusions = exclusions,
-            }, SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration), _calibration)).Nodes,
+            }, SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration,
+                _options.ReadContext(model, _sessions)), _calibration)).Nodes,
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,

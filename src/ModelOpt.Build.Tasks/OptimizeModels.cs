@@ -98,7 +98,11 @@ public sealed class OptimizeModels : ToolTask
     /// <inheritdoc/>
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
-        var importance = singleLine.StartsWith("  ", StringComparison.Ordinal) ? MessageImportance.Low : messageImportance;
+        // Details (indented) at low importance; progress of long work at normal importance, shown
+        // from -v:n up; summary lines at the importance the task was given (high).
+        var importance = singleLine.StartsWith("  ", StringComparison.Ordinal) ? MessageImportance.Low
+            : singleLine.StartsWith("progress: ", StringComparison.Ordinal) ? MessageImportance.Normal
+            : messageImportance;
         base.LogEventsFromTextOutput(singleLine, importance);
     }
 

@@ -17,7 +17,7 @@ internal static class BuildCommand
         var (projectReport, modelReports) = ProjectReportArguments(ref args);
         var jobs = ParseJobs(args, error, out bool parseFailed);
         bool failed = parseFailed;
-        var engine = new OptimizationEngine(error);
+        var engine = new OptimizationEngine(error, output);
         foreach (var job in jobs)
         {
             try

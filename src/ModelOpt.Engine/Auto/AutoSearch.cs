@@ -44,6 +44,7 @@ public sealed class AutoSearch
     private readonly ModelGate _gate;
     private readonly List<AutoTrial> _trials = [];
     private readonly Stopwatch _clock = new();
+    private int _attempts;
 
     /// <summary>A search over the prefix <paramref name="prepared"/> of <paramref name="context"/>'s job.</summary>
     public AutoSearch(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate)
@@ -123,6 +124,7 @@ public sealed class AutoSearch
     private Candidate? Try(QuantizeMode mode, string configuration, IReadOnlyList<string> keptInFloat)
     {
         var clock = Stopwatch.StartNew();
+        _context.Progress($"Auto trial {++_attempts}: {configuration}");
         OnnxModel? model = null;
         try
         {

@@ -57,6 +57,9 @@ public sealed class ModelGate
     {
         OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
         if (Inputs is null) return AccuracyCheck.NotRun(_context.Options, NoInputsReason!);
-        return AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);
+        _context.Progress("gate: comparing with the original");
+        var check = AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);
+        _context.Progress(System.FormattableString.Invariant($"gate: worst cosine {check.WorstCosine:0.0000} over {check.Comparison.SampleCount} samples, {(check.Passed ? "passed" : "failed")}"));
+        return check;
     }
 }

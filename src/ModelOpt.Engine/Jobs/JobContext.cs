@@ -17,11 +17,24 @@ public sealed class JobContext : IDisposable
     private readonly List<IDisposable> _owned = [];
 
     /// <summary>Starts the context of <paramref name="job"/>.</summary>
-    public JobContext(OptimizationJob job, TextWriter diagnostics, SessionFactory sessions)
+    public JobContext(OptimizationJob job, TextWriter diagnostics, SessionFactory sessions, TextWriter? progress = null)
     {
         Job = job;
         Diagnostics = diagnostics;
         Sessions = sessions;
+        _progress = progress ?? TextWriter.Null;
+    }
+
+    /// <summary>The prefix of progress lines, which the MSBuild task logs at normal importance (shown from <c>-v:n</c> up).</summary>
+    public const string ProgressPrefix = "progress: ";
+
+    private readonly TextWriter _progress;
+
+    /// <summary>Says, on one line, what long work is doing now (calibration n, Auto's trial k, the gate), so a long build does not look hung.</summary>
+    public void Progress(string message)
+    {
+        _progress.WriteLine($"{ProgressPrefix}{Path.GetFileName(ModelPath)}: {message}");
+        _progress.Flush();
     }
 
     /// <summary>The job.</summary>

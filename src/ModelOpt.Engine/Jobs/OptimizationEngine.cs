@@ -36,11 +36,13 @@ public sealed class OptimizationEngine
     private const double SlowerMargin = 0.05;
 
     private readonly TextWriter _diagnostics;
+    private readonly TextWriter? _progress;
 
-    /// <summary>An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/>.</summary>
-    public OptimizationEngine(TextWriter diagnostics)
+    /// <summary>An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/> and, when given, one line per step of long work to <paramref name="progress"/>.</summary>
+    public OptimizationEngine(TextWriter diagnostics, TextWriter? progress = null)
     {
         _diagnostics = diagnostics;
+        _progress = progress;
     }
 
     /// <summary>
@@ -64,7 +66,7 @@ public sealed class OptimizationEngine
     {
         try
         {
-            using var context = new JobContext(job, _diagnostics, sessions);
+            using var context = new JobContext(job, _diagnostics, sessions, _progress);
             return RunCore(context);
         }
         catch
@@ -87,7 +89,7 @@ public sealed class OptimizationEngine
         }
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         var gate = new ModelGate(context, original);
-        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions), context.Sessions);
+        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions, n => { if (n == 1 || n % 16 == 0) context.Progress($"calibration: sample {n}"); }), context.Sessions);
         var prepared = planner.Prepare(context, original);
 
         IReadOnlyList<AutoTrial> trials = [];

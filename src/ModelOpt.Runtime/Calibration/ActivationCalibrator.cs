@@ -22,11 +22,18 @@ public sealed class ActivationCalibrator : IActivationObserver
 {
     private readonly SessionFactory _sessions;
 
-    /// <summary>A calibrator that loads its models through <paramref name="sessions"/> (the job's factory; a new <see cref="SessionFactory"/> for a test).</summary>
-    public ActivationCalibrator(SessionFactory sessions)
+    private readonly Action<int>? _onSample;
+
+    /// <summary>
+    /// A calibrator that loads its models through <paramref name="sessions"/> (the job's factory;
+    /// a new <see cref="SessionFactory"/> for a test); <paramref name="onSample"/> hears the count
+    /// of samples run so far, after each one (progress for long calibrations).
+    /// </summary>
+    public ActivationCalibrator(SessionFactory sessions, Action<int>? onSample = null)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         _sessions = sessions;
+        _onSample = onSample;
     }
 
     /// <summary>
@@ -73,6 +80,7 @@ public sealed class ActivationCalibrator : IActivationObserver
                     foreach (var value in values) value.Dispose();
                 }
                 samples++;
+                _onSample?.Invoke(samples);
             }
             if (samples == 0)
             {

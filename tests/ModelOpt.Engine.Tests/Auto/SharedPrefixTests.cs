@@ -13,8 +13,13 @@ public sealed class SharedPrefixTests
         var options = OptimizationOptions.Parse(
             [KeyValuePair.Create("quantize", "Auto"), KeyValuePair.Create("latency-runs", "0"), KeyValuePair.Create("min-cosine-similarity", "0.995")], null, "test");
 
-        var report = new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(TestData.ResNet18Path, folder.File("out.onnx"), null, null, null, options));
+        var progress = new StringWriter();
+        var report = new OptimizationEngine(TextWriter.Null, progress).Run(new OptimizationJob(TestData.ResNet18Path, folder.File("out.onnx"), null, null, null, options));
 
+        // One progress line per trial and per gate verdict, so a long build does not look hung.
+        string[] lines = progress.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("progress: ResNet18.onnx: Auto trial 1: Int4", lines);
+        Assert.Contains(lines, l => l.StartsWith("progress: ResNet18.onnx: gate: worst cosine ", StringComparison.Ordinal));
         int produced = report.Trials.Count(t => t.Bytes > 0);
         Assert.True(produced >= 3, $"{produced} trials produced a model");
         var load = Assert.Single(report.Steps, s => s.Name == "load");

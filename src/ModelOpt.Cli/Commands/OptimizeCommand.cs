@@ -34,7 +34,8 @@ internal static class OptimizeCommand
         if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
 
         var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html };
-        var result = new OptimizationEngine(error, output).Run(job);
+        // Progress goes to stderr: stdout carries the summary line and its details, for scripts.
+        var result = new OptimizationEngine(error, error).Run(job);
         output.WriteLine(result.SummaryLine());
         foreach (var step in result.Steps) output.WriteLine("  " + step);
         return CommandDispatcher.Success;

@@ -23,7 +23,7 @@ public sealed class PlanModelOutputsTests
     {
         using var folder = new TempFolder();
         string project = Directory.CreateDirectory(folder.File("app")).FullName;
-        var item = new TaskItem("../shared/model.onnx");
+        var item = new TaskItem("../common/model.onnx");
         item.SetMetadata("Link", "Models/detector.onnx");
 
         var planned = Plan(project, item);

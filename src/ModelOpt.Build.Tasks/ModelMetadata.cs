@@ -54,6 +54,7 @@ internal static class ModelMetadata
         Number("LatencyRuns"),
         Number("AutoTimeBudget"),
         Number("AutoSizeTolerance"),
+        Enum("Objective", "Balanced", "Size", "Latency"),
         new("ExcludeNodes", ModelOptionKind.List, []),
         new("ExcludeOpTypes", ModelOptionKind.List, []),
         Enum("ResourceCompression", "None", "Brotli"),

@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace ModelOpt.Cli.Tests;
 
-/// <summary><c>--quantize Auto</c>: every trial in the report, the smallest passing model chosen.</summary>
+/// <summary><c>--quantize Auto --objective Size</c>: every trial in the report, the smallest passing model chosen.</summary>
 public sealed class AutoSearchTests(ITestOutputHelper log)
 {
     [Fact]
@@ -15,7 +15,7 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         string output = Path.Combine(folder.Path, "auto.onnx"), report = Path.Combine(folder.Path, "r.json"), html = Path.Combine(folder.Path, "r.html");
 
         var run = Cli.Run("optimize", TestData.ResNet18Path, "-o", output, "--report", report, "--html-report", html, "--markdown-report", Path.ChangeExtension(report, ".md"),
-            "--quantize", "Auto", "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "3");
+            "--quantize", "Auto", "--objective", "Size", "--calibration-data", images, "--min-cosine-similarity", "0.995", "--latency-runs", "3");
 
         Assert.True(run.ExitCode == 0, run.Error);
         log.WriteLine(run.Output);
@@ -37,7 +37,7 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
 
         // Cached and deterministic: the same inputs and options give the same bytes.
         string again = Path.Combine(folder.Path, "again.onnx");
-        Assert.Equal(0, Cli.Run("optimize", TestData.ResNet18Path, "-o", again, "--quantize", "Auto", "--calibration-data", images,
+        Assert.Equal(0, Cli.Run("optimize", TestData.ResNet18Path, "-o", again, "--quantize", "Auto", "--objective", "Size", "--calibration-data", images,
             "--min-cosine-similarity", "0.995", "--latency-runs", "0").ExitCode);
         Assert.Equal(File.ReadAllBytes(output), File.ReadAllBytes(again));
 
@@ -46,7 +46,7 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         // checks the worst sample since issue 11, and Static's worst crop ('synthetic', about 0.9887)
         // is below 0.995, so the bound is one both pass, to keep both in the tie-break.
         string tolerant = Path.Combine(folder.Path, "tolerant.json");
-        var traded = Cli.Run("optimize", TestData.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto",
+        var traded = Cli.Run("optimize", TestData.ResNet18Path, "-o", Path.Combine(folder.Path, "tolerant.onnx"), "--report", tolerant, "--quantize", "Auto", "--objective", "Size",
             "--calibration-data", images, "--min-cosine-similarity", "0.985", "--latency-runs", "10", "--auto-size-tolerance", "0.01");
         Assert.True(traded.ExitCode == 0, traded.Error);
         log.WriteLine(traded.Output);
@@ -64,7 +64,7 @@ public sealed class AutoSearchTests(ITestOutputHelper log)
         string model = TinyModels.MatMul(folder.Path, "m.onnx", 256, outlier: 5);
         string report = Path.Combine(folder.Path, "r.json");
 
-        var run = Cli.Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--report", report, "--quantize", "Auto", "--latency-runs", "0");
+        var run = Cli.Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--report", report, "--quantize", "Auto", "--objective", "Size", "--latency-runs", "0");
 
         Assert.True(run.ExitCode == 0, run.Error);
         using var json = JsonDocument.Parse(File.ReadAllText(report));

@@ -21,20 +21,34 @@ namespace ModelOpt.Engine.Auto;
 /// tenth of the quantized nodes and at least one, are excluded. The smallest passing model wins.
 /// Models of the same size, or within <c>AutoSizeTolerance</c> of it when the user trades a
 /// little size for speed, are tied; a tie goes to the one that runs faster in ONNX Runtime by
-/// more than <see cref="LatencyMargin"/>, else to the earlier trial.
+/// more than <see cref="LatencyMargin"/>, else to the earlier trial. That is all of
+/// <c>Objective="Size"</c>. The default <c>Balanced</c> times every passing model against the
+/// original in the same run and takes the smallest that is not slower (above
+/// <see cref="SlowerThreshold"/>); <c>Latency</c> takes the fastest that is not slower. When every
+/// passing model is slower, the model is embedded unquantized with warning MOPT0185.
 /// When nothing passes, the model is embedded unquantized (pruning still applies) with warning
 /// MOPT0183. Trials stop once the time budget is spent; the remaining ones are listed as skipped.
 /// The shared prefix (load, fold, prune) is done once by the job; every trial quantizes a clone.
 /// </summary>
 /// <remarks>
-/// Everything but the tie-break is deterministic: trials, inputs, and the sensitivity ranking are
-/// the same every run. The tie-break measures time, so a margin keeps noise from flipping the
-/// choice between models whose speed is close; within it the fixed trial order decides.
+/// Everything but the latency comparison is deterministic: trials, inputs, and the sensitivity
+/// ranking are the same every run. Latency is measured, so margins keep noise from flipping the
+/// choice between models whose speed is close; within them the fixed order decides. A project
+/// that needs the same bytes on every machine sets <c>Objective="Size"</c> and no size tolerance.
 /// </remarks>
 public sealed class AutoSearch
 {
     /// <summary>A tied model must be this much faster (as a fraction) to beat an earlier trial.</summary>
     public const double LatencyMargin = 0.10;
+
+    /// <summary>
+    /// A model counts as slower than the original only above this ratio minus one: same-run
+    /// latency varies by a few percent, and a margin keeps that noise from changing the choice.
+    /// </summary>
+    public const double SlowerThreshold = 0.05;
+
+    // Enough runs that the comparison with the original is stable to a few percent.
+    private const int MinimumAutoLatencyRuns = 20;
 
     private static readonly QuantizeMode[] Modes = [QuantizeMode.Int4, QuantizeMode.Static, QuantizeMode.Dynamic, QuantizeMode.Float16];
 
@@ -103,6 +117,14 @@ public sealed class AutoSearch
             {
                 if (latencies.TryGetValue(_trials[i].Configuration, out double ratio)) _trials[i] = _trials[i] with { LatencyRatio = ratio };
             }
+            if (chosen is null)
+            {
+                string ratios = string.Join(", ", latencies.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} x{l.Value:0.00}")));
+                _context.Diagnostics.WriteLine($"{_context.ModelPath}: warning {DiagnosticCode.AutoFoundOnlySlowerModels}: {_context.ModelPath}: Quantize=\"Auto\": every model that passes the accuracy gate ran slower than the original in ONNX Runtime on this machine ({ratios}); the model is embedded unquantized. Set ModelOptObjective=\"Size\" to take the smallest passing model anyway, or give CalibrationData so that Static can be tried.");
+                var unquantized = Try(QuantizeMode.None, "None (every passing model ran slower)", [])
+                    ?? throw new ModelOptException(DiagnosticCode.AccuracyGateFailed, _context.ModelPath, "Quantize=\"Auto\": the unquantized model could not be produced.");
+                return (unquantized, Mark(unquantized.Configuration, "chosen: every passing quantization ran slower than the original (Objective=" + Options.Objective + ")"));
+            }
             return (chosen, Mark(chosen.Configuration, decision));
         }
         finally
@@ -161,24 +183,58 @@ public sealed class AutoSearch
             .Select(s => s.Node).Distinct(StringComparer.Ordinal).Take(count).ToList();
     }
 
-    private (Candidate Chosen, string Decision, Dictionary<string, double> Latencies) Choose(List<Candidate> passing)
+    /// <summary>
+    /// Picks among the passing models by <c>Objective</c>; null when every one ran slower than
+    /// the original and the objective forbids that. Only <c>Size</c> with a single smallest
+    /// model, or no inputs to time on, skips the latency measurement.
+    /// </summary>
+    private (Candidate? Chosen, string Decision, Dictionary<string, double> Latencies) Choose(List<Candidate> passing)
     {
-        long smallest = passing.Min(c => c.Bytes.LongLength);
-        var tied = passing.Where(c => c.Bytes.LongLength <= smallest * (1 + Options.AutoSizeTolerance)).ToList();
+        // Smallest first; OrderBy is stable, so equal sizes keep the fixed trial order.
+        var bySize = passing.OrderBy(c => c.Bytes.LongLength).ToList();
+        long smallest = bySize[0].Bytes.LongLength;
+        var tied = bySize.Where(c => c.Bytes.LongLength <= smallest * (1 + Options.AutoSizeTolerance)).ToList();
         var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate", latencies);
-        if (_gate.Inputs is null) return (tied[0], "chosen: the smallest model (no inputs to time the tied ones on)", latencies);
+        if (Options.Objective == AutoObjective.Size && tied.Count == 1) return (tied[0], "chosen: the smallest model that passes the gate (Objective=Size)", latencies);
+        if (_gate.Inputs is null) return (bySize[0], "chosen: the smallest model (no inputs to time the models on)", latencies);
 
+        var timed = Options.Objective == AutoObjective.Size ? tied : bySize;
         var sample = _gate.Inputs.Samples().First();
-        var result = LatencyMeasurement.Measure(_context.Sessions, [_gate.Original, .. tied.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, 10), modelPath: _context.ModelPath);
-        for (int i = 0; i < tied.Count; i++) latencies[tied[i].Configuration] = result.Ratio(i + 1);
-        var chosen = tied[0];
-        foreach (var candidate in tied.Skip(1))
+        var result = LatencyMeasurement.Measure(_context.Sessions, [_gate.Original, .. timed.Select(c => c.Bytes)], sample, 2, Math.Max(Options.LatencyRuns, MinimumAutoLatencyRuns), modelPath: _context.ModelPath);
+        for (int i = 0; i < timed.Count; i++) latencies[timed[i].Configuration] = result.Ratio(i + 1);
+
+        if (Options.Objective == AutoObjective.Size)
+        {
+            var fastestTied = FastestUnlessWithinMargin(tied, latencies);
+            return (fastestTied, string.Create(CultureInfo.InvariantCulture,
+                $"chosen: {tied.Count} passing models within {Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[fastestTied.Configuration]:0.00} of the original)"), latencies);
+        }
+
+        var notSlower = bySize.Where(c => latencies[c.Configuration] <= 1 + SlowerThreshold).ToList();
+        if (notSlower.Count == 0) return (null, "", latencies);
+        if (Options.Objective == AutoObjective.Latency)
+        {
+            var fastest = FastestUnlessWithinMargin(notSlower, latencies);
+            return (fastest, string.Create(CultureInfo.InvariantCulture,
+                $"chosen: the fastest passing model (Objective=Latency; latency {latencies[fastest.Configuration]:0.00} of the original)"), latencies);
+        }
+        long smallestNotSlower = notSlower[0].Bytes.LongLength;
+        var balancedTied = notSlower.Where(c => c.Bytes.LongLength <= smallestNotSlower * (1 + Options.AutoSizeTolerance)).ToList();
+        var chosen = FastestUnlessWithinMargin(balancedTied, latencies);
+        string skipped = notSlower[0] == bySize[0] ? "" : $", passing over smaller ones that ran slower than the original";
+        return (chosen, string.Create(CultureInfo.InvariantCulture,
+            $"chosen: the smallest passing model that is not slower than the original (Objective=Balanced; latency {latencies[chosen.Configuration]:0.00} of the original{skipped})"), latencies);
+    }
+
+    /// <summary>The first of <paramref name="ordered"/> unless a later one is faster by more than <see cref="LatencyMargin"/>: preference order decides within the noise.</summary>
+    private static Candidate FastestUnlessWithinMargin(List<Candidate> ordered, Dictionary<string, double> latencies)
+    {
+        var chosen = ordered[0];
+        foreach (var candidate in ordered.Skip(1))
         {
             if (latencies[candidate.Configuration] < latencies[chosen.Configuration] * (1 - LatencyMargin)) chosen = candidate;
         }
-        return (chosen, string.Create(CultureInfo.InvariantCulture,
-            $"chosen: {tied.Count} passing models within {Options.AutoSizeTolerance:P1} of the smallest size (AutoSizeTolerance); the fastest in ONNX Runtime (latency {latencies[chosen.Configuration]:0.00} of the original)"), latencies);
+        return chosen;
     }
 
     /// <summary>A trial the search no longer needs: its model, and the sessions the job's factory holds for it.</summary>

@@ -10,7 +10,7 @@ namespace ModelOpt.Engine.Auto;
 /// <param name="WorstCosine">The lowest output cosine against the original; NaN when not measured.</param>
 /// <param name="Passed">True when the model passed the accuracy gate.</param>
 /// <param name="Seconds">How long the trial took.</param>
-/// <param name="LatencyRatio">Latency against the original, measured only to break a tie in size.</param>
+/// <param name="LatencyRatio">Latency against the original, measured to check speed (Objective Balanced or Latency) or to break a tie in size.</param>
 /// <param name="Note">Why it was skipped or failed, or why it was chosen.</param>
 /// <param name="Chosen">True for the configuration that was embedded.</param>
 public sealed record AutoTrial(

@@ -26,6 +26,13 @@ public enum GateSeverity { Error, Warning }
 public enum ResourceCompression { None, Brotli }
 
 /// <summary>
+/// What <c>Quantize="Auto"</c> optimizes for: <c>Size</c> the smallest passing model whatever its
+/// speed; <c>Latency</c> the fastest passing model that is not slower than the original;
+/// <c>Balanced</c> the smallest passing model that is not slower than the original.
+/// </summary>
+public enum AutoObjective { Balanced, Size, Latency }
+
+/// <summary>
 /// Every option of one model's optimization, parsed. The property initializers are the
 /// defaults; names, parsers and normalization are declared once in <see cref="OptionTable"/>.
 /// Parsing validates values, and refuses options whose engine capability is not built yet
@@ -71,6 +78,7 @@ public sealed record OptimizationOptions
     public int LatencyRuns { get; init; } = 10;
     public double AutoTimeBudget { get; init; } = 600;
     public double AutoSizeTolerance { get; init; }
+    public AutoObjective Objective { get; init; } = AutoObjective.Balanced;
     public IReadOnlyList<string> ExcludeNodes { get; init; } = [];
     public IReadOnlyList<string> ExcludeOpTypes { get; init; } = [];
     public ResourceCompression ResourceCompression { get; init; } = ResourceCompression.None;

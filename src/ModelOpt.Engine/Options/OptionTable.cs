@@ -55,6 +55,8 @@ public static class OptionTable
         Number("LatencyRuns", new NumberRange(0, 1000, Integer: true), o => o.LatencyRuns, (o, v) => o with { LatencyRuns = (int)v }),
         Number("AutoTimeBudget", new NumberRange(1, 86400), o => o.AutoTimeBudget, (o, v) => o with { AutoTimeBudget = v }, projectProperty: "ModelOptAutoTimeBudget"),
         Number("AutoSizeTolerance", new NumberRange(0, 0.5), o => o.AutoSizeTolerance, (o, v) => o with { AutoSizeTolerance = v }),
+        // Balanced and Latency compare measured speed with the original's, so the objective can change the model.
+        Enum("Objective", o => o.Objective, (o, v) => o with { Objective = v }, projectProperty: "ModelOptObjective"),
         new("ExcludeNodes", OptionKind.List, true, null, [], (o, v) => o with { ExcludeNodes = OptionValue.List(v.Text) }, o => string.Join(";", o.ExcludeNodes)),
         new("ExcludeOpTypes", OptionKind.List, true, null, [], (o, v) => o with { ExcludeOpTypes = OptionValue.List(v.Text) }, o => string.Join(";", o.ExcludeOpTypes)),
         Enum("ResourceCompression", o => o.ResourceCompression, (o, v) => o with { ResourceCompression = v }),

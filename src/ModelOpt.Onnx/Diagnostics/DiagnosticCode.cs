@@ -104,6 +104,9 @@ public static class DiagnosticCode
     /// <summary>Warning: the optimized model ran slower than the original in the job's latency measurement.</summary>
     public const string OptimizedModelSlower = "MOPT0184";
 
+    /// <summary>Warning: every configuration that passed the gate under Quantize="Auto" ran slower than the original, so the objective kept the model unquantized.</summary>
+    public const string AutoFoundOnlySlowerModels = "MOPT0185";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 }

@@ -11,7 +11,7 @@ public sealed class SharedPrefixTests
     {
         using var folder = new TempFolder();
         var options = OptimizationOptions.Parse(
-            [KeyValuePair.Create("quantize", "Auto"), KeyValuePair.Create("latency-runs", "0"), KeyValuePair.Create("min-cosine-similarity", "0.995")], null, "test");
+            [KeyValuePair.Create("quantize", "Auto"), KeyValuePair.Create("objective", "Size"), KeyValuePair.Create("latency-runs", "0"), KeyValuePair.Create("min-cosine-similarity", "0.995")], null, "test");
 
         var progress = new StringWriter();
         var report = new OptimizationEngine(TextWriter.Null, progress).Run(new OptimizationJob(TestData.ResNet18Path, folder.File("out.onnx"), null, null, null, options));

@@ -22,6 +22,7 @@ public sealed class OptimizationOptionsTests
         Assert.Equal(ResourceCompression.None, options.ResourceCompression);
         Assert.Equal((0.99, 0.0, 0.0, GateSeverity.Error), (options.MinCosineSimilarity, options.MaxAbsoluteError, options.MinTopOneAgreement, options.AccuracyGate));
         Assert.Equal((10, 600.0), (options.LatencyRuns, options.AutoTimeBudget));
+        Assert.Equal(AutoObjective.Balanced, options.Objective);
     }
 
     [Fact]

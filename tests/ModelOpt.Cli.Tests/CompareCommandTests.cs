@@ -55,6 +55,21 @@ public sealed class CompareCommandTests
     }
 
     [Fact]
+    public void Symbolic_dimensions_are_probed_as_the_build_probes_them()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("recognizer.onnx");
+        using (var recognizer = SymbolicModels.Recognizer()) ModelOpt.Onnx.Serialization.OnnxModelWriter.Save(recognizer, model);
+
+        var (exitCode, output, error) = Cli.Run("compare", model, model, "--latency-runs", "0");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("shapes:        x=1,3,48,", output, StringComparison.Ordinal);
+        Assert.Contains("(probed)", output, StringComparison.Ordinal);
+        Assert.Contains("samples:       8", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Metrics_against_the_quantized_model_match_an_independent_computation()
     {
         using var folder = new TempFolder();

@@ -31,22 +31,24 @@ internal static class CompareCommand
     {
         var request = Parse(args);
 
+        using var sessions = new SessionFactory(ExecutionTarget.Cpu);
         byte[] reference;
         SampleSet? generated = null;
         using (var model = OnnxModelReader.Load(request.ReferencePath))
         {
-            // Generated inputs are planned from the reference's declared inputs; the plan keeps no model.
+            reference = OnnxModelWriter.ToBytes(model);
+            // Generated inputs are planned from the reference's declared inputs, symbolic
+            // dimensions sized as the build sizes them (probing the reference); the plan keeps no model.
             if (request.DataFolder is null)
             {
-                generated = SampleSet.Generate(model, request.ReferencePath, request.InputShapes, request.Samples ?? SampleSet.DefaultGeneratedSampleCount);
+                generated = SampleSet.Generate(model, request.ReferencePath, request.InputShapes, request.Samples ?? SampleSet.DefaultGeneratedSampleCount,
+                    probe: sample => sessions.TryRun(reference, sample));
             }
-            reference = OnnxModelWriter.ToBytes(model);
         }
         byte[] candidate = ReadModel(request.CandidatePath);
 
         var inputs = generated ?? SampleSet.FromFolder(request.DataFolder!, "--data", SamplePurpose.Validation);
         int maxSamples = request.Samples ?? (request.DataFolder is not null ? DefaultDataSamples : int.MaxValue);
-        using var sessions = new SessionFactory(ExecutionTarget.Cpu);
         var comparison = ModelComparison.Compare(sessions, reference, candidate, inputs, request.CandidatePath, maxSamples);
 
         LatencyReport? latency = null;
@@ -59,7 +61,7 @@ internal static class CompareCommand
                 measured.Runs, measured.WarmupRuns, measured.IntraOpThreads, sample.Name);
         }
 
-        var report = new CompareReport(request.ReferencePath, request.CandidatePath, comparison.Source, comparison.SampleCount,
+        var report = new CompareReport(request.ReferencePath, request.CandidatePath, comparison.Source, inputs.ResolvedShapes, comparison.SampleCount,
             comparison.Outputs, comparison.Notes, latency);
         if (request.Json) output.WriteLine(ReportWriter.Json(report));
         else WriteText(report, output);
@@ -140,6 +142,7 @@ internal static class CompareCommand
         o.WriteLine($"a (reference): {r.Reference}");
         o.WriteLine($"b:             {r.Candidate}");
         o.WriteLine($"inputs:        {r.Source}");
+        if (r.InputShapes.Count > 0) o.WriteLine($"shapes:        {string.Join(", ", r.InputShapes)}");
         o.WriteLine(string.Create(c, $"samples:       {r.SampleCount}"));
         o.WriteLine();
 
@@ -185,11 +188,12 @@ internal static class CompareCommand
     /// <param name="Reference">Model a, the reference.</param>
     /// <param name="Candidate">Model b, measured against a.</param>
     /// <param name="Source">Where the inputs came from.</param>
+    /// <param name="InputShapes">For generated inputs, the shape each got and how it was chosen; empty for <c>--data</c>.</param>
     /// <param name="SampleCount">How many samples both models ran on.</param>
     /// <param name="Outputs">The metrics per output, in a's output order: worst and mean over the samples, and each sample's.</param>
     /// <param name="Notes">Outputs left out and why.</param>
     /// <param name="Latency">The latency of both models, or null with <c>--latency-runs 0</c>.</param>
-    internal sealed record CompareReport(string Reference, string Candidate, string Source, int SampleCount,
+    internal sealed record CompareReport(string Reference, string Candidate, string Source, IReadOnlyList<ResolvedInputShape> InputShapes, int SampleCount,
         IReadOnlyList<OutputMetrics> Outputs, IReadOnlyList<string> Notes, LatencyReport? Latency);
 
     /// <summary>Median latency of a and b on one sample, in ONNX Runtime on the CPU.</summary>

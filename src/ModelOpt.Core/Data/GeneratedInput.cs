@@ -11,7 +11,8 @@ namespace ModelOpt.Core.Data;
 /// <param name="Elements">The product of <paramref name="Shape"/>.</param>
 /// <param name="Values">What it is filled with.</param>
 /// <param name="Rows">For <see cref="GeneratedValues.EmbeddingIds"/>, the rows of the embedding table (ids are drawn from [0, Rows)).</param>
-internal sealed record GeneratedInput(string Name, ElementType Type, long[] Shape, long Elements, GeneratedValues Values, long Rows)
+/// <param name="Range">For <see cref="GeneratedValues.Uniform"/>, the range the floats are drawn from.</param>
+internal sealed record GeneratedInput(string Name, ElementType Type, long[] Shape, long Elements, GeneratedValues Values, long Rows, ImageValueRange Range)
 {
     /// <summary>
     /// One sample of the input. Floats draw from <paramref name="floats"/>, ids from
@@ -38,20 +39,23 @@ internal sealed record GeneratedInput(string Name, ElementType Type, long[] Shap
         {
             case ElementType.Float:
                 var singles = new float[n];
-                for (int i = 0; i < n; i++) singles[i] = random.NextSignedUnitFloat();
+                for (int i = 0; i < n; i++) singles[i] = Next(ref random);
                 return MemoryMarshal.AsBytes(singles.AsSpan()).ToArray();
             case ElementType.Double:
                 var doubles = new double[n];
-                for (int i = 0; i < n; i++) doubles[i] = random.NextSignedUnitFloat();
+                for (int i = 0; i < n; i++) doubles[i] = Next(ref random);
                 return MemoryMarshal.AsBytes(doubles.AsSpan()).ToArray();
             case ElementType.Float16:
                 var halves = new Half[n];
-                for (int i = 0; i < n; i++) halves[i] = (Half)random.NextSignedUnitFloat();
+                for (int i = 0; i < n; i++) halves[i] = (Half)Next(ref random);
                 return MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
             default:
                 return new byte[ElementTypes.ByteCount(Type, Elements)];
         }
     }
+
+    // Centre + half width × [-1, 1): the default range (0, 1) gives exactly the values it always did.
+    private float Next(ref SplitMix64 random) => Range.Center + Range.HalfWidth * random.NextSignedUnitFloat();
 
     private byte[] Ones(int n) => Type switch
     {

@@ -31,14 +31,16 @@ internal static class GeneratedSamples
         }
         foreach (var input in declared) CheckType(input, modelPath);
         var roles = declared.Select(v => InputValueRoles.For(model, v)).ToArray();
+        var ranges = declared.Select(v => ImageValueRange.For(model, v)).ToArray();
 
         Func<IReadOnlyList<long[]>, string?>? probeShapes = probe is null ? null
-            : shapes => probe(Generate([.. declared.Select((v, i) => Input(v, shapes[i], roles[i], modelPath))], 1, seed).First());
+            : shapes => probe(Generate([.. declared.Select((v, i) => Input(v, shapes[i], roles[i], ranges[i], modelPath))], 1, seed).First());
         var resolved = InputShapeResolver.Resolve(model, declared, inputShapes, modelPath, probeShapes);
-        GeneratedInput[] inputs = [.. declared.Select((v, i) => Input(v, [.. resolved[i].Shape], roles[i], modelPath))];
+        GeneratedInput[] inputs = [.. declared.Select((v, i) => Input(v, [.. resolved[i].Shape], roles[i], ranges[i], modelPath))];
 
+        string images = string.Concat(inputs.Where(i => i.Values == GeneratedValues.Uniform && i.Range != ImageValueRange.Default).Select(i => $"; '{i.Name}' uniform from {i.Range}"));
         string description = string.Create(CultureInfo.InvariantCulture,
-            $"{count} generated input{(count == 1 ? "" : "s")} (seed {seed}; floats uniform from -1 to 1, token ids uniform over their embedding rows, masks and bools 1, other integers 0)");
+            $"{count} generated input{(count == 1 ? "" : "s")} (seed {seed}; floats uniform from -1 to 1{images}, token ids uniform over their embedding rows, masks and bools 1, other integers 0)");
         return (description, () => Generate(inputs, count, seed), resolved);
     }
 
@@ -74,7 +76,7 @@ internal static class GeneratedSamples
     }
 
     /// <summary>The generated input of <paramref name="input"/> with <paramref name="shape"/>, its size checked.</summary>
-    private static GeneratedInput Input(Value input, long[] shape, (GeneratedValues Values, long Rows) role, string? modelPath)
+    private static GeneratedInput Input(Value input, long[] shape, (GeneratedValues Values, long Rows) role, ImageValueRange range, string? modelPath)
     {
         // In double: a product of user-given dimensions must not overflow before it is checked.
         double elements = shape.Aggregate(1.0, (product, d) => product * d);
@@ -83,7 +85,7 @@ internal static class GeneratedSamples
             throw new ModelOptException(DiagnosticCode.ValidationInputsInvalid, modelPath,
                 $"model input '{input.Name}' of shape [{string.Join(",", shape)}] has more than {SampleSet.MaxGeneratedElements} elements; check InputShapes, or point ValidationData at real inputs.");
         }
-        return new GeneratedInput(input.Name, input.ElementType, shape, (long)elements, role.Values, role.Rows);
+        return new GeneratedInput(input.Name, input.ElementType, shape, (long)elements, role.Values, role.Rows, range);
     }
 
     private static string KindOf(TypeProto? type) => type?.ValueCase switch

@@ -18,6 +18,10 @@ internal static class InputShapeResolver
     // smaller ones for models whose strides or pools need less (or whose memory would not fit).
     private static readonly long[] SpatialCandidates = [224, 256, 320, 128, 64, 48, 32];
 
+    // A text line (one side fixed at 16-64 pixels, the other open, as OCR recognizers take it):
+    // wide first, 320 being the width such recognizers are commonly trained at.
+    private static readonly long[] TextLineCandidates = [320, 256, 224, 128, 64, 48, 32];
+
     // Token sequences: long enough for attention to mean something, within every common position table.
     private static readonly long[] SequenceCandidates = [128, 64, 32, 16];
 
@@ -104,7 +108,8 @@ internal static class InputShapeResolver
         string? modelPath, Func<IReadOnlyList<long[]>, string?> probe)
     {
         bool anySpatial = open.Any(o => o.Spatial), anySequence = open.Any(o => !o.Spatial);
-        var attempts = from spatial in anySpatial ? SpatialCandidates : [0L]
+        bool textLine = open.Any(o => o.Spatial && sizes[o.Input].Length == 4 && sizes[o.Input].Skip(1).Any(d => d is >= 16 and <= 64));
+        var attempts = from spatial in anySpatial ? (textLine ? TextLineCandidates : SpatialCandidates) : [0L]
                        from sequence in anySequence ? SequenceCandidates : [0L]
                        select (spatial, sequence);
         var tried = new List<string>();

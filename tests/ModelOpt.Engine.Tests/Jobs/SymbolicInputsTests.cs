@@ -33,8 +33,8 @@ public sealed class SymbolicInputsTests
     public void A_recognizer_over_N_3_48_W_gets_a_probed_width()
     {
         var report = Optimize(SymbolicModels.Recognizer(), []);
-        Assert.Equal([1L, 3L, 48L, 224L], Assert.Single(report.ResolvedInputShapes).Shape);
-        Assert.Contains("inputs x=1,3,48,224 (probed)", report.SummaryLine(), StringComparison.Ordinal);
+        Assert.Equal([1L, 3L, 48L, 320L], Assert.Single(report.ResolvedInputShapes).Shape);
+        Assert.Contains("inputs x=1,3,48,320 (probed)", report.SummaryLine(), StringComparison.Ordinal);
         Assert.True(report.Accuracy.Passed);
     }
 

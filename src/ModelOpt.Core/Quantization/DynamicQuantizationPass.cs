@@ -8,7 +8,9 @@ namespace ModelOpt.Core.Quantization;
 /// Dynamic quantization: int8 weights, activations quantized to uint8 at run time. MatMul and
 /// Gemm with constant weights become DynamicQuantizeLinear + MatMulInteger + Cast + Mul
 /// (+ Add), which ONNX Runtime's CPU graph optimizer fuses into MatMulIntegerToFloat and then
-/// DynamicQuantizeMatMul; Conv becomes DynamicQuantizeLinear + ConvInteger + Cast + Mul (+ Add).
+/// DynamicQuantizeMatMul; Conv becomes DynamicQuantizeLinear + ConvInteger + Cast + Mul (+ Add);
+/// an embedding lookup (Gather from a constant table) reads an int8 table and dequantizes only
+/// the rows it gathers.
 /// Only standard ONNX operators are written, so the model stays portable. Nodes that cannot
 /// or may not be quantized stay in float and are listed, with the reason, in the report.
 /// DynamicQuantizeLinear needs opset 11: a model with something to quantize needs
@@ -73,7 +75,7 @@ public sealed class DynamicQuantizationPass : IModelPass<QuantizationReport>
         var decisions = new List<(Node, IDynamicOpQuantizer, string, string?)>();
         foreach (var node in model.Graph.AllNodes().ToArray())
         {
-            if (DynamicQuantizers.Registry.Find(model, node) is not { } quantizer) continue;
+            if (DynamicQuantizers.Registry.Find(model, node) is not { } quantizer || !quantizer.IsCandidate(context, node)) continue;
             decisions.Add((node, quantizer, NodeFilter.IdentityOf(node), Options.Exclusions.Exclusion(node) ?? quantizer.WhyNot(context, node)));
         }
         return decisions;

@@ -5,7 +5,7 @@ namespace ModelOpt.Core.Quantization;
 /// <summary>
 /// The operator quantizers of <see cref="DynamicQuantizationPass"/>, from an explicit list. Each
 /// handles every version of its operator the pass meets: the pass writes opset 11 operators, and
-/// MatMul, Gemm and Conv mean the same there as in the opset 7 to 10 models it upgrades.
+/// MatMul, Gemm, Conv and Gather mean the same there as in the opset 7 to 10 models it upgrades.
 /// </summary>
 internal static class DynamicQuantizers
 {
@@ -17,5 +17,6 @@ internal static class DynamicQuantizers
         new("", "MatMul", 1, MatrixProduct),
         new("", "Gemm", 1, MatrixProduct),
         new("", "Conv", 1, new ConvQuantizer()),
+        new("", "Gather", 1, new EmbeddingQuantizer()),
     ]);
 }

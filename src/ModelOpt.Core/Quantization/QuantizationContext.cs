@@ -15,6 +15,7 @@ internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOp
 {
     private readonly Dictionary<(Graph Graph, Value Weight, string Variant, bool ReduceRange), WeightValues> _weights = [];
     private readonly Dictionary<(Graph Graph, Value Activation), ActivationValues> _sharedActivations = [];
+    private readonly Dictionary<(Graph Graph, Value Table), QuantizedTable> _tables = [];
 
     /// <summary>Why the activation input is not FLOAT, as DynamicQuantizeLinear needs; null when it is or cannot be told.</summary>
     public static string? ActivationProblem(Node node)
@@ -68,6 +69,39 @@ internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOp
                 ToStored(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints, signed)));
         var result = new WeightValues(quantized, scale, zeroPoint);
         _weights.Add(key, result);
+        RemoveLaterIfUnused(source);
+        return result;
+    }
+
+    /// <summary>
+    /// Adds the int8 form of a constant [V, H] table (input <paramref name="index"/> of
+    /// <paramref name="node"/>) for <see cref="EmbeddingQuantizer"/>, once per table: INT8 values
+    /// on the full grid ([-127, 127] symmetric, [-128, 127] asymmetric; nothing multiplies them in
+    /// integers, so the 16-bit overflow that <see cref="AddQuantizedWeight"/> avoids cannot happen),
+    /// scales and zero points per row or per tensor. The zero points are stored as FLOAT because
+    /// they are subtracted after the Cast.
+    /// </summary>
+    public QuantizedTable AddQuantizedTable(Node node, int index)
+    {
+        var source = node.Inputs[index]!;
+        var key = (node.Graph!, source);
+        if (_tables.TryGetValue(key, out var existing)) return existing;
+
+        var dims = ConstantValues.TryGetTensor(Model, source)!.Dims;
+        long rows = dims[0], width = dims[1];
+        bool perRow = Options.PerChannel;
+        // Element i of a row-major [V, H] table is in row i / H: channels V with stride H.
+        var weight = WeightQuantizer.Quantize(ReadWeight(node, index), perRow ? (int)rows : 1, perRow ? width : rows * width, Options.Symmetric);
+        long[] parameterDims = perRow ? [rows, 1] : [];
+        var graph = node.Graph!;
+        var quantized = AddInitializer(graph, source.Name + "_quantized",
+            name => Tensor.FromRawData(name, ElementType.Int8, [rows, width], MemoryMarshal.AsBytes(weight.Values.AsSpan()).ToArray()));
+        var scales = AddFloats(graph, source.Name + "_scale", parameterDims, weight.Scales);
+        Value? zeroPoints = Options.Symmetric
+            ? null
+            : AddFloats(graph, source.Name + "_zero_point", parameterDims, [.. weight.ZeroPoints.Select(z => (float)z)]);
+        var result = new QuantizedTable(quantized, scales, zeroPoints, perRow);
+        _tables.Add(key, result);
         RemoveLaterIfUnused(source);
         return result;
     }

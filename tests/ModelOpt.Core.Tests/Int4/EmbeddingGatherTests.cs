@@ -1,4 +1,5 @@
 using ModelOpt.Core.Quantization;
+using ModelOpt.Core.Tests.Infrastructure;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;

@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 
-namespace ModelOpt.Core.Tests.Int4;
+namespace ModelOpt.Core.Tests.Infrastructure;
 
 /// <summary>Runs a model whose one input is INT64 token ids (an embedding lookup) in ONNX Runtime (CPU).</summary>
 internal static class TokenIdRunner

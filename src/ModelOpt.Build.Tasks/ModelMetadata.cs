@@ -26,6 +26,7 @@ internal static class ModelMetadata
         Enum("ActivationType", "UInt8", "Int8"),
         Bool("KeepIoTypes"),
         Bool("ReduceWeightRange"),
+        Bool("BiasCorrection"),
         Path("ValidationData"),
         new("InputShapes", ModelOptionKind.Shapes, []),
         Enum("Prune", "None", "Magnitude", "Structured"),

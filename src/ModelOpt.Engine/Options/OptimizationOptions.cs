@@ -50,6 +50,7 @@ public sealed record OptimizationOptions
     public ActivationType ActivationType { get; init; } = ActivationType.UInt8;
     public bool KeepIoTypes { get; init; } = true;
     public bool ReduceWeightRange { get; init; } = true;
+    public bool BiasCorrection { get; init; } = true;
     public string? ValidationData { get; init; }
     public IReadOnlyDictionary<string, long[]> InputShapes { get; init; } = new Dictionary<string, long[]>();
     public PruneMode Prune { get; init; } = PruneMode.None;

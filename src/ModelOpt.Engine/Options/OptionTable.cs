@@ -24,6 +24,7 @@ public static class OptionTable
         Enum("ActivationType", o => o.ActivationType, (o, v) => o with { ActivationType = v }),
         Bool("KeepIoTypes", o => o.KeepIoTypes, (o, v) => o with { KeepIoTypes = v }),
         Bool("ReduceWeightRange", o => o.ReduceWeightRange, (o, v) => o with { ReduceWeightRange = v }),
+        Bool("BiasCorrection", o => o.BiasCorrection, (o, v) => o with { BiasCorrection = v }),
         Path("ValidationData", o => o.ValidationData, (o, v) => o with { ValidationData = v }),
         new("InputShapes", OptionKind.Shapes, true, null, [], (o, v) => o with { InputShapes = v.Shapes() }, o => FormatShapes(o.InputShapes)),
         Enum("Prune", o => o.Prune, (o, v) => o with { Prune = v }),

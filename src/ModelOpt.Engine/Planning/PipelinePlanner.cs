@@ -140,6 +140,7 @@ public sealed class PipelinePlanner
                 Symmetric = _options.Symmetric,
                 ActivationType = _options.ActivationType,
                 ReduceWeightRange = _options.ReduceWeightRange,
+                BiasCorrection = _options.BiasCorrection,
                 CalibrationMethod = _options.CalibrationMethod,
                 Percentile = _options.Percentile,
                 Exclusions = exclusions,

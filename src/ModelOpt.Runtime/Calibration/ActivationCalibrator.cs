@@ -72,7 +72,11 @@ public sealed class ActivationCalibrator : IActivationObserver
                     {
                         // ONNX element type numbers and ONNX Runtime's TensorElementType agree.
                         types[i] = (ElementType)(int)outputs[i].GetTensorTypeAndShape().ElementDataType;
-                        if (types[i] == ElementType.Float) statistics[i].Add(outputs[i].GetTensorDataAsSpan<float>());
+                        if (types[i] != ElementType.Float) continue;
+                        var tensor = outputs[i].GetTensorDataAsSpan<float>();
+                        statistics[i].Add(tensor);
+                        long[] dims = outputs[i].GetTensorTypeAndShape().Shape;
+                        if (dims.Length >= 2) statistics[i].AddChannels(tensor, checked((int)dims[1]), dims.Skip(2).Aggregate(1L, (a, d) => a * d));
                     }
                 }
                 finally

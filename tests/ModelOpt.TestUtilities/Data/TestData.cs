@@ -28,6 +28,9 @@ public static class TestData
     /// <summary>Photographs and textures (public domain / CC0, from scikit-image).</summary>
     public static string ImagesFolder => Path.Combine(RepositoryRoot, "tests", "data", "images");
 
+    /// <summary>Everyday English sentences, one per line, in a folder of their own (a ValidationData folder for sentence embedders).</summary>
+    public static string SentencesFolder => Path.Combine(RepositoryRoot, "tests", "data", "text");
+
     /// <summary>The UCI handwritten digits (CC BY 4.0): 1,797 rows of 64 pixel values and a label, gzip CSV.</summary>
     public static string DigitsPath => Path.Combine(RepositoryRoot, "tests", "data", "digits.csv.gz");
 

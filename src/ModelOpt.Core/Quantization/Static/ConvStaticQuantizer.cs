@@ -9,7 +9,9 @@ namespace ModelOpt.Core.Quantization.Static;
 /// x_scale·w_scale[m]. ONNX Runtime's ConvNodeGroupSelector turns DQ(X), DQ(W), DQ(B) → Conv → Q
 /// into QLinearConv when X is uint8 (or int8 with int8 W on ARM) and B is int32. Its QLinearConv
 /// takes one weight zero point for all channels ("zero point of per-channel filter must be
-/// same", qlinearconv.cc), so asymmetric weights are quantized per tensor.
+/// same", qlinearconv.cc), so asymmetric weights are quantized per tensor. With
+/// <see cref="StaticQuantizationOptions.BiasCorrection"/> the bias also cancels the expected
+/// error of the rounded weights (<see cref="BiasCorrection"/>).
 /// </summary>
 internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
 {
@@ -44,8 +46,15 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
 
         var values = context.ReadWeight(node, 1);
         float[]? bias = node.Inputs.Count > 2 && node.Inputs[2] is not null ? StaticBias.Read(context, node, 2) : null;
-        var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? outputChannels : 1,
-            perChannel ? perChannelElements : values.Length, options.Symmetric, context.WeightBits, bias, input.Scale);
+        int channels = perChannel ? outputChannels : 1;
+        long inner = perChannel ? perChannelElements : values.Length;
+        var quantized = StaticWeightQuantizer.Quantize(values, channels, inner, options.Symmetric, context.WeightBits, bias, input.Scale);
+        int groups = (int)(node.GetAttribute("group")?.Int ?? 1);
+        if (options.BiasCorrection && bias is not null && context.InputChannelMeans(node.Inputs[0]!) is { } means && means.Length == dims[1] * groups)
+        {
+            bias = BiasCorrection.Correct(values, quantized.Weight.Dequantize(inner), outputChannels, groups, means, bias);
+            quantized = StaticWeightQuantizer.Quantize(values, channels, inner, options.Symmetric, context.WeightBits, bias, input.Scale);
+        }
 
         var weight = quantized.Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? 0 : null);

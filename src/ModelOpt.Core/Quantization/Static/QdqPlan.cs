@@ -15,10 +15,14 @@ namespace ModelOpt.Core.Quantization.Static;
 /// <item>A quantized Conv, MatMul, Gemm, Add, Concat or pool quantizes its activation inputs and its
 /// output. If the output's only reader is a Relu and activations are asymmetric, the Relu's output
 /// is quantized instead: its range starts at 0, so its zero point is the type's lowest value, and
-/// ONNX Runtime then drops the Relu into the fused node (NodeGroupSelector's redundant Clip/Relu).</item>
+/// ONNX Runtime then drops the Relu into the fused node (NodeGroupSelector's redundant Clip/Relu).
+/// A Clip with constant bounds (ReLU6 as exporters write it) is taken over the same way: its
+/// output's calibrated range lies inside the bounds, so ONNX Runtime removes it (ClipQuantFusion),
+/// and the 8-bit grid covers [0, 6] rather than the much wider range before it.</item>
 /// <item>MaxPool, Reshape and Flatten are quantized only when their input is, with the same parameters.</item>
-/// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits. An
-/// operator without weights whose output is a graph output stays float (nothing to gain).</item>
+/// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits. The
+/// <see cref="OutputTail"/> (nodes without weights that only lead to the outputs) stays float,
+/// and a quantized node that writes only into it or to a graph output writes float.</item>
 /// </list>
 /// </remarks>
 internal sealed class QdqPlan
@@ -35,8 +39,8 @@ internal sealed class QdqPlan
     /// <summary>Notes on quantized nodes (coarser granularity, output left in float).</summary>
     public Dictionary<Node, string> Notes { get; } = [];
 
-    /// <summary>Relu nodes merged into the quantized node before them, with that node.</summary>
-    public Dictionary<Node, Node> FusedRelus { get; } = [];
+    /// <summary>Relu and Clip nodes merged into the quantized node before them, with that node.</summary>
+    public Dictionary<Node, Node> FusedActivations { get; } = [];
 
     /// <summary>The activations to quantize, in the order they were found (graph order of their first quantized user or producer).</summary>
     public IReadOnlyList<Value> Tensors => _tensors;
@@ -60,6 +64,7 @@ internal sealed class QdqPlan
         var model = context.Model;
         var options = context.Options;
         var plan = new QdqPlan();
+        var tail = OutputTail.Of(model);
         var candidates = new List<(Node Node, IStaticOpQuantizer Quantizer)>();
         foreach (var node in model.Graph.Nodes)
         {
@@ -69,7 +74,8 @@ internal sealed class QdqPlan
             if (!IsDefaultDomain(node)) reason = $"operators of domain '{node.Domain}' are not quantized";
             else if (options.Exclusions.Exclusion(node) is { } exclusion) reason = exclusion;
             else if (forcedFloat.TryGetValue(node, out var forced)) reason = forced;
-            else if (node.OpType == "Relu") reason = "a Relu is quantized only right after a quantized node, whose output it then becomes";
+            else if (tail.Contains(node)) reason = "it comes after the last layer with weights and leads only to graph outputs, which stay float";
+            else if (IsActivation(node)) reason = $"a {node.OpType} is quantized only right after a quantized node, whose output it then becomes";
             else if ((quantizer = StaticQuantizers.Registry.Find(model, node)) is null) reason = $"no static quantizer for {node.OpType}; it runs in float";
             else reason = PassErrors.OnNode(context.Pass, model, node, () => quantizer.WhyNot(context, node));
 
@@ -80,7 +86,7 @@ internal sealed class QdqPlan
         foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.Calibrated))
         {
             var output = node.Outputs[0]!;
-            bool graphOutput = GraphEdits.IsGraphOutput(model, output);
+            bool graphOutput = GraphEdits.IsGraphOutput(model, output) || tail.FeedsOnlyTail(model, output);
             if (graphOutput && !quantizer.HasWeights)
             {
                 plan.FloatReasons[node] = "its output is a graph output and stays float, so it runs in float";
@@ -90,13 +96,13 @@ internal sealed class QdqPlan
             foreach (int i in quantizer.ActivationInputs(node)) plan.Add(node.Inputs[i]!);
             if (graphOutput)
             {
-                plan.Notes[node] = "its output is a graph output and stays float";
+                plan.Notes[node] = "its output goes only to graph outputs and stays float";
             }
-            else if (FusibleRelu(context, output) is { } relu)
+            else if (FusibleActivation(context, output) is { } activation)
             {
-                plan.FusedRelus[relu] = node;
-                plan.FloatReasons.Remove(relu);
-                plan.Add(relu.Outputs[0]!);
+                plan.FusedActivations[activation] = node;
+                plan.FloatReasons.Remove(activation);
+                plan.Add(activation.Outputs[0]!);
             }
             else
             {
@@ -134,17 +140,20 @@ internal sealed class QdqPlan
         if (_tensorSet.Add(value)) _tensors.Add(value);
     }
 
-    /// <summary>The Relu that can take over <paramref name="output"/>'s quantization, or null.</summary>
-    private static Node? FusibleRelu(StaticQuantizationContext context, Value output)
+    /// <summary>The Relu or constant-bound Clip that can take over <paramref name="output"/>'s quantization, or null.</summary>
+    private static Node? FusibleActivation(StaticQuantizationContext context, Value output)
     {
-        // With symmetric activations the zero point sits mid-range, so quantizing does not clip at 0 and the Relu must stay.
+        // With symmetric activations the zero point sits mid-range, so quantizing does not clip at 0 and the activation must stay.
         if (context.Options.SymmetricActivations || output.Uses.Count != 1) return null;
-        var relu = output.Uses[0].Node;
-        if (relu.OpType != "Relu" || !IsDefaultDomain(relu) || relu.Graph != context.Model.Graph) return null;
-        if (context.Options.Exclusions.Excludes(relu)) return null;
-        var reluOutput = relu.Outputs.Count == 1 ? relu.Outputs[0] : null;
-        return reluOutput is null || GraphEdits.IsGraphOutput(context.Model, reluOutput) ? null : relu;
+        var activation = output.Uses[0].Node;
+        if (!IsActivation(activation) || activation.Graph != context.Model.Graph || activation.Inputs[0] != output) return null;
+        if (activation.OpType == "Clip" && activation.Inputs.Skip(1).Any(b => b is not null && ConstantValues.TryGetTensor(context.Model, b) is null)) return null;
+        if (context.Options.Exclusions.Excludes(activation)) return null;
+        var activationOutput = activation.Outputs.Count == 1 ? activation.Outputs[0] : null;
+        return activationOutput is null || GraphEdits.IsGraphOutput(context.Model, activationOutput) ? null : activation;
     }
+
+    private static bool IsActivation(Node node) => node.OpType is "Relu" or "Clip" && IsDefaultDomain(node);
 
     private static bool IsDefaultDomain(Node node) => node.Domain is "" or "ai.onnx";
 }

@@ -16,6 +16,14 @@ internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizat
 {
     private readonly Dictionary<Value, (Value Scale, Value ZeroPoint)> _activationParameters = [];
 
+    private readonly Dictionary<Value, double[]> _channelMeans = [];
+
+    /// <summary>The mean of every channel (axis 1) of <paramref name="activation"/> over the calibration data, or null when it was not measured.</summary>
+    public double[]? InputChannelMeans(Value activation) => _channelMeans.GetValueOrDefault(activation);
+
+    /// <summary>Records what calibration measured of <paramref name="activation"/>'s channels.</summary>
+    public void SetChannelMeans(Value activation, double[] means) => _channelMeans[activation] = means;
+
     /// <summary>
     /// Bits of the weight grid: 7 with <see cref="StaticQuantizationOptions.ReduceWeightRange"/>,
     /// else 8. Measured with ONNX Runtime 1.31.1 on an x86-64 CPU without VNNI (AVX2): its fused

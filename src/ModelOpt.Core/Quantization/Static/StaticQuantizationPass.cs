@@ -93,6 +93,7 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
             var range = RangeEstimator.Estimate(statistics[tensor], Options.CalibrationMethod, Options.Percentile, EntropyLevels());
             ranges[tensor.Name] = range;
             parameters[tensor] = QuantizationParameters.FromRange(range, Options.ActivationType, Options.SymmetricActivations);
+            if (statistics[tensor].ChannelMeans is { } means) context.SetChannelMeans(tensor, means);
         }
 
         var granularities = new Dictionary<Node, (QuantizationGranularity? Granularity, string? Note)>();
@@ -138,7 +139,7 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
             foreach (var (node, quantizer) in plan.Nodes.Where(n => n.Quantizer.Output == OutputParameters.Calibrated))
             {
                 var touched = quantizer.ActivationInputs(node).Select(i => node.Inputs[i]!)
-                    .Append(plan.FusedRelus.FirstOrDefault(p => p.Value == node).Key?.Outputs[0] ?? node.Outputs[0]!);
+                    .Append(plan.FusedActivations.FirstOrDefault(p => p.Value == node).Key?.Outputs[0] ?? node.Outputs[0]!);
                 if (touched.FirstOrDefault(notFloat.ContainsKey) is { } value)
                 {
                     forced[node] = $"'{value.Name}' is {ElementTypes.OnnxName(notFloat[value])} when the model runs; only FLOAT activations are quantized";
@@ -175,10 +176,10 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
                 string? note = JoinNotes(done.Note, plan.Notes.GetValueOrDefault(node));
                 entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.StaticInt8, done.Granularity, note));
             }
-            else if (plan.FusedRelus.TryGetValue(node, out var producer))
+            else if (plan.FusedActivations.TryGetValue(node, out var producer))
             {
                 entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.StaticInt8, null,
-                    $"merged into {GraphEdits.BaseName(producer)}: its output's zero point is the lowest 8-bit value, so ONNX Runtime drops the Relu into the fused node"));
+                    $"merged into {GraphEdits.BaseName(producer)}: its output's 8-bit range lies within what the {node.OpType} lets through, so ONNX Runtime drops the {node.OpType} into the fused node"));
             }
             else
             {

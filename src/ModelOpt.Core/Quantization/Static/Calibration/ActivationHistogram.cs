@@ -84,6 +84,52 @@ public sealed class ActivationHistogram
         }
     }
 
+    /// <summary>
+    /// The mean of every channel (axis 1 of an <c>[N, C, …]</c> activation) over all samples
+    /// and positions, or null before <see cref="AddChannels"/>. Bias correction reads it: the
+    /// expected input of a Conv or Gemm, per input channel.
+    /// </summary>
+    public double[]? ChannelMeans
+    {
+        get
+        {
+            if (_channelSums is null || _channelCount == 0) return null;
+            return [.. _channelSums.Select(s => s / _channelCount)];
+        }
+    }
+
+    private double[]? _channelSums;
+    private long _channelCount;
+
+    /// <summary>
+    /// Adds one batch laid out as <c>[outer, channels, inner]</c> to the per-channel sums
+    /// (non-finite values count as 0). A batch whose channel count differs from the first one's
+    /// drops the means: a value whose shape changes has no per-channel expectation.
+    /// </summary>
+    public void AddChannels(ReadOnlySpan<float> values, int channels, long inner)
+    {
+        if (channels <= 0 || inner <= 0 || values.Length % (channels * inner) != 0) return;
+        if (_channelSums is null && _channelCount == 0) _channelSums = new double[channels];
+        if (_channelSums is null) return;
+        if (_channelSums.Length != channels)
+        {
+            _channelSums = null;
+            return;
+        }
+        long outer = values.Length / (channels * inner);
+        for (long o = 0; o < outer; o++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                double sum = 0;
+                var row = values.Slice((int)(((o * channels) + c) * inner), (int)inner);
+                foreach (float v in row) if (float.IsFinite(v)) sum += v;
+                _channelSums[c] += sum;
+            }
+        }
+        _channelCount += outer * inner;
+    }
+
     /// <summary>Doubles R: old bin i (of width w) lies in new bin (Bins/2 + i)/2 (of width 2w).</summary>
     private void Grow()
     {

@@ -1,0 +1,108 @@
+using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Reports;
+using Xunit.Abstractions;
+
+namespace ModelOpt.Engine.Tests.RealModels;
+
+/// <summary>
+/// Quantization of real trained models nobody here wrote, judged per input against the float
+/// model in ONNX Runtime, on real inputs: photographs the calibration never saw, sentences
+/// tokenized with the model's vocabulary. The bounds are what this code reaches with margin for
+/// another CPU's kernels (docs/benchmarks.md has the figures); a change that loses accuracy on
+/// these kinds of model fails here.
+/// </summary>
+public sealed class RealModelQuantizationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void ArcticEmbedXsDynamicIsAQuarterOfItsSizeAndKeepsItsEmbeddings()
+    {
+        using var folder = new TempFolder();
+        var report = Optimize(ArcticXs.ModelPath, folder.File("arctic.onnx"), ("quantize", "Dynamic"),
+            ("validation-data", TestData.SentencesFolder), ("vocabulary", ArcticXs.VocabularyPath));
+
+        double size = (double)report.OptimizedBytes / report.OriginalBytes;
+        Assert.True(size <= 0.26, $"size {size:P1} of fp32");
+        var hidden = Assert.Single(report.Accuracy.Comparison.Outputs);
+        Assert.Equal(12, hidden.Samples.Count);
+        Assert.True(hidden.WorstCosine >= 0.995, $"worst cosine {hidden.WorstCosine} ({hidden.WorstCosineSampleName})");
+        // The word-embedding table is a Gather on int8 rows now, not the largest float tensor of the file.
+        Assert.Contains(report.Nodes, n => n.OpType == "Gather" && n.Precision == Core.Quantization.NodePrecision.Int8);
+    }
+
+    [Fact]
+    public void ResNet18StaticHoldsOnPhotosTheCalibrationNeverSaw()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = SplitPhotos(folder);
+        var report = Optimize(TestData.ResNet18Path, folder.File("resnet.onnx"), ("quantize", "Static"),
+            ("calibration-data", calibration), ("validation-data", validation),
+            ("image-size", "224"), ("image-resize", "Crop"), ("preprocessor", TestData.ResNetPreprocessPath));
+
+        var features = Assert.Single(report.Accuracy.Comparison.Outputs);
+        Assert.True(features.MeanCosine >= 0.996, $"mean cosine {features.MeanCosine}");
+        Assert.True(features.WorstCosine >= 0.99, $"worst cosine {features.WorstCosine}");
+    }
+
+    [Fact]
+    public void BlazeFaceStaticAndFloat16OnPhotos()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = SplitPhotos(folder);
+        (string, string)[] image = [("image-resize", "Crop"), ("image-mean", "0.5"), ("image-std", "0.5"), ("validation-data", validation)];
+
+        var quantized = Optimize(NpmModels.BlazeFaceFront, folder.File("static.onnx"), [("quantize", "Static"), ("calibration-data", calibration), .. image]);
+        var halved = Optimize(NpmModels.BlazeFaceFront, folder.File("fp16.onnx"), [("quantize", "Float16"), .. image]);
+
+        Assert.Equal(4, quantized.Accuracy.Comparison.Outputs.Count);
+        // Scores and boxes per anchor; the heads after the last Convs stay float.
+        Assert.All(quantized.Accuracy.Comparison.Outputs, o => Assert.True(o.WorstCosine >= 0.95, $"Static '{o.Output}': worst {o.WorstCosine}"));
+        Assert.All(halved.Accuracy.Comparison.Outputs, o => Assert.True(o.WorstCosine >= 0.999, $"Float16 '{o.Output}': worst {o.WorstCosine}"));
+        Assert.Contains(quantized.Nodes, n => n.OpType == "Reshape" && n.Reason!.Contains("after the last layer with weights", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MlsdTinyStaticKeepsItsDenseMapsCloseToTheFloatModel()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = SplitPhotos(folder);
+        string preprocessor = Preprocessors.WriteMlsd(folder.File("mlsd-preprocess.onnx"), 320, 320);
+        (string, string)[] image = [("image-size", "320"), ("image-resize", "Crop"), ("preprocessor", preprocessor), ("validation-data", validation)];
+
+        var corrected = Optimize(NpmModels.MlsdTiny, folder.File("static.onnx"), [("quantize", "Static"), ("calibration-data", calibration), .. image]);
+        var uncorrected = Optimize(NpmModels.MlsdTiny, folder.File("static-nobc.onnx"),
+            [("quantize", "Static"), ("calibration-data", calibration), ("bias-correction", "false"), .. image]);
+
+        var offsets = corrected.Accuracy.Comparison.Outputs.Single(o => o.Output == "offsets");
+        var without = uncorrected.Accuracy.Comparison.Outputs.Single(o => o.Output == "offsets");
+        // ReLU6 (Clip) merged into the Convs and bias correction: before them the offsets map's worst cosine was 0.28.
+        Assert.True(offsets.WorstCosine >= 0.75, $"offsets: worst {offsets.WorstCosine}");
+        Assert.True(offsets.MeanCosine > without.MeanCosine, $"bias correction: mean {offsets.MeanCosine} against {without.MeanCosine} without");
+        Assert.Contains(corrected.Nodes, n => n.OpType == "Clip" && n.Reason!.StartsWith("merged into", StringComparison.Ordinal));
+    }
+
+    /// <summary>The photographs of tests/data/images, half for calibration and the other half for validation.</summary>
+    private static (string Calibration, string Validation) SplitPhotos(TempFolder folder)
+    {
+        string calibration = Directory.CreateDirectory(folder.File("calibration")).FullName;
+        string validation = Directory.CreateDirectory(folder.File("validation")).FullName;
+        var photos = Directory.GetFiles(TestData.ImagesFolder).Order(StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < photos.Length; i++)
+        {
+            File.Copy(photos[i], Path.Combine(i % 2 == 0 ? calibration : validation, Path.GetFileName(photos[i])));
+        }
+        return (calibration, validation);
+    }
+
+    private OptimizationReport Optimize(string model, string outputPath, params (string Option, string Value)[] pairs)
+    {
+        var options = OptimizationOptions.Parse(
+            pairs.Append(("accuracy-gate", "Warning")).Append(("latency-runs", "0")).Select(p => KeyValuePair.Create(p.Item1, p.Item2)), null, "test");
+        var report = new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(model, outputPath, null, null, null, options));
+        foreach (var o in report.Accuracy.Comparison.Outputs)
+        {
+            output.WriteLine($"{Path.GetFileName(model)} {report.QuantizedWith} '{o.Output}': worst {o.WorstCosine:F4} ({o.WorstCosineSampleName}), mean {o.MeanCosine:F4}");
+        }
+        return report;
+    }
+}

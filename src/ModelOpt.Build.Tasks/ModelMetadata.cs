@@ -27,6 +27,7 @@ internal static class ModelMetadata
         Bool("KeepIoTypes"),
         Bool("ReduceWeightRange"),
         Bool("BiasCorrection"),
+        Bool("CrossLayerEqualization"),
         Path("ValidationData"),
         new("InputShapes", ModelOptionKind.Shapes, []),
         Enum("Prune", "None", "Magnitude", "Structured"),

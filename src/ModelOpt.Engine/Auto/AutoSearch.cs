@@ -13,7 +13,7 @@ using ModelOpt.Runtime.Validation;
 namespace ModelOpt.Engine.Auto;
 
 /// <summary>
-/// <c>Quantize="Auto"</c>: tries Int4, Static (when CalibrationData is given), Dynamic and
+/// <c>Quantize="Auto"</c>: tries Int4, Static (data-free without CalibrationData), Dynamic and
 /// Float16, in that order (roughly smallest first), each checked by the accuracy gate. A mode
 /// that fails is tried once more with its most sensitive nodes kept in float: per-node
 /// sensitivity compares the intermediate activations of the original and the trial model, and
@@ -80,11 +80,6 @@ public sealed class AutoSearch
         {
             foreach (var mode in Modes)
             {
-                if (mode == QuantizeMode.Static && Options.CalibrationData is null)
-                {
-                    _trials.Add(Skipped(mode, "skipped: Static needs CalibrationData"));
-                    continue;
-                }
                 if (OverBudget(mode)) continue;
                 var candidate = Try(mode, mode.ToString(), []);
                 if (candidate is null) continue;
@@ -120,7 +115,7 @@ public sealed class AutoSearch
             if (chosen is null)
             {
                 string ratios = string.Join(", ", latencies.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Key} x{l.Value:0.00}")));
-                _context.Diagnostics.WriteLine($"{_context.ModelPath}: warning {DiagnosticCode.AutoFoundOnlySlowerModels}: {_context.ModelPath}: Quantize=\"Auto\": every model that passes the accuracy gate ran slower than the original in ONNX Runtime on this machine ({ratios}); the model is embedded unquantized. Set ModelOptObjective=\"Size\" to take the smallest passing model anyway, or give CalibrationData so that Static can be tried.");
+                _context.Diagnostics.WriteLine($"{_context.ModelPath}: warning {DiagnosticCode.AutoFoundOnlySlowerModels}: {_context.ModelPath}: Quantize=\"Auto\": every model that passes the accuracy gate ran slower than the original in ONNX Runtime on this machine ({ratios}); the model is embedded unquantized. Set ModelOptObjective=\"Size\" to take the smallest passing model anyway, or give CalibrationData (real inputs) so that Static is calibrated on them rather than data-free.");
                 var unquantized = Try(QuantizeMode.None, "None (every passing model ran slower)", [])
                     ?? throw new ModelOptException(DiagnosticCode.AccuracyGateFailed, _context.ModelPath, "Quantize=\"Auto\": the unquantized model could not be produced.");
                 return (unquantized, Mark(unquantized.Configuration, "chosen: every passing quantization ran slower than the original (Objective=" + Options.Objective + ")"));

@@ -51,6 +51,7 @@ public sealed record OptimizationOptions
     public bool KeepIoTypes { get; init; } = true;
     public bool ReduceWeightRange { get; init; } = true;
     public bool BiasCorrection { get; init; } = true;
+    public bool CrossLayerEqualization { get; init; } = true;
     public string? ValidationData { get; init; }
     public IReadOnlyDictionary<string, long[]> InputShapes { get; init; } = new Dictionary<string, long[]>();
     public PruneMode Prune { get; init; } = PruneMode.None;
@@ -140,11 +141,6 @@ public sealed record OptimizationOptions
         void Refuse(string metadata, string value) => throw new ModelOptException(DiagnosticCode.NotAvailableYet, where,
             $"{subject}: {metadata}=\"{value}\" is not available yet in this version of ModelOpt.Build. Remove it.");
 
-        if (Quantize is QuantizeMode.Static && CalibrationData is null)
-        {
-            throw new ModelOptException(DiagnosticCode.CalibrationDataMissing, where,
-                $"{subject}: Quantize=\"Static\" needs calibration inputs: set CalibrationData to a folder of ONNX TensorProto .pb files (test_data_set layout), .npy files, images (with ImageSize or a Preprocessor) or .txt lines (with Vocabulary).");
-        }
         if (Prune != PruneMode.None && Sparsity == 0)
         {
             throw new ModelOptException(DiagnosticCode.InvalidOption, where,

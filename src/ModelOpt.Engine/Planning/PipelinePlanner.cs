@@ -1,5 +1,6 @@
 using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Data;
+using ModelOpt.Core.Equalization;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Folding;
 using ModelOpt.Core.Passes;
@@ -12,6 +13,7 @@ using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Serialization;
 
 using ModelOpt.Runtime.Execution;
 
@@ -29,6 +31,12 @@ namespace ModelOpt.Engine.Planning;
 public sealed class PipelinePlanner
 {
     private static readonly string[] QuantizableOps = ["Conv", "MatMul", "Gemm"];
+
+    /// <summary>Generated samples a data-free Static calibration runs on.</summary>
+    private const int DataFreeSamples = 32;
+
+    /// <summary>Their seed ("MOPTCALI"): not the validation inputs' seed, so the gate does not judge on the calibration samples.</summary>
+    private const ulong DataFreeSeed = 0x4D4F505443414C49UL;
 
     private readonly OptimizationOptions _options;
     private readonly IActivationObserver _calibration;
@@ -84,7 +92,7 @@ public sealed class PipelinePlanner
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, keepInFloat);
+            var nodes = Quantize(model, mode, keepInFloat, prepared.Original);
             return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning));
         }
         catch
@@ -118,7 +126,7 @@ public sealed class PipelinePlanner
         };
     }
 
-    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
+    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat, OnnxModel original)
     {
         var exclusions = new NodeFilter([.. _options.ExcludeNodes, .. keepInFloat], _options.ExcludeOpTypes);
         return mode switch
@@ -134,18 +142,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
-            {
-                PerChannel = _options.PerChannel,
-                Symmetric = _options.Symmetric,
-                ActivationType = _options.ActivationType,
-                ReduceWeightRange = _options.ReduceWeightRange,
-                BiasCorrection = _options.BiasCorrection,
-                CalibrationMethod = _options.CalibrationMethod,
-                Percentile = _options.Percentile,
-                Exclusions = exclusions,
-            }, SampleSet.FromFolder(_options.CalibrationData!, "CalibrationData", SamplePurpose.Calibration,
-                _options.ReadContext(model, _sessions)), _calibration)).Nodes,
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, original),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -159,6 +156,63 @@ public sealed class PipelinePlanner
             })).Nodes,
             _ => throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest."),
         };
+    }
+
+    /// <summary>
+    /// Static QDQ quantization, after cross-layer equalization when it is on (it changes weights
+    /// only, the float function stays). Without CalibrationData it is data-free: calibrated on
+    /// generated inputs, with the ranges that <paramref name="original"/>'s BatchNormalization
+    /// statistics give where they reach; equalization then stays off, since it would rescale the
+    /// channels those statistics describe. Embedding tables (Gather on a constant table) then get
+    /// Dynamic's int8 rows: static quantization has no activation to calibrate there, and a
+    /// transformer's word embeddings would otherwise stay the largest float tensor of the file.
+    /// </summary>
+    private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat, OnnxModel original)
+    {
+        var nodes = StaticQdq(model, exclusions, original);
+        var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
+        {
+            PerChannel = _options.PerChannel,
+            Symmetric = _options.Symmetric,
+            ReduceRange = _options.ReduceWeightRange,
+            Exclusions = new NodeFilter([.. _options.ExcludeNodes, .. keepInFloat], [.. _options.ExcludeOpTypes, .. QuantizableOps]),
+        })).Nodes.Where(n => n.OpType == "Gather" && n.Precision == NodePrecision.Int8).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
+        return [.. nodes.Select(n => n.OpType == "Gather" && tables.TryGetValue(n.NodeName, out var table) ? table : n)];
+    }
+
+    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original)
+    {
+        var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
+        if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 }) Run(model, new CrossLayerEqualizationPass());
+        return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
+        {
+            PerChannel = _options.PerChannel,
+            Symmetric = _options.Symmetric,
+            ActivationType = _options.ActivationType,
+            ReduceWeightRange = _options.ReduceWeightRange,
+            BiasCorrection = _options.BiasCorrection,
+            CalibrationMethod = _options.CalibrationMethod,
+            Percentile = _options.Percentile,
+            Exclusions = exclusions,
+        }, CalibrationSamples(model, original), _calibration, batchNormRanges)).Nodes;
+    }
+
+    /// <summary>
+    /// The CalibrationData folder, or — data-free — generated inputs in the model's own value
+    /// range (images from the input's metadata, preprocessing or first BatchNormalization; token
+    /// ids over the embedding rows), sized by running the model when a dimension is open. They are
+    /// planned on <paramref name="original"/>: folding removes the BatchNormalization whose
+    /// statistics tell an image input's range.
+    /// </summary>
+    private SampleSet CalibrationSamples(OnnxModel model, OnnxModel original)
+    {
+        if (_options.CalibrationData is { } folder)
+        {
+            return SampleSet.FromFolder(folder, "CalibrationData", SamplePurpose.Calibration, _options.ReadContext(model, _sessions));
+        }
+        byte[]? bytes = null;
+        return SampleSet.Generate(original, original.SourcePath, _options.InputShapes, DataFreeSamples, DataFreeSeed,
+            _sessions is null ? null : sample => _sessions.TryRun(bytes ??= OnnxModelWriter.ToBytes(original), sample));
     }
 
     /// <summary>

@@ -175,7 +175,7 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
     [Fact]
     public void AnActivationThatTurnsOutNotToBeFloatKeepsItsNodesInFloat()
     {
-        // Shape → Add → Div → ConstantOfShape → Mul → Conv: the model declares no types in between,
+        // Shape → Add → Reshape → Div → ConstantOfShape → Mul → Conv: the model declares no types in between,
         // so only running it shows that the Add works on INT64. (It leads to a Conv, so it is not
         // part of the float output tail.)
         var b = new GraphBuilder();
@@ -183,7 +183,9 @@ public sealed class StaticQuantizationPassTests(ITestOutputHelper output)
         var conv = b.Op("Conv", [x, b.Weight("W", [2, 3, 3, 3], Numbers.Uniform(54, 71))], "Y");
         var shape = b.Op("Shape", [x], "shape");
         var doubled = b.Op("Add", [shape, shape], "doubled");
-        var halved = b.Op("Div", [doubled, b.Int64s("two", 2)], "halved");
+        // The Reshape (a quantizable reader) makes the Add a candidate until calibration finds INT64.
+        var flat = b.Op("Reshape", [doubled, b.Int64s("flat_shape", 4)], "flat");
+        var halved = b.Op("Div", [flat, b.Int64s("two", 2)], "halved");
         var ones = b.Op("ConstantOfShape", [halved], "ones", NodeAttribute.FromTensor("value", Tensor.FromFloats("one", [1], [1f])));
         var scaled = b.Op("Mul", [x, ones], "scaled");
         var second = b.Op("Conv", [scaled, b.Weight("W2", [2, 3, 1, 1], Numbers.Uniform(6, 72))], "S");

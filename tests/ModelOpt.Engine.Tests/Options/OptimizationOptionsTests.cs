@@ -89,12 +89,12 @@ public sealed class OptimizationOptionsTests
     }
 
     [Fact]
-    public void Static_without_calibration_data_is_MOPT0130()
+    public void Static_without_calibration_data_is_data_free_not_an_error()
     {
-        var e = Assert.Throws<ModelOptException>(() => Parse(("quantize", "Static")));
+        var options = Parse(("quantize", "Static"));
 
-        Assert.Equal(DiagnosticCode.CalibrationDataMissing, e.Code);
-        Assert.Contains("CalibrationData", e.Message, StringComparison.Ordinal);
+        Assert.Equal(QuantizeMode.Static, options.Quantize);
+        Assert.Null(options.CalibrationData);
     }
 
     [Fact]

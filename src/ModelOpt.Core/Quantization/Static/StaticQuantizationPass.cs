@@ -36,12 +36,17 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
     /// <param name="options">How to quantize; <see cref="StaticQuantizationOptions.Default"/> when null.</param>
     /// <param name="calibrationData">The samples activations are measured on; required.</param>
     /// <param name="observer">Runs the float model on the samples (ONNX Runtime, from ModelOpt.Runtime).</param>
-    public StaticQuantizationPass(StaticQuantizationOptions? options, SampleSet? calibrationData, IActivationObserver observer)
+    /// <param name="batchNormRanges">Data-free calibration: ranges from the model's BatchNormalization statistics, which replace the measured ones where they reach; null to use only what the samples show.</param>
+    public StaticQuantizationPass(StaticQuantizationOptions? options, SampleSet? calibrationData, IActivationObserver observer, BatchNormRanges? batchNormRanges = null)
     {
         Options = options ?? StaticQuantizationOptions.Default;
         CalibrationData = calibrationData;
         Observer = observer;
+        BatchNormRanges = batchNormRanges;
     }
+
+    /// <summary>Ranges from BatchNormalization statistics (data-free calibration), or null.</summary>
+    public BatchNormRanges? BatchNormRanges { get; }
 
     /// <summary>What runs the float model during calibration.</summary>
     public IActivationObserver Observer { get; }
@@ -88,9 +93,12 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
         var statistics = Calibrate(model, data, ref plan, context);
         var parameters = new Dictionary<Value, QuantizationParameters>();
         var ranges = new Dictionary<string, ActivationRange>(StringComparer.Ordinal);
+        var fromBatchNorm = BatchNormRanges?.Propagate(model) ?? [];
         foreach (var tensor in plan.Calibrated)
         {
-            var range = RangeEstimator.Estimate(statistics[tensor], Options.CalibrationMethod, Options.Percentile, EntropyLevels());
+            var range = fromBatchNorm.TryGetValue(tensor, out var known)
+                ? known
+                : RangeEstimator.Estimate(statistics[tensor], Options.CalibrationMethod, Options.Percentile, EntropyLevels());
             ranges[tensor.Name] = range;
             parameters[tensor] = QuantizationParameters.FromRange(range, Options.ActivationType, Options.SymmetricActivations);
             if (statistics[tensor].ChannelMeans is { } means) context.SetChannelMeans(tensor, means);

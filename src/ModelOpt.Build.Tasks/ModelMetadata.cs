@@ -28,6 +28,7 @@ internal static class ModelMetadata
         Bool("ReduceWeightRange"),
         Bool("BiasCorrection"),
         Bool("CrossLayerEqualization"),
+        Bool("AccuracyFallback"),
         Path("ValidationData"),
         new("InputShapes", ModelOptionKind.Shapes, []),
         Enum("Prune", "None", "Magnitude", "Structured"),

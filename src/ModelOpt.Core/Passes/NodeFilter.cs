@@ -18,13 +18,21 @@ public sealed class NodeFilter
     /// <summary>The reason a node excluded by operator type is given.</summary>
     public const string ExcludedByOpType = "excluded by ExcludeOpTypes";
 
+    /// <summary>The reason a node the accuracy gate's fallback keeps in float is given.</summary>
+    public const string KeptForAccuracy = "kept in float: among the nodes that added the most error when the model failed the accuracy gate quantized (AccuracyFallback)";
+
     private readonly HashSet<string> _nodes;
     private readonly HashSet<string> _opTypes;
+    private readonly HashSet<string> _keptForAccuracy;
 
     /// <summary>Creates the filter; names and operator types compare ordinally (ONNX names are case-sensitive).</summary>
-    public NodeFilter(IEnumerable<string>? nodes = null, IEnumerable<string>? opTypes = null)
+    /// <param name="nodes">ExcludeNodes.</param>
+    /// <param name="opTypes">ExcludeOpTypes.</param>
+    /// <param name="keptForAccuracy">Nodes the engine keeps in float so that the model passes the accuracy gate (not the user's choice; reported as such).</param>
+    public NodeFilter(IEnumerable<string>? nodes = null, IEnumerable<string>? opTypes = null, IEnumerable<string>? keptForAccuracy = null)
     {
-        Nodes = (nodes ?? []).Distinct(StringComparer.Ordinal).ToArray();
+        _keptForAccuracy = new HashSet<string>(keptForAccuracy ?? [], StringComparer.Ordinal);
+        Nodes = (nodes ?? []).Concat(_keptForAccuracy.Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToArray();
         OpTypes = (opTypes ?? []).Distinct(StringComparer.Ordinal).ToArray();
         _nodes = new HashSet<string>(Nodes, StringComparer.Ordinal);
         _opTypes = new HashSet<string>(OpTypes, StringComparer.Ordinal);
@@ -60,7 +68,8 @@ public sealed class NodeFilter
     /// <summary>Why <paramref name="node"/> is excluded (<see cref="ExcludedByName"/> or <see cref="ExcludedByOpType"/>), or null when it is not.</summary>
     public string? Exclusion(Node node)
     {
-        if (_nodes.Contains(IdentityOf(node))) return ExcludedByName;
+        string identity = IdentityOf(node);
+        if (_nodes.Contains(identity)) return _keptForAccuracy.Contains(identity) ? KeptForAccuracy : ExcludedByName;
         if (_opTypes.Contains(node.OpType)) return ExcludedByOpType;
         return null;
     }

@@ -15,10 +15,9 @@ namespace ModelOpt.Engine.Auto;
 /// <summary>
 /// <c>Quantize="Auto"</c>: tries Int4, Static (data-free without CalibrationData), Dynamic and
 /// Float16, in that order (roughly smallest first), each checked by the accuracy gate. A mode
-/// that fails is tried once more with its most sensitive nodes kept in float: per-node
-/// sensitivity compares the intermediate activations of the original and the trial model, and
-/// the nodes that add the most error (<see cref="ValueSensitivity.LocalErrorIncrease"/>), a
-/// tenth of the quantized nodes and at least one, are excluded. The smallest passing model wins.
+/// that fails is made again with its most sensitive nodes kept in float, more each round, until
+/// it passes (<see cref="FloatFallbackSearch"/>). A mode that quantizes nothing is not a
+/// candidate: it would only be the original under another name. The smallest passing model wins.
 /// Models of the same size, or within <c>AutoSizeTolerance</c> of it when the user trades a
 /// little size for speed, are tied; a tie goes to the one that runs faster in ONNX Runtime by
 /// more than <see cref="LatencyMargin"/>, else to the earlier trial. That is all of
@@ -83,19 +82,22 @@ public sealed class AutoSearch
                 if (OverBudget(mode)) continue;
                 var candidate = Try(mode, mode.ToString(), []);
                 if (candidate is null) continue;
+                if (!candidate.Outcome.Nodes.Any(n => n.Precision != NodePrecision.Float))
+                {
+                    _trials[^1] = _trials[^1] with { Passed = false, Note = $"not a candidate: {mode} quantizes none of this model's nodes" };
+                    Discard(candidate);
+                    continue;
+                }
                 if (candidate.Check.Passed)
                 {
                     passing.Add(candidate);
                     continue;
                 }
 
-                var sensitive = MostSensitive(candidate);
+                var fallback = new FloatFallbackSearch(_context, _prepared, _gate)
+                    .Run(candidate, (configuration, kept) => Try(mode, configuration, kept), Discard, () => OverBudget(mode));
                 Discard(candidate);
-                if (sensitive.Count == 0 || OverBudget(mode)) continue;
-                var retry = Try(mode, $"{mode}, {sensitive.Count} most sensitive node{(sensitive.Count == 1 ? "" : "s")} in float", sensitive);
-                if (retry is null) continue;
-                if (retry.Check.Passed) passing.Add(retry);
-                else Discard(retry);
+                if (fallback is not null) passing.Add(fallback);
             }
 
             if (passing.Count == 0)
@@ -164,18 +166,6 @@ public sealed class AutoSearch
             model?.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The quantized nodes of <paramref name="candidate"/> that add the most error, a tenth of them and at least one.</summary>
-    private List<string> MostSensitive(Candidate candidate)
-    {
-        var quantized = candidate.Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
-        if (quantized.Count == 0 || _gate.Inputs is null) return [];
-        var sensitivity = NodeSensitivity.Measure(_context.Sessions, _prepared.Reference, candidate.Model, _gate.Inputs, 2);
-        int count = Math.Max(1, (int)Math.Ceiling(quantized.Count / 10.0));
-        return sensitivity.Where(s => quantized.Contains(s.Node))
-            .OrderByDescending(s => double.IsNaN(s.LocalErrorIncrease) ? double.MaxValue : s.LocalErrorIncrease).ThenBy(s => s.Node, StringComparer.Ordinal)
-            .Select(s => s.Node).Distinct(StringComparer.Ordinal).Take(count).ToList();
     }
 
     /// <summary>

@@ -112,6 +112,10 @@ public sealed class OptimizationEngine
                 model.Dispose();
                 throw;
             }
+            if (!chosen.Check.Passed && context.Options.AccuracyFallback && context.Options.Quantize != QuantizeMode.None)
+            {
+                chosen = WithFallback(context, planner, prepared, gate, chosen);
+            }
         }
         context.Own(chosen);
 
@@ -151,6 +155,38 @@ public sealed class OptimizationEngine
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
         if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
         return report;
+    }
+
+    /// <summary>
+    /// The explicit mode failed the gate: keep its most sensitive nodes in float until it passes
+    /// (AccuracyFallback). Without a passing model, the plain one stays, and the gate reports it.
+    /// </summary>
+    private static Candidate WithFallback(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate, Candidate failed)
+    {
+        var mode = failed.QuantizedWith;
+        var passing = new FloatFallbackSearch(context, prepared, gate).Run(failed, (configuration, kept) =>
+        {
+            context.Progress($"accuracy fallback: {configuration}");
+            var (model, outcome) = planner.Quantize(context, prepared, mode, kept);
+            try
+            {
+                byte[] bytes = OnnxModelWriter.ToBytes(model);
+                return new Candidate(model, bytes, mode, kept, outcome, gate.Check(bytes), configuration);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }, candidate =>
+        {
+            context.Sessions.Release(candidate.Bytes);
+            candidate.Dispose();
+        }, () => false);
+        if (passing is null) return failed;
+        context.Sessions.Release(failed.Bytes);
+        failed.Dispose();
+        return passing;
     }
 
     /// <summary>

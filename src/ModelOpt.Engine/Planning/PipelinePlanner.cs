@@ -128,7 +128,7 @@ public sealed class PipelinePlanner
 
     private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat, OnnxModel original)
     {
-        var exclusions = new NodeFilter([.. _options.ExcludeNodes, .. keepInFloat], _options.ExcludeOpTypes);
+        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat);
         return mode switch
         {
             QuantizeMode.None => model.Graph.AllNodes()
@@ -175,7 +175,7 @@ public sealed class PipelinePlanner
             PerChannel = _options.PerChannel,
             Symmetric = _options.Symmetric,
             ReduceRange = _options.ReduceWeightRange,
-            Exclusions = new NodeFilter([.. _options.ExcludeNodes, .. keepInFloat], [.. _options.ExcludeOpTypes, .. QuantizableOps]),
+            Exclusions = new NodeFilter(_options.ExcludeNodes, [.. _options.ExcludeOpTypes, .. QuantizableOps], keepInFloat),
         })).Nodes.Where(n => n.OpType == "Gather" && n.Precision == NodePrecision.Int8).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
         return [.. nodes.Select(n => n.OpType == "Gather" && tables.TryGetValue(n.NodeName, out var table) ? table : n)];
     }

@@ -109,7 +109,7 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
         using var folder = new TempFolder();
         var (calibration, validation) = SplitPhotos(folder);
         string preprocessor = Preprocessors.WriteMlsd(folder.File("mlsd-preprocess.onnx"), 320, 320);
-        (string, string)[] image = [("image-size", "320"), ("image-resize", "Crop"), ("preprocessor", preprocessor), ("validation-data", validation)];
+        (string, string)[] image = [("image-size", "320"), ("image-resize", "Crop"), ("preprocessor", preprocessor), ("validation-data", validation), ("accuracy-fallback", "false")];
 
         var corrected = Optimize(NpmModels.MlsdTiny, folder.File("static.onnx"), [("quantize", "Static"), ("calibration-data", calibration), .. image]);
         var uncorrected = Optimize(NpmModels.MlsdTiny, folder.File("static-nobc.onnx"),
@@ -123,12 +123,62 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
         Assert.Contains(corrected.Nodes, n => n.OpType == "Clip" && n.Reason!.StartsWith("merged into", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void BlazeFaceStaticKeepsItsMostSensitiveNodesInFloatUntilTheGatePasses()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = SplitPhotos(folder);
+        var report = Optimize(NpmModels.BlazeFaceFront, folder.File("static.onnx"), ("quantize", "Static"), ("calibration-data", calibration),
+            ("validation-data", validation), ("image-mean", "0.5"), ("image-std", "0.5"));
+
+        // Plain Static: worst 0.986 on the 8x8-anchor scores; the accuracy fallback keeps more nodes in float each round until it passes.
+        Assert.True(report.Accuracy.Passed, string.Join("; ", report.Accuracy.Comparison.Outputs.Select(o => $"{o.Output} {o.WorstCosine}")));
+        Assert.All(report.Accuracy.Comparison.Outputs, o => Assert.True(o.WorstCosine >= 0.99, $"'{o.Output}': worst {o.WorstCosine}"));
+        Assert.Contains(report.Nodes, n => n.OpType == "Conv" && n.Precision == Core.Quantization.NodePrecision.Float && n.Reason == Core.Passes.NodeFilter.KeptForAccuracy);
+        Assert.Contains(report.Nodes, n => n.Precision == Core.Quantization.NodePrecision.StaticInt8);
+    }
+
+    [Fact]
+    public void PaddleOcrDetectorOnRenderedText()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = Split(folder, TestData.OcrPagesFolder);
+        (string, string)[] image = [("image-size", "640"), ("image-mean", "0.485,0.456,0.406"), ("image-std", "0.229,0.224,0.225"), ("validation-data", validation)];
+
+        var halved = Optimize(NpmModels.PaddleOcrDetector, folder.File("fp16.onnx"), [("quantize", "Float16"), .. image]);
+        var quantized = Optimize(NpmModels.PaddleOcrDetector, folder.File("static.onnx"),
+            [("quantize", "Static"), ("calibration-data", calibration), ("accuracy-fallback", "false"), .. image]);
+
+        // The probability map over text: Float16 holds it; Static int8 of PP-LCNetV3 loses about a fifth of it (docs/benchmarks.md).
+        Assert.True(Assert.Single(halved.Accuracy.Comparison.Outputs).WorstCosine >= 0.999, "Float16");
+        Assert.True(Assert.Single(quantized.Accuracy.Comparison.Outputs).WorstCosine >= 0.75, "Static");
+        Assert.Contains(quantized.Nodes, n => n.OpType == "Conv" && n.Precision == Core.Quantization.NodePrecision.StaticInt8);
+    }
+
+    [Fact]
+    public void PaddleOcrDirectionClassifierOnTextLines()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = Split(folder, TestData.OcrLinesFolder);
+        (string, string)[] image = [("image-size", "192x48"), ("image-resize", "Pad"), ("image-mean", "0.5"), ("image-std", "0.5"), ("validation-data", validation)];
+
+        var quantized = Optimize(NpmModels.PaddleOcrClassifier, folder.File("static.onnx"), [("quantize", "Static"), ("calibration-data", calibration), .. image]);
+        var dynamic = Optimize(NpmModels.PaddleOcrClassifier, folder.File("dynamic.onnx"), [("quantize", "Dynamic"), .. image]);
+
+        Assert.True(quantized.Accuracy.Passed, $"Static worst {quantized.Accuracy.Comparison.Outputs[0].WorstCosine}");
+        Assert.True(dynamic.Accuracy.Passed, $"Dynamic worst {dynamic.Accuracy.Comparison.Outputs[0].WorstCosine}");
+        Assert.Equal(1.0, Assert.Single(dynamic.Accuracy.Comparison.Outputs).TopOneAgreement);
+    }
+
     /// <summary>The photographs of tests/data/images, half for calibration and the other half for validation.</summary>
-    private static (string Calibration, string Validation) SplitPhotos(TempFolder folder)
+    private static (string Calibration, string Validation) SplitPhotos(TempFolder folder) => Split(folder, TestData.ImagesFolder);
+
+    /// <summary>The files of <paramref name="source"/> in name order, the even ones for calibration and the odd ones for validation.</summary>
+    private static (string Calibration, string Validation) Split(TempFolder folder, string source)
     {
         string calibration = Directory.CreateDirectory(folder.File("calibration")).FullName;
         string validation = Directory.CreateDirectory(folder.File("validation")).FullName;
-        var photos = Directory.GetFiles(TestData.ImagesFolder).Order(StringComparer.Ordinal).ToArray();
+        var photos = Directory.GetFiles(source).Order(StringComparer.Ordinal).ToArray();
         for (int i = 0; i < photos.Length; i++)
         {
             File.Copy(photos[i], Path.Combine(i % 2 == 0 ? calibration : validation, Path.GetFileName(photos[i])));

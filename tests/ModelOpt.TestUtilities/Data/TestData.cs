@@ -31,6 +31,12 @@ public static class TestData
     /// <summary>Everyday English sentences, one per line, in a folder of their own (a ValidationData folder for sentence embedders).</summary>
     public static string SentencesFolder => Path.Combine(RepositoryRoot, "tests", "data", "text");
 
+    /// <summary>Rendered pages with text (a letter, a receipt, a poster, signs, a label) for text detectors.</summary>
+    public static string OcrPagesFolder => Path.Combine(RepositoryRoot, "tests", "data", "ocr", "pages");
+
+    /// <summary>Rendered single text lines, 48 pixels high, two of them upside down, for text recognizers and direction classifiers.</summary>
+    public static string OcrLinesFolder => Path.Combine(RepositoryRoot, "tests", "data", "ocr", "lines");
+
     /// <summary>The UCI handwritten digits (CC BY 4.0): 1,797 rows of 64 pixel values and a label, gzip CSV.</summary>
     public static string DigitsPath => Path.Combine(RepositoryRoot, "tests", "data", "digits.csv.gz");
 

@@ -1,6 +1,10 @@
 namespace ModelOpt.Build.Tasks.Tests;
 
-/// <summary>The accuracy gate in a real build: a model its optimization breaks fails the build; relaxed, it builds.</summary>
+/// <summary>
+/// The accuracy gate in a real build: a model its optimization breaks fails the build (with the
+/// accuracy fallback off); relaxed, it builds; with the fallback on (the default), the node that
+/// breaks it is kept in float and it builds at the default threshold.
+/// </summary>
 [Collection(EndToEndCollection.Name)]
 public sealed class AccuracyGateBuildTests(PackageFixture package)
 {
@@ -17,7 +21,7 @@ public sealed class AccuracyGateBuildTests(PackageFixture package)
             </ItemGroup>
             """;
 
-        lib.WriteProject(Items(""));
+        lib.WriteProject(Items("AccuracyFallback=\"false\""));
         var failed = lib.Build().AssertFailed();
 
         var error = Assert.Single(failed.Result.Errors);
@@ -27,7 +31,7 @@ public sealed class AccuracyGateBuildTests(PackageFixture package)
         Assert.DoesNotContain(lib.OptimizedOutputs().Keys, k => k.StartsWith("outlier.", StringComparison.Ordinal));
 
         // The gate judges the worst sample, whose cosine (about 0.27) is below the old whole-set one.
-        lib.WriteProject(Items("MinCosineSimilarity=\"0.2\""));
+        lib.WriteProject(Items("AccuracyFallback=\"false\" MinCosineSimilarity=\"0.2\""));
         var passed = lib.Build().AssertSucceeded();
 
         Assert.Equal(2, lib.Resources().Count);
@@ -41,5 +45,10 @@ public sealed class AccuracyGateBuildTests(PackageFixture package)
         var written = File.GetLastWriteTimeUtc(projectReport);
         lib.Build().AssertSucceeded();
         Assert.Equal(written, File.GetLastWriteTimeUtc(projectReport));
+
+        // The default: the gate's fallback keeps the broken node in float and the model passes at 0.99.
+        lib.WriteProject(Items(""));
+        var rescued = lib.Build().AssertSucceeded();
+        Assert.Matches(@"outlier\.onnx: .*Int4 \([01] of 2 nodes quantized, 1 kept in float to pass the gate\), worst cosine 0\.99[0-9]+, gate passed", rescued.Result.Output);
     }
 }

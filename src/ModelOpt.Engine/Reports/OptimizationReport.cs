@@ -54,7 +54,9 @@ public sealed record OptimizationReport(
         int quantized = Nodes.Count(n => n.Precision != NodePrecision.Float);
         string verb = QuantizedWith == QuantizeMode.Float16 ? "converted" : "quantized";
         string auto = Options.Quantize == QuantizeMode.Auto ? $"Auto chose {QuantizedWith} of {Trials.Count} trials: " : "";
-        string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb})";
+        int kept = Nodes.Count(n => n.Reason == Core.Passes.NodeFilter.KeptForAccuracy);
+        string fallback = kept == 0 ? "" : $", {kept} kept in float to pass the gate";
+        string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb}{fallback})";
         string compression = Options.ResourceCompression == ResourceCompression.Brotli ? $", {ReportFormat.Megabytes(EmbeddedBytes)} embedded (Brotli)" : "";
         string pruning = Pruning is null ? ""
             : Pruning.Mode == "Structured"

@@ -123,6 +123,40 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
         Assert.Contains(corrected.Nodes, n => n.OpType == "Clip" && n.Reason!.StartsWith("merged into", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void MlsdTinyFloat16KeepsItsCancellingDepthwiseConvsInFloat()
+    {
+        using var folder = new TempFolder();
+        string preprocessor = Preprocessors.WriteMlsd(folder.File("mlsd-preprocess.onnx"), 320, 320);
+        var report = Optimize(NpmModels.MlsdTiny, folder.File("fp16.onnx"), ("quantize", "Float16"), ("image-size", "320"), ("image-resize", "Crop"),
+            ("preprocessor", preprocessor), ("validation-data", TestData.ImagesFolder));
+
+        // The BatchNorm-folded depthwise Convs before ReLU6 sum partials 150 to 430 times their result; in FLOAT16 they cost offsets 0.9966.
+        var offsets = report.Accuracy.Comparison.Outputs.Single(o => o.Output == "offsets");
+        Assert.True(offsets.WorstCosine >= 0.999, $"offsets: worst {offsets.WorstCosine} ({offsets.WorstCosineSampleName})");
+        Assert.Contains(report.Nodes, n => n.NodeName == "Conv__221" && n.Reason!.StartsWith("its weighted sums cancel", StringComparison.Ordinal));
+        // The peak mask moves with any rounding on photos without lines (docs/engine.md, "The range check"): not held to 0.999.
+        var scores = report.Accuracy.Comparison.Outputs.Single(o => o.Output == "scores");
+        Assert.True(scores.WorstCosine >= 0.95, $"scores: worst {scores.WorstCosine} ({scores.WorstCosineSampleName})");
+        Assert.True(report.OptimizedBytes <= 0.55 * report.OriginalBytes, $"size {report.OptimizedBytes} of {report.OriginalBytes}");
+    }
+
+    [Fact]
+    public void PaddleOcrDetectorFloat16StaysCloseOnPhotosWithText()
+    {
+        using var folder = new TempFolder();
+        var report = Optimize(NpmModels.PaddleOcrDetector, folder.File("fp16.onnx"), ("quantize", "Float16"), ("image-size", "640"),
+            ("image-mean", "0.485,0.456,0.406"), ("image-std", "0.229,0.224,0.225"), ("validation-data", TestData.ImagesFolder));
+
+        // On photos without text the probability map is sigmoid of logits below −11, whose relative
+        // error equals the logits' absolute FLOAT16 error; the mean over the photos is held, and no
+        // activation comes near 65504, nothing stays FLOAT for range.
+        var map = Assert.Single(report.Accuracy.Comparison.Outputs);
+        Assert.True(map.MeanCosine >= 0.9, $"mean cosine {map.MeanCosine}");
+        Assert.DoesNotContain(report.Nodes, n => n.Reason is { } r && r.Contains("65504", StringComparison.Ordinal));
+        Assert.True(report.OptimizedBytes <= 0.55 * report.OriginalBytes, $"size {report.OptimizedBytes} of {report.OriginalBytes}");
+    }
+
     /// <summary>The photographs of tests/data/images, half for calibration and the other half for validation.</summary>
     private static (string Calibration, string Validation) SplitPhotos(TempFolder folder)
     {

@@ -20,4 +20,10 @@ public sealed record Float16ConversionOptions
 
     /// <summary>Nodes kept in FLOAT (ExcludeNodes, ExcludeOpTypes), as every pass reads them.</summary>
     public NodeFilter Exclusions { get; init; } = NodeFilter.None;
+
+    /// <summary>
+    /// Nodes kept in FLOAT with the reason the report gives, by node name (its first output's name
+    /// when it has none): what <see cref="Float16RangeCheck"/> found. The pass fills it when it has samples.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KeepInFloat { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Passes;
+using ModelOpt.Core.Quantization.Static.Calibration;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 
@@ -24,6 +26,24 @@ public sealed class Float16ConversionPass : IModelPass<Float16ConversionReport>
         Options = options ?? Float16ConversionOptions.Default;
     }
 
+    /// <summary>
+    /// Creates the pass with a range check: before converting, <paramref name="observer"/> runs the
+    /// float model on <paramref name="samples"/>, and nodes whose values FLOAT16 cannot hold stay
+    /// in FLOAT (<see cref="Float16RangeCheck"/>).
+    /// </summary>
+    public Float16ConversionPass(Float16ConversionOptions? options, SampleSet? samples, IActivationObserver? observer)
+        : this(options)
+    {
+        Samples = samples;
+        Observer = observer;
+    }
+
+    /// <summary>The samples the range check runs on; null without a range check.</summary>
+    public SampleSet? Samples { get; }
+
+    /// <summary>What runs the float model for the range check; null without one.</summary>
+    public IActivationObserver? Observer { get; }
+
     /// <summary>The options.</summary>
     public Float16ConversionOptions Options { get; }
 
@@ -40,7 +60,18 @@ public sealed class Float16ConversionPass : IModelPass<Float16ConversionReport>
     public PassResult<Float16ConversionReport> Run(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var converter = new Float16Converter(model, Options);
+        var options = Options;
+        if (Samples is not null && Observer is not null)
+        {
+            var measured = Float16RangeCheck.Find(model, Samples, Observer);
+            if (measured.Count > 0)
+            {
+                var keep = new Dictionary<string, string>(options.KeepInFloat, StringComparer.Ordinal);
+                foreach (var (name, reason) in measured) keep.TryAdd(name, reason);
+                options = options with { KeepInFloat = keep };
+            }
+        }
+        var converter = new Float16Converter(model, options);
         bool modified = converter.HasWork;
         long opset = model.GetOpsetVersion("") ?? 1;
         if (modified && opset < TypeAttributes.IntegerCastSince)

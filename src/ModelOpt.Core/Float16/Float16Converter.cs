@@ -145,6 +145,7 @@ internal sealed class Float16Converter
 
         if (inherited is not null) return Keep(inherited);
         if (_options.Exclusions.Exclusion(node) is { } excluded) return Keep(excluded);
+        if (_options.KeepInFloat.TryGetValue(name, out var measured)) return Keep(measured);
         if (!IsStandard(node)) return Keep($"an operator of domain '{node.Domain}', whose float16 support is not known");
         if (_options.BlockedOpTypes.Contains(node.OpType)) return Keep("blocked by BlockedOpTypes");
         if (Float16BlockList.ReasonFor(node) is { } blocked) return Keep(blocked);

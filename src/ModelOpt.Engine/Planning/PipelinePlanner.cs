@@ -153,7 +153,7 @@ public sealed class PipelinePlanner
             {
                 KeepIoTypes = _options.KeepIoTypes,
                 Exclusions = exclusions,
-            })).Nodes,
+            }, RangeSamples(model, original), _calibration)).Nodes,
             _ => throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest."),
         };
     }
@@ -214,6 +214,16 @@ public sealed class PipelinePlanner
         return SampleSet.Generate(original, original.SourcePath, _options.InputShapes, DataFreeSamples, DataFreeSeed,
             _sessions is null ? null : sample => _sessions.TryRun(bytes ??= OnnxModelWriter.ToBytes(original), sample));
     }
+
+    /// <summary>
+    /// The samples Float16's range check runs the float model on: CalibrationData, else
+    /// ValidationData (the check keeps nodes in FLOAT, it fits nothing to the samples, so judging
+    /// on the same ones afterwards stays fair), else generated inputs as data-free Static uses.
+    /// </summary>
+    private SampleSet RangeSamples(OnnxModel model, OnnxModel original)
+        => _options.CalibrationData is null && _options.ValidationData is { } validation
+            ? SampleSet.FromFolder(validation, "ValidationData", SamplePurpose.Validation, _options.ReadContext(model, _sessions))
+            : CalibrationSamples(model, original);
 
     /// <summary>
     /// Runs <paramref name="pass"/> in a pipeline of its own, which names it in any failure and

@@ -17,7 +17,8 @@ public sealed class OutputHashTests
     [InlineData("Dynamic", "32903ef319d11ada9d1df9db15a386878a2c9451b002f2b7b5a7543fd77b21b6")]
     // Static changed in issue 12: bias correction, cross-layer equalization, and the last Add/Relu/AveragePool (the output tail) in float.
     [InlineData("Static", "98bac29be7a0ecc7cebc0e0c71146c49ce8c17117858cef1e30849ff4da60bcf")]
-    [InlineData("Float16", "53df1f7478fea5b3a1920617ef231751081a80db6cfc66ff3b35742ad6c4942e")]
+    // Float16 changed with the range check: on the generated inputs three 3×3 Convs (Convolution355, 373, 387) have cancellation gains 131 to 206 and stay FLOAT.
+    [InlineData("Float16", "f320d32fe1a68676020c849a47c484bb6ffb419b9bcb2bdaa542be97fea5c4f9")]
     [InlineData("Int4", "6e9eba6436361076172cd8448fcabd192e7f51cee9a44f2724e7398618db8844")]
     [InlineData("Structured", "b41fd48c2f1187c3ad3c449dffd6175bbe2ae66bd63c651e0723c11faeae5755")]
     [InlineData("Auto", "32903ef319d11ada9d1df9db15a386878a2c9451b002f2b7b5a7543fd77b21b6")]

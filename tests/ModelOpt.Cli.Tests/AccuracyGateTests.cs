@@ -16,7 +16,7 @@ public sealed class AccuracyGateTests
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
         string output = Path.Combine(folder.Path, "out.onnx");
 
-        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4");
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4", "--accuracy-fallback", "false");
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"{model}: error MOPT0180:", run.Error, StringComparison.Ordinal);
@@ -68,7 +68,7 @@ public sealed class AccuracyGateTests
         string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
         string output = Path.Combine(folder.Path, "out.onnx");
 
-        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4", "--accuracy-gate", "Warning");
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4", "--accuracy-gate", "Warning", "--accuracy-fallback", "false");
 
         Assert.True(run.ExitCode == 0, run.Error);
         Assert.Contains("warning MOPT0180", run.Error, StringComparison.Ordinal);

@@ -84,10 +84,18 @@ internal sealed class QdqPlan
         }
         DropIsolatedOps(context, candidates, plan);
 
+        var candidateNodes = candidates.Select(c => c.Node).ToHashSet();
         foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.Calibrated))
         {
             var output = node.Outputs[0]!;
             bool graphOutput = GraphEdits.IsGraphOutput(model, output) || tail.FeedsOnlyTail(model, output);
+            if (!graphOutput && quantizer.HasWeights && FeedsOnlyFloatLayers(context, output, candidateNodes))
+            {
+                plan.Nodes.Add((node, quantizer));
+                foreach (int i in quantizer.ActivationInputs(node)) plan.Add(node.Inputs[i]!);
+                plan.Notes[node] = "its output goes only to layers with weights kept in float and stays float: rounding it to 8 bits would put back the error they are kept in float to avoid";
+                continue;
+            }
             if (graphOutput && !quantizer.HasWeights)
             {
                 plan.FloatReasons[node] = "its output is a graph output and stays float, so it runs in float";
@@ -164,6 +172,23 @@ internal sealed class QdqPlan
                 changed = true;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every reader of <paramref name="output"/> (after a Relu or Clip that alone reads it)
+    /// is a Conv, ConvTranspose, MatMul or Gemm that stays in float. Such a layer is kept in float
+    /// because its result is sensitive to its input's rounding (excluded by the user, by the
+    /// accuracy fallback, or for cancelling sums), so its input must not be rounded either.
+    /// </summary>
+    private static bool FeedsOnlyFloatLayers(StaticQuantizationContext context, Value output, HashSet<Node> quantized)
+    {
+        var value = output;
+        if (output.Uses.Count == 1 && output.Uses[0].Node is { OpType: "Relu" or "Clip" } activation && activation.Outputs.Count == 1 && activation.Outputs[0] is { } next
+            && !GraphEdits.IsGraphOutput(context.Model, next))
+        {
+            value = next;
+        }
+        return value.Uses.Count > 0 && value.Uses.All(u => u.Node.OpType is "Conv" or "ConvTranspose" or "MatMul" or "Gemm" && IsDefaultDomain(u.Node) && !quantized.Contains(u.Node));
     }
 
     private void Add(Value value)

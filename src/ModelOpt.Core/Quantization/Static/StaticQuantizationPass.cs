@@ -24,7 +24,7 @@ namespace ModelOpt.Core.Quantization.Static;
 /// pass needs opset 13 (<see cref="RequiredOpset"/>: DequantizeLinear's per-axis form and 8-bit
 /// MaxPool), which <see cref="PassPipeline"/> meets by upgrading first; run the float model in ONNX Runtime on
 /// every calibration sample with the chosen activations as outputs and stream their statistics
-/// (<see cref="IActivationObserver"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
+/// (<see cref="IActivationObserver"/>); keep in float the layers whose sums cancel (<see cref="CancellingSums"/>); turn them into ranges (<see cref="CalibrationMethod"/>)
 /// and parameters; rewrite. Only the main graph is quantized; subgraphs pass through.
 /// </remarks>
 public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport>
@@ -90,7 +90,15 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
             return PassResult.Create(this, false, BuildReport(reported, plan, [], model.GetOpsetVersion(""), new Dictionary<string, ActivationRange>()));
         }
 
-        var statistics = Calibrate(model, data, ref plan, context);
+        var forced = new Dictionary<Node, string>();
+        var statistics = Calibrate(model, data, ref plan, context, forced);
+        var cancelling = CancellingSums.Find(context, plan, statistics);
+        if (cancelling.Count > 0)
+        {
+            // Leaving nodes in float only removes activations, so the statistics still cover the new plan.
+            foreach (var (node, reason) in cancelling) forced[node] = reason;
+            plan = QdqPlan.Create(context, forced);
+        }
         var parameters = new Dictionary<Value, QuantizationParameters>();
         var ranges = new Dictionary<string, ActivationRange>(StringComparer.Ordinal);
         var fromBatchNorm = BatchNormRanges?.Propagate(model) ?? [];
@@ -132,7 +140,7 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
     /// the plan is made again without them, which only removes activations, so the statistics
     /// already collected still cover it.
     /// </summary>
-    private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, SampleSet data, ref QdqPlan plan, StaticQuantizationContext context)
+    private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, SampleSet data, ref QdqPlan plan, StaticQuantizationContext context, Dictionary<Node, string> forced)
     {
         var observed = plan.Calibrated.ToArray();
         var (histograms, types) = Observer.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);
@@ -143,7 +151,6 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
         }
         if (notFloat.Count > 0)
         {
-            var forced = new Dictionary<Node, string>();
             foreach (var (node, quantizer) in plan.Nodes.Where(n => n.Quantizer.Output == OutputParameters.Calibrated))
             {
                 var touched = quantizer.ActivationInputs(node).Select(i => node.Inputs[i]!)

@@ -16,7 +16,7 @@ internal static class ModelMetadata
     /// <summary>The metadata in a fixed order: the order of the response file and of the options hash.</summary>
     public static readonly ModelOption[] EngineOptions =
     [
-        Enum("Quantize", "None", "Dynamic", "Static", "Int4", "Float16", "Auto"),
+        Enum("Quantize", "None", "Dynamic", "Static", "Int4", "Float16", "Auto", "Recommended"),
         Bool("PerChannel"),
         Bool("Symmetric"),
         Number("BlockSize"),

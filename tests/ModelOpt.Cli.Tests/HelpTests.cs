@@ -18,7 +18,7 @@ public sealed class HelpTests
         var (exitCode, output, _) = Cli.Run("optimize", "--help");
         Assert.Equal(0, exitCode);
         Assert.Contains("--html-report", output, StringComparison.Ordinal);
-        Assert.Contains("--quantize None|Dynamic|Static|Int4|Float16|Auto [Dynamic]", output, StringComparison.Ordinal);
+        Assert.Contains("--quantize None|Dynamic|Static|Int4|Float16|Auto|Recommended [Recommended]", output, StringComparison.Ordinal);
         Assert.Contains("--version", output, StringComparison.Ordinal);
     }
 }

@@ -17,8 +17,8 @@ public sealed class OptimizeCommandTests
         string first = Path.Combine(folder.Path, "a.onnx"), second = Path.Combine(folder.Path, "b.onnx");
         string report = Path.Combine(folder.Path, "r.json"), markdown = Path.Combine(folder.Path, "r.md");
 
-        var run = Run("optimize", ResNet18Path, "-o", first, "--report", report, "--markdown-report", markdown);
-        Run("optimize", ResNet18Path, "-o", second);
+        var run = Run("optimize", ResNet18Path, "-o", first, "--quantize", "Dynamic", "--report", report, "--markdown-report", markdown);
+        Run("optimize", ResNet18Path, "-o", second, "--quantize", "Dynamic");
 
         Assert.Equal(0, run.ExitCode);
         Assert.StartsWith("ResNet18.onnx: 63.7 MB -> 16.0 MB (25%), Dynamic (22 of 22 nodes quantized)", run.Output, StringComparison.Ordinal);
@@ -30,6 +30,33 @@ public sealed class OptimizeCommandTests
         using var session = new InferenceSession(first);
         Assert.Single(session.OutputMetadata);
         Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp*"));
+    }
+
+    [Fact]
+    public void By_default_a_convolutional_model_gets_data_free_Static_and_the_same_bytes_every_time()
+    {
+        using var folder = new TempFolder();
+        string first = Path.Combine(folder.Path, "a.onnx"), second = Path.Combine(folder.Path, "b.onnx");
+
+        var run = Run("optimize", ResNet18Path, "-o", first, "--latency-runs", "0");
+        Assert.Equal(0, Run("optimize", ResNet18Path, "-o", second, "--latency-runs", "0").ExitCode);
+
+        // Recommended (the default) picks by the model's kind, from the graph: no timing decides, so the bytes repeat.
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Matches(@"^ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Recommended: Static \([0-9]+ of [0-9]+ nodes quantized\), worst cosine 0\.99[0-9]+, gate passed", run.Output);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+    }
+
+    [Fact]
+    public void By_default_a_matrix_product_model_gets_Dynamic()
+    {
+        using var folder = new TempFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
+
+        var run = Run("optimize", model, "-o", Path.Combine(folder.Path, "out.onnx"), "--latency-runs", "0");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("Recommended: Dynamic (", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Passes;
@@ -160,7 +161,7 @@ public static class Float16RangeCheck
         if (node.Inputs[0] is not { } input || node.Outputs[0] is not { } output) return null;
         if (!ranges.TryGetValue(input, out var x) || !ranges.TryGetValue(output, out var y)) return null;
         if (ConstantValues.TryGetTensor(model, node.Inputs[1]!) is not { ElementType: ElementType.Float } weights) return null;
-        double l1 = LargestChannelL1(node, weights);
+        double l1 = OutputChannelNorms.Largest(node, weights, 1);
         if (l1 <= 0 || x.Largest <= 0) return null;
         // The result that matters: a Clip that alone reads it (ReLU6) throws away all beyond its bounds.
         var scale = y;
@@ -170,25 +171,6 @@ public static class Float16RangeCheck
         double gain = partial / scale.Largest;
         if (gain <= CancellationGain) return null;
         return Format($"its weighted sums cancel: partial sums reach {partial:G3} (largest Σ|w| of an output channel {l1:G3} × input magnitude {x.Largest:G3}) while the result peaks at {scale.Largest:G3} on sample '{scale.LargestSample}', a gain of {gain:G3} (above {CancellationGain}) on FLOAT16's rounding");
-    }
-
-    /// <summary>The largest Σ|w| over the output channels: Conv's first axis, MatMul's and Gemm's columns (Gemm's rows with transB).</summary>
-    private static double LargestChannelL1(Node node, Tensor weights)
-    {
-        if (weights.Dims.Count < 2 || weights.ElementCount == 0) return 0;
-        var values = weights.ToFloatArray();
-        bool rowsAreChannels = node.OpType == "Conv" || node.OpType == "Gemm" && node.GetAttribute("transB")?.Int == 1;
-        if (node.OpType != "Conv" && weights.Dims.Count != 2) return 0;
-        long channels = rowsAreChannels ? weights.Dims[0] : weights.Dims[^1];
-        long per = values.Length / channels;
-        double largest = 0;
-        for (long c = 0; c < channels; c++)
-        {
-            double sum = 0;
-            for (long k = 0; k < per; k++) sum += Math.Abs(values[rowsAreChannels ? c * per + k : k * channels + c]);
-            largest = Math.Max(largest, sum);
-        }
-        return largest;
     }
 
     private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

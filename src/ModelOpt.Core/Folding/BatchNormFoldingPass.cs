@@ -121,14 +121,7 @@ public sealed class BatchNormFoldingPass : IModelPass<BatchNormFoldingReport>
         if (conv.Inputs.Count > 2) conv.SetInput(2, newB);
         else conv.AddInput(newB);
 
-        // The BN's output value (its name, type and readers) now comes from the Conv; the Conv's
-        // old output, read by nobody once the BN is gone, disappears.
-        var y = bn.Outputs[0]!;
-        var x = conv.Outputs[0]!;
-        graph.RemoveNode(bn);
-        conv.TruncateOutputs(0);
-        conv.AddOutput(y);
-        graph.ValueInfos.Remove(x);
+        GraphEdits.MergeIntoProducer(conv, bn);
 
         removable.Add(wValue);
         if (bValue is not null) removable.Add(bValue);

@@ -29,6 +29,22 @@ public static class GraphEdits
         foreach (var node in nodes) graph.InsertNode(index++, node);
     }
 
+    /// <summary>
+    /// Removes <paramref name="follower"/>, whose work a fold moved into <paramref name="producer"/>:
+    /// the follower's output value (its name, type and readers) now comes from the producer, and
+    /// the producer's old output, which only the follower read, disappears.
+    /// </summary>
+    public static void MergeIntoProducer(Node producer, Node follower)
+    {
+        var graph = producer.Graph ?? throw new InvalidOperationException($"{producer} is not in a graph.");
+        var result = follower.Outputs[0]!;
+        var old = producer.Outputs[0]!;
+        graph.RemoveNode(follower);
+        producer.TruncateOutputs(0);
+        producer.AddOutput(result);
+        graph.ValueInfos.Remove(old);
+    }
+
     /// <summary>True when a graph of the model returns <paramref name="value"/> as an output.</summary>
     public static bool IsGraphOutput(OnnxModel model, Value value)
         => model.Graph.AllGraphs().Any(g => g.Outputs.Contains(value));

@@ -98,24 +98,13 @@ public sealed class OptimizationEngine
         {
             (chosen, trials) = new AutoSearch(context, planner, prepared, gate).Run();
         }
+        else if (context.Options.Quantize == QuantizeMode.Recommended)
+        {
+            chosen = Recommended(context, planner, prepared, gate);
+        }
         else
         {
-            // Quantization and pruning only shrink a model, so the result is under 2 GB too.
-            var (model, outcome) = planner.Quantize(context, prepared, context.Options.Quantize, []);
-            try
-            {
-                byte[] bytes = OnnxModelWriter.ToBytes(model);
-                chosen = new Candidate(model, bytes, context.Options.Quantize, [], outcome, gate.Check(bytes), context.Options.Quantize.ToString());
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-            if (!chosen.Check.Passed && context.Options.AccuracyFallback && context.Options.Quantize != QuantizeMode.None)
-            {
-                chosen = WithFallback(context, planner, prepared, gate, chosen);
-            }
+            chosen = QuantizeAndCheck(context, planner, prepared, gate, context.Options.Quantize, context.Options.Quantize.ToString());
         }
         context.Own(chosen);
 
@@ -155,6 +144,57 @@ public sealed class OptimizationEngine
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
         if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
         return report;
+    }
+
+    /// <summary>
+    /// Makes the model of <paramref name="mode"/> and checks it; when it fails the gate and
+    /// AccuracyFallback is on, keeps its most sensitive nodes in float until it passes.
+    /// Quantization and pruning only shrink a model, so the result is under 2 GB too.
+    /// </summary>
+    private static Candidate QuantizeAndCheck(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate, QuantizeMode mode, string configuration)
+    {
+        var (model, outcome) = planner.Quantize(context, prepared, mode, []);
+        Candidate candidate;
+        try
+        {
+            byte[] bytes = OnnxModelWriter.ToBytes(model);
+            candidate = new Candidate(model, bytes, mode, [], outcome, gate.Check(bytes), configuration);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return !candidate.Check.Passed && context.Options.AccuracyFallback && mode != QuantizeMode.None
+            ? WithFallback(context, planner, prepared, gate, candidate)
+            : candidate;
+    }
+
+    /// <summary>
+    /// <c>Quantize="Recommended"</c> (the default): the mode measured best for the model's kind
+    /// (<see cref="ModelKinds"/>), decided from the graph so the same model always gets the same
+    /// bytes. A convolutional model whose <c>Static</c> fails the gate (data-free calibration of a
+    /// model without BatchNormalization statistics can) gets <c>Dynamic</c>; when that fails too,
+    /// a default must not break the build of a healthy model, so it is embedded unquantized with
+    /// warning MOPT0183.
+    /// </summary>
+    private static Candidate Recommended(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate)
+    {
+        var kind = ModelKinds.Of(prepared.Original, prepared.CostBefore);
+        string why = kind == ModelKind.Convolutional ? "a convolutional model" : "a matrix-product model";
+        QuantizeMode[] modes = kind == ModelKind.Convolutional ? [QuantizeMode.Static, QuantizeMode.Dynamic] : [QuantizeMode.Dynamic];
+        var worst = new List<string>();
+        foreach (var mode in modes)
+        {
+            var candidate = QuantizeAndCheck(context, planner, prepared, gate, mode, worst.Count == 0 ? $"{mode} (recommended for {why})" : $"{mode} (recommended for {why} whose Static fails the accuracy gate)");
+            if (candidate.Check.Passed) return candidate;
+            worst.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode} worst cosine {candidate.Check.WorstCosine:0.0000}"));
+            context.Progress($"recommended: {mode} fails the accuracy gate ({worst[^1]})");
+            context.Sessions.Release(candidate.Bytes);
+            candidate.Dispose();
+        }
+        context.Diagnostics.WriteLine($"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.AutoFoundNoPassingQuantization}: {context.ModelPath}: Quantize=\"Recommended\" (the default) for {why}: no mode passes the accuracy gate, even with its most sensitive nodes in float ({string.Join(", ", worst)}), so the model is embedded unquantized. Give CalibrationData and ValidationData (real inputs), relax MinCosineSimilarity, or choose a Quantize mode and ExcludeNodes yourself.");
+        return QuantizeAndCheck(context, planner, prepared, gate, QuantizeMode.None, "None (no recommended mode passes the gate)");
     }
 
     /// <summary>

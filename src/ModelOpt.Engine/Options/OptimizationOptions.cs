@@ -11,7 +11,8 @@ using ModelOpt.Runtime.Validation;
 namespace ModelOpt.Engine.Options;
 
 /// <summary>Quantization modes of the contract (DESIGN.md §1).</summary>
-public enum QuantizeMode { None, Dynamic, Static, Int4, Float16, Auto }
+/// <remarks><c>Recommended</c> (the default) is <c>Static</c> for convolutional models and <c>Dynamic</c> for the rest (<see cref="Planning.ModelKinds"/>).</remarks>
+public enum QuantizeMode { None, Dynamic, Static, Int4, Float16, Auto, Recommended }
 
 /// <summary>Pruning modes.</summary>
 public enum PruneMode { None, Magnitude, Structured }
@@ -40,7 +41,7 @@ public enum AutoObjective { Balanced, Size, Latency }
 /// </summary>
 public sealed record OptimizationOptions
 {
-    public QuantizeMode Quantize { get; init; } = QuantizeMode.Dynamic;
+    public QuantizeMode Quantize { get; init; } = QuantizeMode.Recommended;
     public bool PerChannel { get; init; } = true;
     public bool Symmetric { get; init; } = true;
     public int BlockSize { get; init; } = 32;

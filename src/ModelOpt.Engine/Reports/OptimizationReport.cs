@@ -53,7 +53,12 @@ public sealed record OptimizationReport(
     {
         int quantized = Nodes.Count(n => n.Precision != NodePrecision.Float);
         string verb = QuantizedWith == QuantizeMode.Float16 ? "converted" : "quantized";
-        string auto = Options.Quantize == QuantizeMode.Auto ? $"Auto chose {QuantizedWith} of {Trials.Count} trials: " : "";
+        string auto = Options.Quantize switch
+        {
+            QuantizeMode.Auto => $"Auto chose {QuantizedWith} of {Trials.Count} trials: ",
+            QuantizeMode.Recommended => "Recommended: ",
+            _ => "",
+        };
         int kept = Nodes.Count(n => n.Reason == Core.Passes.NodeFilter.KeptForAccuracy);
         string fallback = kept == 0 ? "" : $", {kept} kept in float to pass the gate";
         string mode = QuantizedWith == QuantizeMode.None ? $"{auto}not quantized" : $"{auto}{QuantizedWith} ({quantized} of {Nodes.Count} nodes {verb}{fallback})";

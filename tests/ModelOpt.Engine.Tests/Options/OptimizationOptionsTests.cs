@@ -15,7 +15,7 @@ public sealed class OptimizationOptionsTests
     {
         var options = Parse();
 
-        Assert.Equal(QuantizeMode.Dynamic, options.Quantize);
+        Assert.Equal(QuantizeMode.Recommended, options.Quantize);
         Assert.True(options.PerChannel);
         Assert.True(options.Symmetric);
         Assert.Equal(32, options.BlockSize);

@@ -31,9 +31,10 @@ public sealed class RealModelTests(PackageFixture package)
         byte[] pruned = Assert.Single(lib.Resources(), r => r.Key == "resnet18-pruned.onnx").Value;
         Assert.True(pruned.Length <= 0.07 * original.Length, $"{pruned.Length} of {original.Length} bytes");
         Assert.Equal(OrtModel.Run(original).Length, OrtModel.Run(pruned).Length);
-        Assert.Contains("pruned Structured (50% of channels; MACs 26%, parameters 25% of original), Dynamic", run.Result.Output, StringComparison.Ordinal);
+        Assert.Contains("pruned Structured (50% of channels; MACs 26%, parameters 25% of original), Recommended: Static", run.Result.Output, StringComparison.Ordinal);
         // The gate checked the quantized model; the pruned one has it switched off (no fine-tuning yet).
-        Assert.Matches(@"ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Dynamic \(22 of 22 nodes quantized\), worst cosine 0\.99[0-9]+, gate passed, latency x[0-9.]+; report: .+\.report\.html", run.Result.Output);
+        // Recommended (the default) quantizes a convolutional model with data-free Static.
+        Assert.Matches(@"ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Recommended: Static \([0-9]+ of [0-9]+ nodes quantized\), worst cosine 0\.99[0-9]+, gate passed, latency x[0-9.]+; report: .+\.report\.html", run.Result.Output);
         Assert.Contains("(gate off)", run.Result.Output, StringComparison.Ordinal);
     }
 }

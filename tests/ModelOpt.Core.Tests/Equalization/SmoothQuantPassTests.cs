@@ -63,6 +63,23 @@ public sealed class SmoothQuantPassTests
     }
 
     [Fact]
+    public void With_compensation_a_post_LN_residual_reads_the_value_back_through_a_Mul_by_s()
+    {
+        var model = PreNormEncoder(residualReadsNormalized: true);
+        var input = new FloatInput("X", Numbers.Uniform(Tokens * Hidden, 5), Shape);
+        var expected = OrtRunner.Run(model, input)[0];
+
+        var result = new SmoothQuantPass(Calibration(), Calibrators.Cpu(), compensate: true).Run(model);
+
+        Assert.Equal(["attention_norm", "ffn_norm_scale"], result.Report.Normalizations);
+        var residual = model.Graph.Nodes.Single(n => n.Name == "residual");
+        Assert.Equal("Mul", residual.Inputs[0]!.Producer!.OpType);
+        Assert.Equal("h1", residual.Inputs[0]!.Producer!.Inputs[0]!.Name);
+        var actual = OrtRunner.Run(model, input)[0];
+        Assert.True(Numbers.MaxAbsDifference(expected, actual) <= 1e-4 * Numbers.MaxAbs(expected), "the float function changed");
+    }
+
+    [Fact]
     public void PerTensorStaticQuantizationIsMoreAccurateAfterSmoothing()
     {
         var input = new FloatInput("X", Numbers.Uniform(Tokens * Hidden, 77), Shape);

@@ -42,8 +42,9 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
             "why is the sky blue during the day", "Interest rates rose for the third time this year.",
             "cheap flights from Berlin to Lisbon in May", "A good night's sleep improves memory and concentration.",
         ]);
+        // The plain Static model: with SmoothQuant a fallback round passes the 0.99 gate, and its float nodes would triple the size.
         var report = Optimize(ArcticXs.ModelPath, folder.File("arctic-static.onnx"), ("quantize", "Static"), ("calibration-data", calibration),
-            ("validation-data", TestData.SentencesFolder), ("vocabulary", ArcticXs.VocabularyPath));
+            ("validation-data", TestData.SentencesFolder), ("vocabulary", ArcticXs.VocabularyPath), ("accuracy-fallback", "false"));
 
         double size = (double)report.OptimizedBytes / report.OriginalBytes;
         Assert.True(size <= 0.27, $"size {size:P1} of fp32");

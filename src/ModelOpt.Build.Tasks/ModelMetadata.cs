@@ -28,6 +28,7 @@ internal static class ModelMetadata
         Bool("ReduceWeightRange"),
         Bool("BiasCorrection"),
         Bool("CrossLayerEqualization"),
+        Bool("SmoothQuant"),
         Bool("AccuracyFallback"),
         Path("ValidationData"),
         new("InputShapes", ModelOptionKind.Shapes, []),

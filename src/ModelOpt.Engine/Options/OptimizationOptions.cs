@@ -53,6 +53,7 @@ public sealed record OptimizationOptions
     public bool ReduceWeightRange { get; init; } = true;
     public bool BiasCorrection { get; init; } = true;
     public bool CrossLayerEqualization { get; init; } = true;
+    public bool SmoothQuant { get; init; } = true;
     public bool AccuracyFallback { get; init; } = true;
     public string? ValidationData { get; init; }
     public IReadOnlyDictionary<string, long[]> InputShapes { get; init; } = new Dictionary<string, long[]>();

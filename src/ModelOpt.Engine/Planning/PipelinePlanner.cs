@@ -159,8 +159,10 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
-    /// Static QDQ quantization, after cross-layer equalization when it is on (it changes weights
-    /// only, the float function stays). Without CalibrationData it is data-free: calibrated on
+    /// Static QDQ quantization, after cross-layer equalization and SmoothQuant when they are on
+    /// (they change constants only, the float function stays; SmoothQuant also puts a Mul by s
+    /// before the residual Add of a post-LN encoder, ~1% latency on arctic-embed-xs for worst
+    /// cosine 0.9799 → 0.9817). Without CalibrationData it is data-free: calibrated on
     /// generated inputs, with the ranges that <paramref name="original"/>'s BatchNormalization
     /// statistics give where they reach; equalization then stays off, since it would rescale the
     /// channels those statistics describe. Embedding tables (Gather on a constant table) then get
@@ -188,6 +190,7 @@ public sealed class PipelinePlanner
         // Static only: in Float16 the fold would move the Float16 range check's view of the sums.
         Run(model, new ConvAffineFoldingPass());
         if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 }) Run(model, new CrossLayerEqualizationPass());
+        if (_options.SmoothQuant) Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true));
         return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
         {
             PerChannel = _options.PerChannel,

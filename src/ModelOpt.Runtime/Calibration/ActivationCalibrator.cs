@@ -76,6 +76,7 @@ public sealed class ActivationCalibrator : IActivationObserver
                         var tensor = outputs[i].GetTensorDataAsSpan<float>();
                         statistics[i].Add(tensor);
                         long[] dims = outputs[i].GetTensorTypeAndShape().Shape;
+                        if (dims.Length >= 1) statistics[i].AddLastAxis(tensor, checked((int)dims[^1]));
                         if (dims.Length >= 2) statistics[i].AddChannels(tensor, checked((int)dims[1]), dims.Skip(2).Aggregate(1L, (a, d) => a * d));
                     }
                 }

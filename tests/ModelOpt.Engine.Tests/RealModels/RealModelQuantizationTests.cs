@@ -42,13 +42,15 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
             "why is the sky blue during the day", "Interest rates rose for the third time this year.",
             "cheap flights from Berlin to Lisbon in May", "A good night's sleep improves memory and concentration.",
         ]);
+        // The plain Static model: with SmoothQuant a fallback round passes the 0.99 gate, and its float nodes would triple the size.
         var report = Optimize(ArcticXs.ModelPath, folder.File("arctic-static.onnx"), ("quantize", "Static"), ("calibration-data", calibration),
-            ("validation-data", TestData.SentencesFolder), ("vocabulary", ArcticXs.VocabularyPath));
+            ("validation-data", TestData.SentencesFolder), ("vocabulary", ArcticXs.VocabularyPath), ("accuracy-fallback", "false"));
 
         double size = (double)report.OptimizedBytes / report.OriginalBytes;
         Assert.True(size <= 0.27, $"size {size:P1} of fp32");
         var hidden = Assert.Single(report.Accuracy.Comparison.Outputs);
-        Assert.True(hidden.WorstCosine >= 0.975, $"worst cosine {hidden.WorstCosine} ({hidden.WorstCosineSampleName})");
+        // SmoothQuant on the twelve post-LN LayerNorms takes it from 0.9799-0.9801 to 0.9817.
+        Assert.True(hidden.WorstCosine >= 0.9805, $"worst cosine {hidden.WorstCosine} ({hidden.WorstCosineSampleName})");
         Assert.Contains(report.Nodes, n => n.OpType == "Add" && n.Reason is { } r && r.StartsWith("no quantized node reads its result", StringComparison.Ordinal));
         Assert.Contains(report.Nodes, n => n.OpType == "Gather" && n.Precision == Core.Quantization.NodePrecision.Int8);
     }

@@ -130,6 +130,40 @@ public sealed class ActivationHistogram
         _channelCount += outer * inner;
     }
 
+    /// <summary>
+    /// The largest finite |x| of every channel of the last axis over all samples and positions,
+    /// or null before <see cref="AddLastAxis"/> (or after a batch whose last axis differed).
+    /// SmoothQuant reads it: the outlier channels of a transformer's hidden states lie on the last
+    /// axis (Xiao et al. 2023, §3), which is the input channel axis of the MatMuls that read them.
+    /// </summary>
+    public float[]? LastAxisMaxAbs => _lastAxisMaxAbs is null ? null : [.. _lastAxisMaxAbs];
+
+    private float[]? _lastAxisMaxAbs;
+    private bool _lastAxisDropped;
+
+    /// <summary>Adds one batch whose last axis has <paramref name="channels"/> entries to the per-channel largest magnitudes.</summary>
+    public void AddLastAxis(ReadOnlySpan<float> values, int channels)
+    {
+        if (_lastAxisDropped || channels <= 0 || values.Length % channels != 0) return;
+        _lastAxisMaxAbs ??= new float[channels];
+        if (_lastAxisMaxAbs.Length != channels)
+        {
+            _lastAxisMaxAbs = null;
+            _lastAxisDropped = true;
+            return;
+        }
+        var maxima = _lastAxisMaxAbs.AsSpan();
+        for (int start = 0; start < values.Length; start += channels)
+        {
+            var row = values.Slice(start, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                float magnitude = Math.Abs(row[c]);
+                if (float.IsFinite(magnitude) && magnitude > maxima[c]) maxima[c] = magnitude;
+            }
+        }
+    }
+
     /// <summary>Doubles R: old bin i (of width w) lies in new bin (Bins/2 + i)/2 (of width 2w).</summary>
     private void Grow()
     {

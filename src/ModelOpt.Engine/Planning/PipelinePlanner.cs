@@ -185,10 +185,6 @@ public sealed class PipelinePlanner
     private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original)
     {
         var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
-        // Constant scales and shifts after Convs (learnable affine blocks) go into the Convs, so that
-        // the 8-bit output is the value the next layers read and equalization sees the Conv pairs.
-        // Static only: in Float16 the fold would move the Float16 range check's view of the sums.
-        Run(model, new ConvAffineFoldingPass());
         if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 }) Run(model, new CrossLayerEqualizationPass());
         if (_options.SmoothQuant) Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true));
         return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions

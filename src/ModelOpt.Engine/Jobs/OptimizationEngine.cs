@@ -153,21 +153,33 @@ public sealed class OptimizationEngine
     /// </summary>
     private static Candidate QuantizeAndCheck(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate, QuantizeMode mode, string configuration)
     {
-        var (model, outcome) = planner.Quantize(context, prepared, mode, []);
-        Candidate candidate;
+        var candidate = Make(context, planner, prepared, gate, mode, [], configuration);
+        return !candidate.Check.Passed && context.Options.AccuracyFallback && mode != QuantizeMode.None
+            ? WithFallback(context, planner, prepared, gate, candidate)
+            : candidate;
+    }
+
+    /// <summary>Quantizes a clone of the prefix with <paramref name="kept"/> in float and checks it; the caller owns the result.</summary>
+    private static Candidate Make(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate, QuantizeMode mode, IReadOnlyList<string> kept, string configuration)
+    {
+        var (model, outcome) = planner.Quantize(context, prepared, mode, kept);
         try
         {
             byte[] bytes = OnnxModelWriter.ToBytes(model);
-            candidate = new Candidate(model, bytes, mode, [], outcome, gate.Check(bytes), configuration);
+            return new Candidate(model, bytes, mode, kept, outcome, gate.Check(bytes), configuration);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-        return !candidate.Check.Passed && context.Options.AccuracyFallback && mode != QuantizeMode.None
-            ? WithFallback(context, planner, prepared, gate, candidate)
-            : candidate;
+    }
+
+    /// <summary>A candidate the job no longer needs: its model, and the sessions the job's factory holds for it.</summary>
+    private static void Discard(JobContext context, Candidate candidate)
+    {
+        context.Sessions.Release(candidate.Bytes);
+        candidate.Dispose();
     }
 
     /// <summary>
@@ -190,8 +202,7 @@ public sealed class OptimizationEngine
             if (candidate.Check.Passed) return candidate;
             worst.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode} worst cosine {candidate.Check.WorstCosine:0.0000}"));
             context.Progress($"recommended: {mode} fails the accuracy gate ({worst[^1]})");
-            context.Sessions.Release(candidate.Bytes);
-            candidate.Dispose();
+            Discard(context, candidate);
         }
         context.Diagnostics.WriteLine($"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.AutoFoundNoPassingQuantization}: {context.ModelPath}: Quantize=\"Recommended\" (the default) for {why}: no mode passes the accuracy gate, even with its most sensitive nodes in float ({string.Join(", ", worst)}), so the model is embedded unquantized. Give CalibrationData and ValidationData (real inputs), relax MinCosineSimilarity, or choose a Quantize mode and ExcludeNodes yourself.");
         return QuantizeAndCheck(context, planner, prepared, gate, QuantizeMode.None, "None (no recommended mode passes the gate)");
@@ -207,25 +218,10 @@ public sealed class OptimizationEngine
         var passing = new FloatFallbackSearch(context, prepared, gate).Run(failed, (configuration, kept) =>
         {
             context.Progress($"accuracy fallback: {configuration}");
-            var (model, outcome) = planner.Quantize(context, prepared, mode, kept);
-            try
-            {
-                byte[] bytes = OnnxModelWriter.ToBytes(model);
-                return new Candidate(model, bytes, mode, kept, outcome, gate.Check(bytes), configuration);
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-        }, candidate =>
-        {
-            context.Sessions.Release(candidate.Bytes);
-            candidate.Dispose();
-        }, () => false);
+            return Make(context, planner, prepared, gate, mode, kept, configuration);
+        }, candidate => Discard(context, candidate), overBudget: () => false);
         if (passing is null) return failed;
-        context.Sessions.Release(failed.Bytes);
-        failed.Dispose();
+        Discard(context, failed);
         return passing;
     }
 

@@ -186,7 +186,7 @@ public sealed class OptimizationEngine
     /// <c>Quantize="Recommended"</c> (the default): the mode measured best for the model's kind
     /// (<see cref="ModelKinds"/>), decided from the graph so the same model always gets the same
     /// bytes. A convolutional model whose <c>Static</c> fails the gate (data-free calibration of a
-    /// model without BatchNormalization statistics can) gets <c>Dynamic</c>; when that fails too,
+    /// model without BatchNormalization statistics can) gets <c>Float16</c>; when that fails too,
     /// a default must not break the build of a healthy model, so it is embedded unquantized with
     /// warning MOPT0183.
     /// </summary>
@@ -194,11 +194,11 @@ public sealed class OptimizationEngine
     {
         var kind = ModelKinds.Of(prepared.Original, prepared.CostBefore);
         string why = kind == ModelKind.Convolutional ? "a convolutional model" : "a matrix-product model";
-        QuantizeMode[] modes = kind == ModelKind.Convolutional ? [QuantizeMode.Static, QuantizeMode.Dynamic] : [QuantizeMode.Dynamic];
+        var modes = ModelKinds.RecommendedModes(kind);
         var worst = new List<string>();
         foreach (var mode in modes)
         {
-            var candidate = QuantizeAndCheck(context, planner, prepared, gate, mode, worst.Count == 0 ? $"{mode} (recommended for {why})" : $"{mode} (recommended for {why} whose Static fails the accuracy gate)");
+            var candidate = QuantizeAndCheck(context, planner, prepared, gate, mode, worst.Count == 0 ? $"{mode} (recommended for {why})" : $"{mode} (recommended for {why} whose {modes[0]} fails the accuracy gate)");
             if (candidate.Check.Passed) return candidate;
             worst.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{mode} worst cosine {candidate.Check.WorstCosine:0.0000}"));
             context.Progress($"recommended: {mode} fails the accuracy gate ({worst[^1]})");

@@ -39,8 +39,14 @@ public static class ModelKinds
         return convolution > product ? ModelKind.Convolutional : ModelKind.MatrixProduct;
     }
 
-    /// <summary>The mode <c>Recommended</c> takes first for a model of <paramref name="kind"/>.</summary>
-    public static QuantizeMode Recommended(ModelKind kind) => kind == ModelKind.Convolutional ? QuantizeMode.Static : QuantizeMode.Dynamic;
+    /// <summary>
+    /// The modes <c>Recommended</c> tries for a model of <paramref name="kind"/>, in order, until
+    /// one passes the gate. A conv net whose Static fails gets Float16, not Dynamic: ONNX Runtime
+    /// runs Dynamic's ConvInteger ×1.2–5 slower than fp32 on CPUs without VNNI, Float16 at about
+    /// ×1.0 (docs/benchmarks.md).
+    /// </summary>
+    public static IReadOnlyList<QuantizeMode> RecommendedModes(ModelKind kind)
+        => kind == ModelKind.Convolutional ? [QuantizeMode.Static, QuantizeMode.Float16] : [QuantizeMode.Dynamic];
 
     private static bool IsConvolution(string opType) => opType is "Conv" or "ConvTranspose";
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Quantization;
 using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Runtime.Validation;
@@ -12,7 +13,7 @@ namespace ModelOpt.Engine.Gate;
 /// Mixed precision that the accuracy gate asks for: when a quantized model fails the gate, the
 /// nodes that add the most error are kept in float and the model is made again, with more of
 /// them each round — a tenth of the quantized nodes, then a fifth, a third, a half — until it
-/// passes. Each round ranks the nodes of the newest trial again (per-node error against the
+/// passes; then the last round's additions are bisected for the fewest that still pass. Each round ranks the nodes of the newest trial again (per-node error against the
 /// original, <see cref="ValueSensitivity.LocalErrorIncrease"/>), so a node whose error only
 /// showed once the worst ones were gone is found too; kept nodes stay kept. This is the
 /// accuracy-aware search of NNCF's quantize_with_accuracy_control and Neural Compressor's tuning,
@@ -66,16 +67,51 @@ internal sealed class FloatFallbackSearch
             if (overBudget()) break;
             var added = MostSensitive(current).Where(n => !kept.Contains(n, StringComparer.Ordinal)).Take(target - kept.Count).ToList();
             if (added.Count == 0) break;
+            var previous = kept.ToList();
             kept.AddRange(added);
-            var next = attempt(string.Create(CultureInfo.InvariantCulture, $"{failed.QuantizedWith}, {kept.Count} most sensitive node{(kept.Count == 1 ? "" : "s")} in float"), [.. kept]);
+            var next = attempt(Configuration(failed.QuantizedWith, kept.Count), [.. kept]);
             if (current != failed) discard(current);
             if (next is null) return null;
-            if (next.Check.Passed) return next;
+            if (next.Check.Passed) return Trim(failed.QuantizedWith, previous, added, next, attempt, discard, overBudget);
             current = next;
         }
         if (current != failed) discard(current);
         return null;
     }
+
+    /// <summary>
+    /// The round that passed kept <paramref name="added"/> (most sensitive first) on top of
+    /// <paramref name="previous"/>, which failed; fewer of them may do, and every node kept in
+    /// float gives back int8 speed. Bisects for the shortest passing prefix of
+    /// <paramref name="added"/>, to within an eighth of it (at most three more trials).
+    /// </summary>
+    private static Candidate Trim(QuantizeMode mode, List<string> previous, List<string> added, Candidate passing,
+        Func<string, IReadOnlyList<string>, Candidate?> attempt, Action<Candidate> discard, Func<bool> overBudget)
+    {
+        int failing = 0, passes = added.Count;
+        int resolution = Math.Max(1, added.Count / 8);
+        while (passes - failing > resolution && !overBudget())
+        {
+            int middle = (failing + passes) / 2;
+            var trial = attempt(Configuration(mode, previous.Count + middle), [.. previous, .. added.Take(middle)]);
+            if (trial is null) break;
+            if (trial.Check.Passed)
+            {
+                discard(passing);
+                passing = trial;
+                passes = middle;
+            }
+            else
+            {
+                discard(trial);
+                failing = middle;
+            }
+        }
+        return passing;
+    }
+
+    private static string Configuration(QuantizeMode mode, int kept)
+        => string.Create(CultureInfo.InvariantCulture, $"{mode}, {kept} most sensitive node{(kept == 1 ? "" : "s")} in float");
 
     /// <summary>
     /// The quantized nodes of <paramref name="candidate"/>, most error first (ties by name). A Relu

@@ -44,7 +44,7 @@ public static class Float16RangeCheck
     /// </summary>
     public const double CancellationGain = 128;
 
-    /// <summary>The most samples the check runs: each is one run of the model with every activation as an output.</summary>
+    /// <summary>The most samples the check runs the model on (one session with every activation as an output).</summary>
     public const int MaxSamples = 16;
 
     private static readonly HashSet<string> WeightedSums = new(["Conv", "Gemm", "MatMul"], StringComparer.Ordinal);
@@ -109,9 +109,10 @@ public static class Float16RangeCheck
         for (int i = 0; i < ranges.Length; i++) ranges[i] = new ObservedRange();
         if (observed.Count > 0)
         {
-            // One sample at a time, so a reason can name the sample that showed the value.
+            // One run over the samples; each statistic remembers which sample brought its peak, so a reason can name it.
+            var taken = samples.Samples().Take(MaxSamples).ToList();
             var binding = new SampleBinding(model);
-            foreach (var sample in samples.Samples().Take(MaxSamples))
+            foreach (var sample in taken)
             {
                 // The graph inputs are measured on the samples themselves: a weighted sum that reads one needs its range too.
                 var tensors = binding.Bind(sample);
@@ -121,12 +122,12 @@ public static class Float16RangeCheck
                     if (!inputs.TryGetValue(binding.Inputs[i], out var input)) inputs[binding.Inputs[i]] = input = new ObservedRange();
                     input.Add(Peak(MemoryMarshal.Cast<byte, float>(tensors[i].Data.Span)), sample.Name);
                 }
-                var (statistics, kinds) = observer.Collect(model, observed, SampleSet.FromSamples([sample], sample.Name), withHistograms: false);
-                for (int i = 0; i < observed.Count; i++)
-                {
-                    if (kinds[i] != ElementType.Float || statistics[i].Count == 0) continue;
-                    ranges[i].Add(Math.Max(Math.Abs((double)statistics[i].Min), Math.Abs((double)statistics[i].Max)), sample.Name);
-                }
+            }
+            var (statistics, kinds) = observer.Collect(model, observed, SampleSet.FromSamples(taken, samples.Description), withHistograms: false);
+            for (int i = 0; i < observed.Count; i++)
+            {
+                if (kinds[i] != ElementType.Float || statistics[i].Count == 0 || statistics[i].PeakBatch < 0) continue;
+                ranges[i].Add(Math.Max(Math.Abs((double)statistics[i].Min), Math.Abs((double)statistics[i].Max)), taken[statistics[i].PeakBatch].Name);
             }
         }
         var result = inputs;

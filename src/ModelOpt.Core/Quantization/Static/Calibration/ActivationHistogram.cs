@@ -43,9 +43,19 @@ public sealed class ActivationHistogram
     /// <summary>The bin counts over [-R, R]; null when only min and max are kept.</summary>
     public ReadOnlySpan<long> Counts => _counts;
 
+    /// <summary>
+    /// Which <see cref="Add"/> call (counting from 0: the sample, since the calibrator adds one
+    /// batch per sample) brought the largest magnitude; -1 before any finite value. Reports name
+    /// the sample with it.
+    /// </summary>
+    public int PeakBatch { get; private set; } = -1;
+
+    private int _batches;
+
     /// <summary>Adds one batch of values (one output of one sample).</summary>
     public void Add(ReadOnlySpan<float> values)
     {
+        int batch = _batches++;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         long finite = 0;
         foreach (float v in values)
@@ -56,6 +66,7 @@ public sealed class ActivationHistogram
             finite++;
         }
         if (finite == 0) return;
+        if (PeakBatch < 0 || Math.Max(Math.Abs(min), Math.Abs(max)) > Math.Max(Math.Abs(Min), Math.Abs(Max))) PeakBatch = batch;
         Min = Math.Min(Min, min);
         Max = Math.Max(Max, max);
         Count += finite;

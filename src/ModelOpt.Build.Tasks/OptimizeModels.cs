@@ -30,6 +30,9 @@ public sealed class OptimizeModels : ToolTask
     [Required]
     public string WorkerAssembly { get; set; } = "";
 
+    /// <summary>The distiller's folder (set by the ModelOpt.Build.Distillation package's targets), or empty.</summary>
+    public string DistillerPath { get; set; } = "";
+
     /// <summary>The project file, named by diagnostics about item metadata.</summary>
     [Required]
     public string ProjectFile { get; set; } = "";
@@ -78,6 +81,7 @@ public sealed class OptimizeModels : ToolTask
             Line(lines, "--markdown-report", model.GetMetadata("MarkdownReportPath"));
             Line(lines, "--html-report", model.GetMetadata("HtmlReportPath"));
             Line(lines, "--project", ProjectFile);
+            if (DistillerPath.Length > 0) Line(lines, "--distiller", DistillerPath);
             foreach (var option in ModelMetadata.EngineOptions)
             {
                 string value = model.GetMetadata(option.Metadata).Trim();

@@ -92,7 +92,7 @@ internal static class BuildCommand
             }
             string value = args[++i];
             string name = arg[2..];
-            if (name is "model" or "output" or "report" or "markdown-report" or "html-report" or "project") block[name] = value;
+            if (name is "model" or "output" or "report" or "markdown-report" or "html-report" or "project" or "distiller") block[name] = value;
             else options.Add(KeyValuePair.Create(name, value));
         }
         if (block.Count > 0 || options.Count > 0) throw new ModelOptException(DiagnosticCode.InvalidArgument, null, "build: the last model block has no '--end'.");
@@ -114,6 +114,7 @@ internal static class BuildCommand
         return new OptimizationJob(model, output, block.GetValueOrDefault("report"), block.GetValueOrDefault("markdown-report"), project, parsed)
         {
             HtmlReportPath = block.GetValueOrDefault("html-report"),
+            DistillerPath = block.GetValueOrDefault("distiller"),
         };
     }
 }

@@ -9,7 +9,7 @@ internal static class OptimizeCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        string? input = null, outputPath = null, report = null, markdown = null, html = null;
+        string? input = null, outputPath = null, report = null, markdown = null, html = null, distiller = null;
         var options = new List<KeyValuePair<string, string>>();
         for (int i = 0; i < args.Count; i++)
         {
@@ -28,12 +28,13 @@ internal static class OptimizeCommand
                 case "--report": report = value; break;
                 case "--markdown-report": markdown = value; break;
                 case "--html-report": html = value; break;
+                case "--distiller": distiller = value; break;
                 default: options.Add(KeyValuePair.Create(arg.TrimStart('-'), value)); break;
             }
         }
         if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
 
-        var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html };
+        var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html, DistillerPath = distiller };
         // Progress goes to stderr: stdout carries the summary line and its details, for scripts.
         var result = new OptimizationEngine(error, error).Run(job);
         output.WriteLine(result.SummaryLine());

@@ -29,7 +29,12 @@ internal sealed class SampleFolder
     public static SampleFolder List(string folder, string optionName, SamplePurpose purpose, IReadOnlyList<ISampleFileReader> readers, SampleReadContext context)
     {
         string full = System.IO.Path.GetFullPath(folder);
-        string code = purpose == SamplePurpose.Calibration ? DiagnosticCode.CalibrationDataMissing : DiagnosticCode.ValidationInputsInvalid;
+        string code = purpose switch
+        {
+            SamplePurpose.Calibration => DiagnosticCode.CalibrationDataMissing,
+            SamplePurpose.Training => DiagnosticCode.TrainingDataMissing,
+            _ => DiagnosticCode.ValidationInputsInvalid,
+        };
         // Validation has a way out that calibration lacks; the message offers it.
         string fallback = purpose == SamplePurpose.Validation ? $", or leave {optionName} out to validate on generated inputs" : "";
         string kinds = SampleFileReaders.Describe(readers);
@@ -45,7 +50,7 @@ internal sealed class SampleFolder
             if (Directory.Exists(entry))
             {
                 var files = Directory.EnumerateFiles(entry)
-                    .Where(f => !System.IO.Path.GetFileName(f).StartsWith("output_", StringComparison.OrdinalIgnoreCase) && !IsLabels(f))
+                    .Where(f => !System.IO.Path.GetFileName(f).StartsWith("output_", StringComparison.OrdinalIgnoreCase) && !SampleLabels.IsLabelsFile(f))
                     .Select(f => (Path: f, Reader: SampleFileReaders.Find(readers, f)))
                     .Where(f => f.Reader is not null)
                     .OrderBy(f => f.Path, NaturalNameComparer.Instance)
@@ -53,8 +58,8 @@ internal sealed class SampleFolder
                     .ToArray();
                 if (files.Length > 0) samples.Add(new Entry(System.IO.Path.GetFileName(entry), files, InFolder: true));
             }
-            // labels.txt holds the classes' names (DESIGN.md §1), not text samples.
-            else if (SampleFileReaders.Find(readers, entry) is { } reader && !IsLabels(entry))
+            // labels.txt and labels.npy hold the samples' classes (SampleLabels), not samples.
+            else if (SampleFileReaders.Find(readers, entry) is { } reader && !SampleLabels.IsLabelsFile(entry))
             {
                 samples.Add(new Entry(System.IO.Path.GetFileName(entry), [new EntryFile(entry, reader)], InFolder: false));
             }
@@ -84,8 +89,6 @@ internal sealed class SampleFolder
         if (tensors.Length == 0 || others.Length == 0) return SampleFileReaders.Describe(readers) + " files";
         return $"{SampleFileReaders.Describe(tensors)} files, nor {SampleFileReaders.Describe(others)} files";
     }
-
-    private static bool IsLabels(string path) => string.Equals(System.IO.Path.GetFileName(path), "labels.txt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>One listed entry: its name (the subfolder or file), its files, and whether it is a subfolder.</summary>
     private sealed record Entry(string Name, EntryFile[] Files, bool InFolder);

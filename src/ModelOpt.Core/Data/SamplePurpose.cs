@@ -12,4 +12,7 @@ public enum SamplePurpose
 
     /// <summary>The accuracy gate and <c>modelopt compare</c>: a bad folder is MOPT0181.</summary>
     Validation,
+
+    /// <summary>Distillation's training samples: a bad folder is MOPT0341.</summary>
+    Training,
 }

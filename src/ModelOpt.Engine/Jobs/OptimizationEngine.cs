@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using ModelOpt.Engine.Auto;
+using ModelOpt.Engine.Distillation;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;
@@ -89,7 +90,8 @@ public sealed class OptimizationEngine
         }
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         var gate = new ModelGate(context, original);
-        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions, n => { if (n == 1 || n % 16 == 0) context.Progress($"calibration: sample {n}"); }), context.Sessions);
+        var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions, n => { if (n == 1 || n % 16 == 0) context.Progress($"calibration: sample {n}"); }), context.Sessions,
+            () => DistillerLoader.Load(job.DistillerPath, job.DiagnosticsFile, job.ModelPath));
         var prepared = planner.Prepare(context, original);
 
         IReadOnlyList<AutoTrial> trials = [];
@@ -139,6 +141,7 @@ public sealed class OptimizationEngine
             ResolvedInputShapes = gate.Inputs?.ResolvedShapes ?? [],
             ValidationInputs = gate.InputKind,
             Notes = notes,
+            Distillation = planner.Distillations,
         };
         if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
         if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));

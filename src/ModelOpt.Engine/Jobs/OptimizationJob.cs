@@ -16,4 +16,7 @@ public sealed record OptimizationJob(
 {
     /// <summary>The self-contained HTML report for people, with charts; null for none.</summary>
     public string? HtmlReportPath { get; init; }
+
+    /// <summary>The folder of the distiller (the ModelOpt.Build.Distillation package's), or null to look in the usual places (<see cref="Distillation.DistillerLoader"/>).</summary>
+    public string? DistillerPath { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelOpt.Core.Data;
+using ModelOpt.Core.Distillation;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization.Static;
@@ -65,6 +66,14 @@ public sealed record OptimizationOptions
     public bool PruneOutputChannels { get; init; }
     public bool Distill { get; init; }
     public string? TrainingData { get; init; }
+    public int Epochs { get; init; } = DistillationSettings.DefaultEpochs;
+    public double LearningRate { get; init; } = DistillationSettings.DefaultLearningRate;
+    public int BatchSize { get; init; } = DistillationSettings.DefaultBatchSize;
+    public double Temperature { get; init; } = DistillationSettings.DefaultTemperature;
+    public double DistillAlpha { get; init; } = DistillationSettings.DefaultAlpha;
+    public int Seed { get; init; }
+    public DistillationLoss DistillLoss { get; init; } = DistillationLoss.Auto;
+    public double DistillTimeBudget { get; init; }
     public ImageSize? ImageSize { get; init; }
     public ImageResizeMode ImageResize { get; init; } = ImageResizeMode.Crop;
     public double ImageScale { get; init; } = 255;
@@ -137,13 +146,9 @@ public sealed record OptimizationOptions
         return o;
     }
 
-    // Checks that need several options at once, and refuses capabilities that later versions
-    // bring: naming them keeps a user from believing an option worked when it was ignored.
+    // Checks that need several options at once.
     private void Validate(string? where, string subject)
     {
-        void Refuse(string metadata, string value) => throw new ModelOptException(DiagnosticCode.NotAvailableYet, where,
-            $"{subject}: {metadata}=\"{value}\" is not available yet in this version of ModelOpt.Build. Remove it.");
-
         if (Prune != PruneMode.None && Sparsity == 0)
         {
             throw new ModelOptException(DiagnosticCode.InvalidOption, where,
@@ -154,6 +159,10 @@ public sealed record OptimizationOptions
             throw new ModelOptException(DiagnosticCode.InvalidOption, where,
                 $"{subject}: Prune=\"Structured\" with Sparsity=\"{Sparsity.ToString(CultureInfo.InvariantCulture)}\" would remove every channel; use a value below 1.");
         }
-        if (Distill) Refuse("Distill", "true");
+        if (Distill && Prune == PruneMode.None && Quantize is QuantizeMode.None or QuantizeMode.Int4 or QuantizeMode.Float16)
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidOption, where,
+                $"{subject}: Distill=\"true\" fine-tunes a pruned model (Prune=\"Magnitude\" or \"Structured\") or an int8 one (Quantize=\"Static\", \"Dynamic\" or \"Recommended\": quantization-aware); with Prune=\"None\" and Quantize=\"{Quantize}\" there is nothing to recover. Set one of them, or remove Distill.");
+        }
     }
 }

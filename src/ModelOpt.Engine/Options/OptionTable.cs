@@ -38,6 +38,15 @@ public static class OptionTable
         Bool("PruneOutputChannels", o => o.PruneOutputChannels, (o, v) => o with { PruneOutputChannels = v }),
         Bool("Distill", o => o.Distill, (o, v) => o with { Distill = v }),
         Path("TrainingData", o => o.TrainingData, (o, v) => o with { TrainingData = v }),
+        Number("Epochs", new NumberRange(1, 10000, Integer: true), o => o.Epochs, (o, v) => o with { Epochs = (int)v }),
+        Number("LearningRate", new NumberRange(1e-9, 10), o => o.LearningRate, (o, v) => o with { LearningRate = v }),
+        Number("BatchSize", new NumberRange(1, 65536, Integer: true), o => o.BatchSize, (o, v) => o with { BatchSize = (int)v }),
+        Number("Temperature", new NumberRange(0.01, 1000), o => o.Temperature, (o, v) => o with { Temperature = v }),
+        Number("DistillAlpha", new NumberRange(0, 1), o => o.DistillAlpha, (o, v) => o with { DistillAlpha = v }),
+        Number("Seed", new NumberRange(0, int.MaxValue, Integer: true), o => o.Seed, (o, v) => o with { Seed = (int)v }),
+        Enum("DistillLoss", o => o.DistillLoss, (o, v) => o with { DistillLoss = v }),
+        // A budget that cuts training makes the result depend on the machine's speed; 0 (the default) never cuts.
+        Number("DistillTimeBudget", new NumberRange(0, 604800), o => o.DistillTimeBudget, (o, v) => o with { DistillTimeBudget = v }),
         // How image and text samples of the data folders become tensors (DESIGN.md §1); tensor files ignore them.
         new("ImageSize", OptionKind.Size, true, null, [], (o, v) => o with { ImageSize = v.Size() }, o => o.ImageSize?.ToString() ?? ""),
         Enum("ImageResize", o => o.ImageResize, (o, v) => o with { ImageResize = v }),

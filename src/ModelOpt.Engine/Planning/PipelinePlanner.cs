@@ -1,5 +1,6 @@
 using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Data;
+using ModelOpt.Core.Distillation;
 using ModelOpt.Core.Equalization;
 using ModelOpt.Core.Float16;
 using ModelOpt.Core.Folding;
@@ -10,8 +11,10 @@ using ModelOpt.Core.Quantization;
 using ModelOpt.Core.Quantization.Int4;
 using ModelOpt.Core.Quantization.Static;
 using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Engine.Distillation;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
+using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 
@@ -41,17 +44,26 @@ public sealed class PipelinePlanner
     private readonly OptimizationOptions _options;
     private readonly IActivationObserver _calibration;
     private readonly SessionFactory? _sessions;
+    private readonly Func<IModelDistiller>? _distiller;
+    private readonly Dictionary<QuantizeMode, OnnxModel> _quantizationAwareStudents = [];
+    private readonly List<DistillationSummary> _distillations = [];
+    private DistillationData? _distillationData;
 
     /// <summary>
     /// Plans for <paramref name="options"/>; <paramref name="calibration"/> runs the float model
-    /// for Static quantization, <paramref name="sessions"/> (the job's) the Preprocessor of image samples.
+    /// for Static quantization, <paramref name="sessions"/> (the job's) the Preprocessor of image
+    /// samples, <paramref name="distiller"/> (loaded on first use) fine-tunes when Distill is on.
     /// </summary>
-    public PipelinePlanner(OptimizationOptions options, IActivationObserver calibration, SessionFactory? sessions = null)
+    public PipelinePlanner(OptimizationOptions options, IActivationObserver calibration, SessionFactory? sessions = null, Func<IModelDistiller>? distiller = null)
     {
         _options = options;
         _calibration = calibration;
         _sessions = sessions;
+        _distiller = distiller;
     }
+
+    /// <summary>The fine-tunings run so far (Distill=true), for the report.</summary>
+    public IReadOnlyList<DistillationSummary> Distillations => _distillations;
 
     /// <summary>Whether the prefix folds BatchNormalization: not when the options change nothing (Quantize=None without pruning embeds the model as it is).</summary>
     public bool Folds => _options.Prune != PruneMode.None || _options.Quantize != QuantizeMode.None;
@@ -76,7 +88,70 @@ public sealed class PipelinePlanner
             prefix = context.Own(reference.Clone());
             (magnitude, structured) = context.Step("prune", () => Prune(prefix), r => PruningDetail(r.Item1, r.Item2), shared: true);
         }
-        return new PreparedModel(original, reference, prefix, costBefore, ModelCost.Measure(prefix, _options.InputShapes), magnitude, structured);
+        DistillationResult? distillation = null;
+        if (_options.Distill && _options.Prune != PruneMode.None)
+        {
+            distillation = context.Step("distill", () => Distill(context, "distill", reference, prefix, null), DistillationDetail, shared: true);
+        }
+        return new PreparedModel(original, reference, prefix, costBefore, ModelCost.Measure(prefix, _options.InputShapes), magnitude, structured, distillation);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="student"/> against <paramref name="teacher"/> in place; with
+    /// <paramref name="simulation"/>, quantization-aware (the forward pass rounds as the quantized model will).
+    /// </summary>
+    private DistillationResult Distill(JobContext context, string stage, OnnxModel teacher, OnnxModel student, QuantizationSimulation? simulation)
+    {
+        var distiller = _distiller?.Invoke() ?? DistillerLoader.Load(null, context.Job.DiagnosticsFile, context.Job.ModelPath);
+        _distillationData ??= DistillationData.Read(_options, teacher, _sessions, context.Job.DiagnosticsFile, context.Job.ModelPath);
+        var data = _distillationData;
+        context.Progress($"distill: {data.Description}{(simulation is null ? "" : ", quantization-aware")}");
+        var result = distiller.Distill(new DistillationRequest(teacher, student, data.Training, data.TrainingLabels, data.HeldOut, data.HeldOutLabels,
+            new DistillationSettings
+            {
+                Epochs = _options.Epochs,
+                LearningRate = _options.LearningRate,
+                BatchSize = _options.BatchSize,
+                Temperature = _options.Temperature,
+                Alpha = _options.DistillAlpha,
+                Seed = _options.Seed,
+                Loss = _options.DistillLoss,
+                TimeBudgetSeconds = _options.DistillTimeBudget,
+            }, simulation, line => context.Progress("distill: " + line)));
+        _distillations.Add(new DistillationSummary(stage, result));
+        return result;
+    }
+
+    /// <summary>
+    /// Quantization-aware fine-tuning for <paramref name="mode"/>, once per job and mode: the
+    /// prefix is quantized as usual, what that model rounds is read back
+    /// (<see cref="QuantizationSimulationReader"/>), and a copy of the prefix is trained with that
+    /// rounding in its forward pass; the caller then quantizes the trained copy for real. Modes
+    /// without integer arithmetic have nothing to simulate and use the prefix.
+    /// </summary>
+    private OnnxModel QuantizationAwareStudent(JobContext context, PreparedModel prepared, QuantizeMode mode)
+    {
+        if (!_options.Distill || mode is not (QuantizeMode.Static or QuantizeMode.Dynamic)) return prepared.Prefix;
+        if (_quantizationAwareStudents.TryGetValue(mode, out var trained)) return trained;
+        var student = context.Own(prepared.Prefix.Clone());
+        using (var quantized = prepared.Prefix.Clone())
+        {
+            Quantize(quantized, mode, [], prepared.Original);
+            var simulation = QuantizationSimulationReader.Read(quantized, student);
+            context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", prepared.Reference, student, simulation), DistillationDetail, shared: true);
+        }
+        _quantizationAwareStudents.Add(mode, student);
+        return student;
+    }
+
+    private static string DistillationDetail(DistillationResult result)
+    {
+        var best = result.BestEpoch == 0 ? null : result.Epochs[result.BestEpoch - 1];
+        string kept = best is null
+            ? FormattableString.Invariant($"no epoch beat the untrained student (held-out worst cosine {result.InitialHeldOutCosine:F4}); kept it")
+            : FormattableString.Invariant($"held-out worst cosine {result.InitialHeldOutCosine:F4} -> {best.HeldOutWorstCosine:F4} (epoch {best.Epoch})")
+              + (best.HeldOutAccuracy is { } accuracy && result.InitialHeldOutAccuracy is { } before ? FormattableString.Invariant($", accuracy {before:P1} -> {accuracy:P1}") : "");
+        return FormattableString.Invariant($"{result.Epochs.Count} epochs{(result.StoppedByBudget ? " (DistillTimeBudget)" : "")} on {result.Device}, {result.SamplesPerSecond:F0} samples/s; {kept}");
     }
 
     /// <summary>
@@ -87,7 +162,7 @@ public sealed class PipelinePlanner
     /// </summary>
     public (OnnxModel Model, TransformOutcome Outcome) Quantize(JobContext context, PreparedModel prepared, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
     {
-        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? prepared.Original : prepared.Prefix;
+        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? prepared.Original : QuantizationAwareStudent(context, prepared, mode);
         var model = start.Clone();
         try
         {

@@ -1,4 +1,5 @@
 using ModelOpt.Core.Analysis;
+using ModelOpt.Core.Distillation;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Onnx.Ir;
@@ -18,6 +19,7 @@ namespace ModelOpt.Engine.Planning;
 /// <param name="CostAfter">Parameters and MACs after pruning, before quantization.</param>
 /// <param name="MagnitudePruning">Per-node sparsity, when Prune=Magnitude.</param>
 /// <param name="StructuredPruning">Per-layer channel counts, when Prune=Structured.</param>
+/// <param name="Distillation">How the pruned model was fine-tuned against the reference, when Distill=true.</param>
 public sealed record PreparedModel(
     OnnxModel Original,
     OnnxModel Reference,
@@ -25,4 +27,5 @@ public sealed record PreparedModel(
     ModelCostReport CostBefore,
     ModelCostReport CostAfter,
     MagnitudePruningReport? MagnitudePruning,
-    StructuredPruningReport? StructuredPruning);
+    StructuredPruningReport? StructuredPruning,
+    DistillationResult? Distillation = null);

@@ -45,6 +45,9 @@ public sealed record OptimizationReport(
     /// <summary>What the gate ran on: held-out ValidationData, in-sample CalibrationData, indicative generated inputs, or none.</summary>
     public ValidationInputKind ValidationInputs { get; init; } = ValidationInputKind.Indicative;
 
+    /// <summary>The job's fine-tunings (Distill=true), in the order they ran; empty otherwise.</summary>
+    public IReadOnlyList<DistillationSummary> Distillation { get; init; } = [];
+
     /// <summary>What the job could not measure and why (no inputs with the gate off, a latency run ONNX Runtime refused).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -67,11 +70,14 @@ public sealed record OptimizationReport(
             : Pruning.Mode == "Structured"
                 ? $", pruned Structured ({ReportFormat.Percent(Pruning.Sparsity)} of channels; MACs {ReportFormat.Percent(OptimizedMacs, OriginalMacs)}, parameters {ReportFormat.Percent(OptimizedParameters, OriginalParameters)} of original)"
                 : $", pruned Magnitude ({ReportFormat.Percent(Pruning.Sparsity, 1)} of weights zero)";
+        string distilled = Distillation.Count == 0 ? "" : ", distilled" + (Distillation[^1].Result is { BestEpoch: > 0 } best
+            ? string.Create(CultureInfo.InvariantCulture, $" (held-out worst cosine {best.InitialHeldOutCosine:0.0000} -> {best.Epochs[best.BestEpoch - 1].HeldOutWorstCosine:0.0000})")
+            : " (no epoch improved it)");
         string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
         // Only shapes the job chose (not ones the model fixed) are worth a place on the line.
         var chosenShapes = ResolvedInputShapes.Where(s => s.Source is ShapeSource.Graph or ShapeSource.Probed or ShapeSource.InputShapes).ToArray();
         string inputs = chosenShapes.Length == 0 ? "" : $", inputs {string.Join(" ", chosenShapes.Select(s => s.ToString()))}";
-        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}, {mode}{compression}, {Gate()}{latency}{inputs}";
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}{distilled}, {mode}{compression}, {Gate()}{latency}{inputs}";
     }
 
     /// <summary>

@@ -109,4 +109,13 @@ public static class DiagnosticCode
 
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
+
+    /// <summary><c>Distill="true"</c>, but the distillation package (TorchSharp) is not installed for the worker.</summary>
+    public const string DistillationPackageMissing = "MOPT0340";
+
+    /// <summary><c>Distill="true"</c> without training samples, or a TrainingData folder without sample files.</summary>
+    public const string TrainingDataMissing = "MOPT0341";
+
+    /// <summary>Distillation ran but could not improve the student: it keeps its untrained weights (a warning).</summary>
+    public const string DistillationDidNotImprove = "MOPT0342";
 }

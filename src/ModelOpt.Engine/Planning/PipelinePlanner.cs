@@ -15,6 +15,7 @@ using ModelOpt.Engine.Distillation;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;
+using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 
@@ -119,6 +120,11 @@ public sealed class PipelinePlanner
                 TimeBudgetSeconds = _options.DistillTimeBudget,
             }, simulation, line => context.Progress("distill: " + line)));
         _distillations.Add(new DistillationSummary(stage, result));
+        if (result.BestEpoch == 0)
+        {
+            context.Diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.DistillationDidNotImprove}: {context.ModelPath}: {stage}: no epoch of {result.Epochs.Count} improved the held-out worst cosine ({result.InitialHeldOutCosine:F4}), so the model keeps its weights from before training. Try a smaller LearningRate, more Epochs or more TrainingData."));
+        }
         return result;
     }
 

@@ -107,6 +107,20 @@ public static class DiagnosticCode
     /// <summary>Warning: every configuration that passed the gate under Quantize="Auto" ran slower than the original, so the objective kept the model unquantized.</summary>
     public const string AutoFoundOnlySlowerModels = "MOPT0185";
 
+    // MOPT0300–0339: distillation (the ONNX graph as a trainable TorchSharp module).
+
+    /// <summary>TorchSharp's native libraries cannot be loaded or prepared (a libstdc++ too old for them, a cache folder that cannot be written, natives missing from the package).</summary>
+    public const string TorchSharpUnavailable = "MOPT0300";
+
+    /// <summary>A node's operator has no converter to TorchSharp at the model's opset, so the model cannot be distilled as a whole.</summary>
+    public const string DistillationUnsupportedOperator = "MOPT0301";
+
+    /// <summary>A node cannot be converted as written: an attribute value or input the converter does not support (for example a non-constant shape input it needs at build time).</summary>
+    public const string DistillationUnsupportedNode = "MOPT0302";
+
+    /// <summary>The inputs given to the trainable module do not match the model's inputs (one missing, an unknown name, a value name that the graph does not have).</summary>
+    public const string DistillationInputsMismatch = "MOPT0303";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 

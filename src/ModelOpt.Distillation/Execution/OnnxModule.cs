@@ -145,9 +145,16 @@ public sealed class OnnxModule : nn.Module<IReadOnlyDictionary<string, TorchTens
     /// named in <paramref name="extraValueNames"/> (intermediate values for feature distillation,
     /// initializers, inputs), by name. The tensors belong to the caller's dispose scope.
     /// </summary>
+    /// <param name="inputs">The graph inputs by name; an initializer's name replaces that initializer for this run (quantization-aware training passes its rounded weights so).</param>
+    /// <param name="extraValueNames">Values to return besides the graph outputs.</param>
+    /// <param name="valueTransforms">Functions applied to values as they are computed, by value name, before any node reads them (quantization-aware training rounds activations so); null for none.</param>
     /// <exception cref="ModelOptException">MOPT0303 when an input is missing, unknown or of the wrong element type, or an extra name is not a value of the graph; MOPT0302 when a node fails at run time.</exception>
-    public IReadOnlyDictionary<string, TorchTensor> Run(IReadOnlyDictionary<string, TorchTensor> inputs, IEnumerable<string> extraValueNames)
+    public IReadOnlyDictionary<string, TorchTensor> Run(IReadOnlyDictionary<string, TorchTensor> inputs, IEnumerable<string> extraValueNames,
+        IReadOnlyDictionary<string, Func<TorchTensor, TorchTensor>>? valueTransforms = null)
     {
+        var transforms = valueTransforms is { Count: > 0 }
+            ? valueTransforms.Where(t => _slotByName.ContainsKey(t.Key)).ToDictionary(t => _slotByName[t.Key], t => t.Value)
+            : null;
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(extraValueNames);
         var wanted = _outputs.Concat(extraValueNames).Distinct(StringComparer.Ordinal).ToArray();
@@ -192,7 +199,7 @@ public sealed class OnnxModule : nn.Module<IReadOnlyDictionary<string, TorchTens
             }
             for (int i = 0; i < step.Outputs.Length && i < results.Length; i++)
             {
-                if (step.Outputs[i] >= 0) slots[step.Outputs[i]] = results[i];
+                if (step.Outputs[i] >= 0) slots[step.Outputs[i]] = transforms is not null && transforms.TryGetValue(step.Outputs[i], out var transform) ? transform(results[i]) : results[i];
             }
         }
 

@@ -71,9 +71,8 @@ internal sealed class SampleBatches : IDisposable
         var type = Execution.TensorConversion.ToScalarType(sample.ElementType)
             ?? throw new NotSupportedException($"{sample.Source}: element type {sample.ElementType} cannot be trained on.");
         var shape = sample.Shape.ToArray();
-        // A sample without a batch dimension would not concatenate: ONNX inputs of rank r take r-dimensional samples.
         var tensor = torch.empty(shape, type);
-        if (sample.Data.Length > 0) tensor.bytes = sample.Data.Span;
+        if (sample.Data.Length > 0) tensor.bytes = sample.Data.ToArray();
         return tensor.DetachFromDisposeScope();
     }
 }

@@ -27,6 +27,9 @@ namespace ModelOpt.Distillation.Training;
 /// </remarks>
 public sealed class TorchDistiller : IModelDistiller
 {
+    /// <summary>Held-out samples judged per forward pass, where the model takes batches.</summary>
+    private const int JudgeBatch = 64;
+
     /// <inheritdoc/>
     public DistillationResult Distill(DistillationRequest request)
     {
@@ -53,7 +56,8 @@ public sealed class TorchDistiller : IModelDistiller
         int chunk = Batchable(teacher, training) ? Math.Min(settings.BatchSize, training.Count) : 1;
         var objective = Probe(settings, request, teacher, student, training, outputs, request.TrainingLabels is not null);
 
-        var (initialCosine, initialAccuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters);
+        int judgeChunk = Batchable(teacher, heldOut) ? JudgeBatch : 1;
+        var (initialCosine, initialAccuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters, judgeChunk);
         var best = (Cosine: initialCosine, Epoch: 0);
         var snapshot = Snapshot(parameters);
 
@@ -101,7 +105,7 @@ public sealed class TorchDistiller : IModelDistiller
                 }
             }
             trainingSeconds += epochClock.Elapsed.TotalSeconds;
-            var (cosine, accuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters);
+            var (cosine, accuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters, judgeChunk);
             epochs.Add(new EpochRecord(epoch, lossSum / Math.Max(1, steps), cosine, accuracy));
             if (cosine > best.Cosine)
             {
@@ -148,42 +152,54 @@ public sealed class TorchDistiller : IModelDistiller
         return DistillationObjective.Create(settings, request.Student, outputs, teacher.Run(inputs, candidates), student.Run(inputs, candidates), haveLabels);
     }
 
-    /// <summary>The gate's metric on the held-out samples, one at a time: the worst cosine over samples and outputs, and top-1 accuracy with labels.</summary>
+    /// <summary>
+    /// The gate's metric on the held-out samples: the worst cosine over samples and outputs (each
+    /// sample's output compared on its own, as the gate does), and top-1 accuracy with labels.
+    /// Samples run <paramref name="chunk"/> at a time.
+    /// </summary>
     private static (double WorstCosine, double? Accuracy) Judge(OnnxModule teacher, OnnxModule student, SampleBatches heldOut, IReadOnlyList<int>? labels,
         IReadOnlyList<string> outputs, KeyValuePair<string, FakeQuantization>[] weights, IReadOnlyDictionary<string, Func<TorchTensor, TorchTensor>> activations,
-        IReadOnlyDictionary<string, torch.nn.Parameter> parameters)
+        IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, int chunk)
     {
         double worst = 1;
         int correct = 0;
         using var _ = torch.no_grad();
-        for (int i = 0; i < heldOut.Count; i++)
+        for (int start = 0; start < heldOut.Count; start += chunk)
         {
             using var scope = torch.NewDisposeScope();
-            var inputs = heldOut.Batch([i]);
+            var indices = Enumerable.Range(start, Math.Min(chunk, heldOut.Count - start)).ToArray();
+            var inputs = heldOut.Batch(indices);
             var t = teacher.Run(inputs, []);
             var s = student.Run(WithSimulatedWeights(inputs, weights, parameters), [], activations);
-            foreach (string name in outputs) worst = Math.Min(worst, Cosine(t[name], s[name]));
-            if (labels is not null && outputs.Select(n => s[n]).FirstOrDefault(o => o.dim() == 2 && o.shape[1] > 1) is { } logits
-                && logits.argmax(1).item<long>() == labels[i])
+            foreach (string name in outputs) worst = Math.Min(worst, WorstRowCosine(t[name], s[name], indices.Length));
+            if (labels is not null && outputs.Select(n => s[n]).FirstOrDefault(o => o.dim() == 2 && o.shape[1] > 1) is { } logits)
             {
-                correct++;
+                var predicted = logits.argmax(1).data<long>().ToArray();
+                for (int i = 0; i < indices.Length; i++) if (predicted[i] == labels[indices[i]]) correct++;
             }
         }
         return (worst, labels is null || heldOut.Count == 0 ? null : (double)correct / heldOut.Count);
     }
 
-    private static double Cosine(TorchTensor a, TorchTensor b)
+    /// <summary>The smallest cosine between the rows of a batch of <paramref name="rows"/> samples (both zero: 1; one zero: 0).</summary>
+    private static double WorstRowCosine(TorchTensor a, TorchTensor b, int rows)
     {
-        var x = a.to_type(torch.ScalarType.Float64).flatten();
-        var y = b.to_type(torch.ScalarType.Float64).flatten();
-        double nx = x.norm().item<double>(), ny = y.norm().item<double>();
-        if (nx == 0 && ny == 0) return 1;
-        if (nx == 0 || ny == 0) return 0;
-        return (x.dot(y).item<double>() / (nx * ny));
+        var x = a.to_type(torch.ScalarType.Float64).reshape(rows, -1);
+        var y = b.to_type(torch.ScalarType.Float64).reshape(rows, -1);
+        var nx = x.norm(1).data<double>().ToArray();
+        var ny = y.norm(1).data<double>().ToArray();
+        var dots = (x * y).sum(1).data<double>().ToArray();
+        double worst = 1;
+        for (int i = 0; i < rows; i++)
+        {
+            double cosine = nx[i] == 0 && ny[i] == 0 ? 1 : nx[i] == 0 || ny[i] == 0 ? 0 : dots[i] / (nx[i] * ny[i]);
+            worst = Math.Min(worst, cosine);
+        }
+        return worst;
     }
 
     private static Dictionary<string, TorchTensor> WithSimulatedWeights(Dictionary<string, TorchTensor> inputs,
-        KeyValuePair<string, FakeQuantization>[] weights, IReadOnlyDictionary<string, torch.nn.Parameter> parameters)
+        KeyValuePair<string, FakeQuantization>[] weights, IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters)
     {
         foreach (var (name, quantization) in weights) inputs[name] = FakeQuantizer.Weight(parameters[name], quantization);
         return inputs;
@@ -204,13 +220,13 @@ public sealed class TorchDistiller : IModelDistiller
         return transforms;
     }
 
-    private static Dictionary<string, TorchTensor> Snapshot(IReadOnlyDictionary<string, torch.nn.Parameter> parameters)
+    private static Dictionary<string, TorchTensor> Snapshot(IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters)
     {
         using var _ = torch.no_grad();
         return parameters.ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
     }
 
-    private static void Restore(IReadOnlyDictionary<string, torch.nn.Parameter> parameters, Dictionary<string, TorchTensor> snapshot)
+    private static void Restore(IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters, Dictionary<string, TorchTensor> snapshot)
     {
         using var _ = torch.no_grad();
         foreach (var (name, value) in snapshot) parameters[name].copy_(value);

@@ -34,9 +34,9 @@ internal static class DigitsTeacher
                 using var scope = NewDisposeScope();
                 var index = tensor(order.Skip(start).Take(64).Select(i => (long)i).ToArray());
                 var x = pixels.index_select(0, index);
-                var h = functional.max_pool2d(functional.relu(conv2.forward(functional.relu(conv1.forward(x)))), 2);
-                var logits = fc2.forward(functional.relu(fc1.forward(h.flatten(1))));
-                var loss = functional.cross_entropy(logits, labels.index_select(0, index));
+                var h = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(nn.functional.relu(conv1.forward(x)))), 2);
+                var logits = fc2.forward(nn.functional.relu(fc1.forward(h.flatten(1))));
+                var loss = nn.functional.cross_entropy(logits, labels.index_select(0, index));
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();

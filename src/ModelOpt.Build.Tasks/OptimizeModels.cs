@@ -33,6 +33,9 @@ public sealed class OptimizeModels : ToolTask
     /// <summary>The distiller's folder (set by the ModelOpt.Build.Distillation package's targets), or empty.</summary>
     public string DistillerPath { get; set; } = "";
 
+    /// <summary>The folders of TorchSharp's and LibTorch's natives (set by the ModelOpt.Build.Distillation package's targets), or empty.</summary>
+    public string DistillerNativePath { get; set; } = "";
+
     /// <summary>The project file, named by diagnostics about item metadata.</summary>
     [Required]
     public string ProjectFile { get; set; } = "";
@@ -82,6 +85,7 @@ public sealed class OptimizeModels : ToolTask
             Line(lines, "--html-report", model.GetMetadata("HtmlReportPath"));
             Line(lines, "--project", ProjectFile);
             if (DistillerPath.Length > 0) Line(lines, "--distiller", DistillerPath);
+            if (DistillerNativePath.Length > 0) Line(lines, "--distiller-native", DistillerNativePath);
             foreach (var option in ModelMetadata.EngineOptions)
             {
                 string value = model.GetMetadata(option.Metadata).Trim();

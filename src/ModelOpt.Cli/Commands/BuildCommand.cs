@@ -92,7 +92,7 @@ internal static class BuildCommand
             }
             string value = args[++i];
             string name = arg[2..];
-            if (name is "model" or "output" or "report" or "markdown-report" or "html-report" or "project" or "distiller") block[name] = value;
+            if (name is "model" or "output" or "report" or "markdown-report" or "html-report" or "project" or "distiller" or "distiller-native") block[name] = value;
             else options.Add(KeyValuePair.Create(name, value));
         }
         if (block.Count > 0 || options.Count > 0) throw new ModelOptException(DiagnosticCode.InvalidArgument, null, "build: the last model block has no '--end'.");
@@ -115,6 +115,7 @@ internal static class BuildCommand
         {
             HtmlReportPath = block.GetValueOrDefault("html-report"),
             DistillerPath = block.GetValueOrDefault("distiller"),
+            DistillerNativePath = block.GetValueOrDefault("distiller-native"),
         };
     }
 }

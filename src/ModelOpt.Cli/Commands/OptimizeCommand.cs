@@ -9,7 +9,7 @@ internal static class OptimizeCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        string? input = null, outputPath = null, report = null, markdown = null, html = null, distiller = null;
+        string? input = null, outputPath = null, report = null, markdown = null, html = null, distiller = null, distillerNative = null;
         var options = new List<KeyValuePair<string, string>>();
         for (int i = 0; i < args.Count; i++)
         {
@@ -29,12 +29,13 @@ internal static class OptimizeCommand
                 case "--markdown-report": markdown = value; break;
                 case "--html-report": html = value; break;
                 case "--distiller": distiller = value; break;
+                case "--distiller-native": distillerNative = value; break;
                 default: options.Add(KeyValuePair.Create(arg.TrimStart('-'), value)); break;
             }
         }
         if (input is null || outputPath is null) throw Usage("a model and -o <output> are required");
 
-        var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html, DistillerPath = distiller };
+        var job = new OptimizationJob(input, outputPath, report, markdown, null, OptimizationOptions.Parse(options, null, input)) { HtmlReportPath = html, DistillerPath = distiller, DistillerNativePath = distillerNative };
         // Progress goes to stderr: stdout carries the summary line and its details, for scripts.
         var result = new OptimizationEngine(error, error).Run(job);
         output.WriteLine(result.SummaryLine());

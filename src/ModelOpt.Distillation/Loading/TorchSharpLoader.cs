@@ -132,7 +132,11 @@ public static class TorchSharpLoader
             throw new ModelOptException(DiagnosticCode.TorchSharpUnavailable, original,
                 $"Cannot read the symbol versions of {original} or {libStdCxx}: {e.Message}. Restore the TorchSharp-cpu package again, or turn distillation off.", e);
         }
-        if (patched is null) return;
+        // A library from the folders MODELOPT_TORCH_NATIVE names (the distillation package's
+        // targets name LibTorch in the NuGet folder) is one TorchSharp's own probe cannot find:
+        // it is loaded and handed to TorchSharp the same way as a patched copy.
+        if (patched is null && !FromNamedFolders(original)) return;
+        patched ??= original;
 
         // The copy's RUNPATH ($ORIGIN) no longer reaches libtorch, so libtorch is loaded from the
         // package's folder first: the dynamic loader then matches the copy's DT_NEEDED entries
@@ -195,10 +199,19 @@ public static class TorchSharpLoader
     private static bool IsLibTorchSharp(string name)
         => name is "LibTorchSharp" or LibraryFileName or "libLibTorchSharp";
 
-    /// <summary>The first copy of <paramref name="fileName"/> in the folders the host probes for native assets, then beside TorchSharp.dll.</summary>
+    /// <summary>The environment variable naming the folders of TorchSharp's and LibTorch's natives (path-list), searched first.</summary>
+    public const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
+
+    private static IEnumerable<string> NamedFolders()
+        => (Environment.GetEnvironmentVariable(NativeFoldersVariable) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static bool FromNamedFolders(string library)
+        => NamedFolders().Any(f => string.Equals(Path.GetFullPath(Path.GetDirectoryName(library)!).TrimEnd('/'), Path.GetFullPath(f).TrimEnd('/'), StringComparison.Ordinal));
+
+    /// <summary>The first copy of <paramref name="fileName"/> in the folders <see cref="NativeFoldersVariable"/> names, the folders the host probes for native assets, then beside TorchSharp.dll.</summary>
     private static string? FindNative(string fileName)
     {
-        var folders = new List<string>();
+        var folders = new List<string>(NamedFolders());
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirectories)
         {
             folders.AddRange(searchDirectories.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));

@@ -24,12 +24,21 @@ public static class DistillerLoader
 
     private static readonly Dictionary<string, IModelDistiller> Loaded = new(StringComparer.Ordinal);
 
+    /// <summary>The environment variable through which the distiller learns where LibTorch's natives are (its TorchSharpLoader reads it).</summary>
+    public const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
+
     /// <summary>
     /// The distiller in <paramref name="folder"/> (or the fallbacks in the class remarks); none
     /// found is <see cref="DiagnosticCode.DistillationPackageMissing"/> naming the package to add.
+    /// <paramref name="nativeFolders"/> (<c>;</c>-separated), when given, tell it where LibTorch's natives are.
     /// </summary>
-    public static IModelDistiller Load(string? folder, string? diagnosticsFile, string subject)
+    public static IModelDistiller Load(string? folder, string? nativeFolders, string? diagnosticsFile, string subject)
     {
+        if (!string.IsNullOrEmpty(nativeFolders))
+        {
+            // MSBuild lists folders with ';', the loader splits on the platform's path separator.
+            Environment.SetEnvironmentVariable(NativeFoldersVariable, string.Join(Path.PathSeparator, nativeFolders.Split(';', StringSplitOptions.RemoveEmptyEntries)));
+        }
         string? assembly = Candidates(folder).Select(f => Path.Combine(f, AssemblyFileName)).FirstOrDefault(File.Exists);
         if (assembly is null)
         {

@@ -91,7 +91,7 @@ public sealed class OptimizationEngine
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         var gate = new ModelGate(context, original);
         var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions, n => { if (n == 1 || n % 16 == 0) context.Progress($"calibration: sample {n}"); }), context.Sessions,
-            () => DistillerLoader.Load(job.DistillerPath, job.DiagnosticsFile, job.ModelPath));
+            () => DistillerLoader.Load(job.DistillerPath, job.DistillerNativePath, job.DiagnosticsFile, job.ModelPath));
         var prepared = planner.Prepare(context, original);
 
         IReadOnlyList<AutoTrial> trials = [];

@@ -19,4 +19,7 @@ public sealed record OptimizationJob(
 
     /// <summary>The folder of the distiller (the ModelOpt.Build.Distillation package's), or null to look in the usual places (<see cref="Distillation.DistillerLoader"/>).</summary>
     public string? DistillerPath { get; init; }
+
+    /// <summary>The folders of TorchSharp's and LibTorch's natives (<c>;</c>-separated), or null when they lie beside the distiller or where TorchSharp looks itself.</summary>
+    public string? DistillerNativePath { get; init; }
 }

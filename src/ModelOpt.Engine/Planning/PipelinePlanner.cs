@@ -103,7 +103,7 @@ public sealed class PipelinePlanner
     /// </summary>
     private DistillationResult Distill(JobContext context, string stage, OnnxModel teacher, OnnxModel student, QuantizationSimulation? simulation)
     {
-        var distiller = _distiller?.Invoke() ?? DistillerLoader.Load(null, context.Job.DiagnosticsFile, context.Job.ModelPath);
+        var distiller = _distiller?.Invoke() ?? DistillerLoader.Load(context.Job.DistillerPath, context.Job.DistillerNativePath, context.Job.DiagnosticsFile, context.Job.ModelPath);
         _distillationData ??= DistillationData.Read(_options, teacher, _sessions, context.Job.DiagnosticsFile, context.Job.ModelPath);
         var data = _distillationData;
         context.Progress($"distill: {data.Description}{(simulation is null ? "" : ", quantization-aware")}");

@@ -38,7 +38,8 @@ public sealed class BadInputTests(PackageFixture package)
         AssertError(errors, "MOPT0001", [lib.ProjectFile, lib.PathOf("Models/missing.onnx")], "missing.onnx");
         AssertError(errors, "MOPT0002", [lib.PathOf("Models/corrupt.onnx")], "");
         AssertError(errors, "MOPT0011", [lib.ProjectFile], "Bogus");
-        AssertError(errors, "MOPT0012", [lib.ProjectFile], "Distill");
+        // Distill without the ModelOpt.Build.Distillation package names the package to add.
+        AssertError(errors, "MOPT0340", [lib.ProjectFile], "ModelOpt.Build.Distillation");
         Assert.All(errors, e => Assert.StartsWith("MOPT", e.Code, StringComparison.Ordinal));
 
         // Only the good model's output is left: the failed ones' earlier outputs are gone.

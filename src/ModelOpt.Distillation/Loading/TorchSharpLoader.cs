@@ -202,13 +202,32 @@ public static class TorchSharpLoader
     /// <summary>The environment variable naming the folders of TorchSharp's and LibTorch's natives (path-list), searched first.</summary>
     public const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
 
+    /// <summary>The LibTorch version of the TorchSharp-cpu package the distiller is built against (Directory.Packages.props).</summary>
+    private const string LibTorchVersion = "2.10.0";
+
+    /// <summary>The folders <see cref="NativeFoldersVariable"/> names.</summary>
     private static IEnumerable<string> NamedFolders()
         => (Environment.GetEnvironmentVariable(NativeFoldersVariable) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static bool FromNamedFolders(string library)
-        => NamedFolders().Any(f => string.Equals(Path.GetFullPath(Path.GetDirectoryName(library)!).TrimEnd('/'), Path.GetFullPath(f).TrimEnd('/'), StringComparison.Ordinal));
+    /// <summary>
+    /// Where NuGet extracts TorchSharp's and LibTorch's natives (NUGET_PACKAGES, else
+    /// ~/.nuget/packages): a distiller published without natives, or run from the command line,
+    /// still finds the restored packages.
+    /// </summary>
+    private static IEnumerable<string> NuGetFolders()
+    {
+        string? packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured ? configured
+            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? Path.Combine(home, ".nuget", "packages") : null;
+        if (packages is null) yield break;
+        string torchSharpVersion = typeof(torch).Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "";
+        yield return Path.Combine(packages, "torchsharp", torchSharpVersion, "runtimes", "linux-x64", "native");
+        yield return Path.Combine(packages, "libtorch-cpu-linux-x64", LibTorchVersion, "runtimes", "linux-x64", "native");
+    }
 
-    /// <summary>The first copy of <paramref name="fileName"/> in the folders <see cref="NativeFoldersVariable"/> names, the folders the host probes for native assets, then beside TorchSharp.dll.</summary>
+    private static bool FromNamedFolders(string library)
+        => NamedFolders().Concat(NuGetFolders()).Any(f => string.Equals(Path.GetFullPath(Path.GetDirectoryName(library)!).TrimEnd('/'), Path.GetFullPath(f).TrimEnd('/'), StringComparison.Ordinal));
+
+    /// <summary>The first copy of <paramref name="fileName"/> in the folders <see cref="NativeFoldersVariable"/> names, the folders the host probes for native assets, beside TorchSharp.dll, then NuGet's package folders.</summary>
     private static string? FindNative(string fileName)
     {
         var folders = new List<string>(NamedFolders());
@@ -222,6 +241,7 @@ public static class TorchSharpLoader
             folders.Add(root);
             folders.Add(Path.Combine(root, "runtimes", "linux-x64", "native"));
         }
+        folders.AddRange(NuGetFolders());
         return folders.Select(f => Path.Combine(f, fileName)).FirstOrDefault(File.Exists);
     }
 

@@ -154,9 +154,10 @@ public sealed class AutoSearch
                 check.Passed ? null : "fails the gate: " + string.Join("; ", check.Violations.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Output} {v.Metric} {v.Measured:G5}{(v.SampleName is { } sample ? $" on '{sample}'" : "")}"))), false));
             return new Candidate(model, bytes, mode, keptInFloat, outcome, check, configuration);
         }
-        catch (ModelOptException e) when (e.Code != DiagnosticCode.ValidationInputsInvalid)
+        catch (ModelOptException e) when (e.Code is not (DiagnosticCode.ValidationInputsInvalid or DiagnosticCode.DistillationPackageMissing
+            or DiagnosticCode.TrainingDataMissing or DiagnosticCode.TorchSharpUnavailable))
         {
-            // Bad validation inputs fail every trial alike: that is the user's to fix, so it ends the search.
+            // Bad validation inputs, or distillation that cannot start, fail every trial alike: that is the user's to fix, so it ends the search.
             model?.Dispose();
             _trials.Add(new AutoTrial(configuration, mode, keptInFloat, 0, double.NaN, false, Seconds(clock), null, $"failed: {e.Code}: {e.Message}", false));
             return null;

@@ -1,3 +1,4 @@
+using System.Reflection;
 using ModelOpt.Core.Distillation;
 using ModelOpt.Onnx.Diagnostics;
 
@@ -6,7 +7,7 @@ namespace ModelOpt.Engine.Distillation;
 /// <summary>
 /// Finds the distiller, which ships apart from the worker (the <c>ModelOpt.Build.Distillation</c>
 /// package, with TorchSharp and libtorch) so that builds that never distill never download or
-/// load libtorch. The folder holding <see cref="AssemblyFileName"/> comes from, in order: the
+/// load libtorch. The folder holding <see cref="AssemblyFileName"/> is the first that is set of: the
 /// job (the package's targets pass it as <c>--distiller</c>), the environment variable
 /// <see cref="EnvironmentVariable"/>, or the worker's own folder (a worker built together with the
 /// distiller, as in this repository's tests).
@@ -62,19 +63,31 @@ public static class DistillerLoader
 
     private static string ToolVersion => typeof(DistillerLoader).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
 
+    // The first place that is set is the only one: a folder the user named that lacks the
+    // distiller is an error, never silently replaced by another copy.
     private static IEnumerable<string> Candidates(string? folder)
     {
         if (!string.IsNullOrEmpty(folder)) yield return folder;
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } variable) yield return variable;
-        yield return AppContext.BaseDirectory;
+        else if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } variable) yield return variable;
+        else yield return AppContext.BaseDirectory;
     }
 
     private static IModelDistiller Create(string assemblyPath, string? diagnosticsFile, string subject)
     {
         // In the worker's folder the assembly is one of the worker's own; elsewhere it gets its own context.
         bool own = string.Equals(Path.GetDirectoryName(assemblyPath), Path.GetFullPath(AppContext.BaseDirectory).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
-        var assembly = own ? System.Reflection.Assembly.LoadFrom(assemblyPath) : new DistillerLoadContext(assemblyPath).LoadFromAssemblyPath(assemblyPath);
-        var type = assembly.GetExportedTypes().SingleOrDefault(t => typeof(IModelDistiller).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+        var assembly = own ? Assembly.LoadFrom(assemblyPath) : new DistillerLoadContext(assemblyPath).LoadFromAssemblyPath(assemblyPath);
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException or ReflectionTypeLoadException)
+        {
+            throw new ModelOptException(DiagnosticCode.DistillationPackageMissing, diagnosticsFile,
+                $"{subject}: the distiller in '{Path.GetDirectoryName(assemblyPath)}' is incomplete ({e.Message.Split('\n')[0].Trim()}). Restore the {PackageId} package again; outside MSBuild, point --distiller at a published ModelOpt.Distillation (dotnet publish), which holds TorchSharp.dll.", e);
+        }
+        var type = types.SingleOrDefault(t => typeof(IModelDistiller).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
             ?? throw new ModelOptException(DiagnosticCode.DistillationPackageMissing, diagnosticsFile,
                 $"{subject}: '{assemblyPath}' has no distiller of this version of ModelOpt.Build; use the {PackageId} package of the same version as ModelOpt.Build ({ToolVersion}).");
         return (IModelDistiller)Activator.CreateInstance(type)!;

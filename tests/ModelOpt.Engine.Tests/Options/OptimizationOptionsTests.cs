@@ -57,14 +57,23 @@ public sealed class OptimizationOptionsTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("distill", "true")]
-    public void Capabilities_not_built_yet_are_MOPT0012_never_ignored(string option, string value)
+    [Fact]
+    public void Distill_without_pruning_or_int8_quantization_is_MOPT0011_saying_what_to_set()
     {
-        var e = Assert.Throws<ModelOptException>(() => Parse((option, value)));
+        var e = Assert.Throws<ModelOptException>(() => Parse(("distill", "true"), ("quantize", "Float16")));
 
-        Assert.Equal(DiagnosticCode.NotAvailableYet, e.Code);
-        Assert.Contains("not available yet", e.Message, StringComparison.Ordinal);
+        Assert.Equal(DiagnosticCode.InvalidOption, e.Code);
+        Assert.Contains("nothing to recover", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Distillation_options_parse()
+    {
+        var o = Parse(("distill", "true"), ("prune", "Structured"), ("sparsity", "0.5"), ("training-data", "t"), ("epochs", "3"), ("learning-rate", "0.002"),
+            ("batch-size", "8"), ("temperature", "2"), ("distill-alpha", "0.7"), ("seed", "5"), ("distill-loss", "kl"), ("distill-time-budget", "30"));
+
+        Assert.Equal((true, "t", 3, 0.002, 8, 2.0, 0.7, 5, Core.Distillation.DistillationLoss.KL, 30.0),
+            (o.Distill, o.TrainingData, o.Epochs, o.LearningRate, o.BatchSize, o.Temperature, o.DistillAlpha, o.Seed, o.DistillLoss, o.DistillTimeBudget));
     }
 
     [Fact]

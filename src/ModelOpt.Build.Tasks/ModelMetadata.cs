@@ -59,6 +59,8 @@ internal static class ModelMetadata
         Path("Vocabulary"),
         Number("MaxSequenceLength"),
         Enum("ExecutionProvider", "Auto", "Cpu", "Cuda"),
+        Bool("RequireGpu"),
+        Enum("TargetExecutionProvider", "Cpu", "Cuda"),
         Number("MinCosineSimilarity"),
         Number("MaxAbsoluteError"),
         Number("MinTopOneAgreement"),

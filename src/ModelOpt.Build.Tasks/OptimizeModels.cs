@@ -26,6 +26,13 @@ public sealed class OptimizeModels : ToolTask
     /// <summary>The JSON reports of every model of the project, read for the project report.</summary>
     public ITaskItem[] ModelReports { get; set; } = [];
 
+    /// <summary>
+    /// A folder with the native ONNX Runtime the worker loads instead of its own (the
+    /// <c>runtimes/linux-x64/native</c> folder of <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c>, from
+    /// <c>ModelOptOnnxRuntimeNative</c>); empty for the worker's CPU runtime.
+    /// </summary>
+    public string OnnxRuntimeNative { get; set; } = "";
+
     /// <summary>Full path of <c>modelopt.dll</c>.</summary>
     [Required]
     public string WorkerAssembly { get; set; } = "";
@@ -70,6 +77,8 @@ public sealed class OptimizeModels : ToolTask
     protected override string GenerateResponseFileCommands()
     {
         var lines = new StringBuilder();
+        // Before the command: the worker must choose its ONNX Runtime before it loads one.
+        if (OnnxRuntimeNative.Trim().Length > 0) Line(lines, "--onnxruntime-native", Path.GetFullPath(OnnxRuntimeNative.Trim()));
         lines.Append("build\n");
         if (ProjectReport.Length > 0)
         {

@@ -38,6 +38,13 @@ public sealed class PlanModelOutputs : Task
     public string ToolVersion { get; set; }
         = typeof(PlanModelOutputs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
+    /// <summary>
+    /// The ONNX Runtime native folder handed to the worker (<c>ModelOptOnnxRuntimeNative</c>), or
+    /// empty. It is part of every hash: with the GPU runtime, <c>Auto</c> and <c>Cuda</c> can run
+    /// calibration on the GPU, whose arithmetic can move calibration ranges.
+    /// </summary>
+    public string OnnxRuntimeNative { get; set; } = "";
+
     /// <summary>The items with <c>OutputPath</c>, <c>ReportPath</c>, <c>MarkdownReportPath</c>, <c>HtmlReportPath</c>, <c>LogicalName</c>, <c>AccessorName</c>, <c>OptionsHash</c> and <c>RelativePath</c> set.</summary>
     [Output]
     public ITaskItem[] PlannedModels { get; set; } = [];
@@ -112,6 +119,7 @@ public sealed class PlanModelOutputs : Task
         var text = new StringBuilder();
         text.Append("tool=").Append(ToolVersion).Append('\n');
         text.Append("path=").Append(relativePath).Append('\n');
+        if (OnnxRuntimeNative.Trim().Length > 0) text.Append("onnxruntime-native=").Append(Path.GetFullPath(OnnxRuntimeNative.Trim())).Append('\n');
         foreach (var option in ModelMetadata.EngineOptions)
         {
             text.Append(option.Metadata).Append('=').Append(option.Normalize(model.GetMetadata(option.Metadata))).Append('\n');

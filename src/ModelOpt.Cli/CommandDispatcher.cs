@@ -1,6 +1,7 @@
 using ModelOpt.Cli.Commands;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Diagnostics;
+using ModelOpt.Runtime.Execution.Gpu;
 
 namespace ModelOpt.Cli;
 
@@ -15,11 +16,21 @@ internal static class CommandDispatcher
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    /// <summary>The process-wide option that makes the worker load ONNX Runtime from a folder (the GPU package's natives).</summary>
+    public const string OnnxRuntimeNativeOption = "--onnxruntime-native";
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         try
         {
             var arguments = ResponseFiles.Expand(args);
+            // Process-wide options come before the command: the ONNX Runtime library must be
+            // chosen before the first ONNX Runtime call of the process.
+            while (arguments.Count >= 2 && arguments[0] == OnnxRuntimeNativeOption)
+            {
+                OnnxRuntimeNative.Use(arguments[1]);
+                arguments.RemoveRange(0, 2);
+            }
             if (arguments.Count == 0 || arguments[0] is "-h" or "--help" or "help")
             {
                 output.WriteLine(Usage);
@@ -72,6 +83,9 @@ internal static class CommandDispatcher
         modelopt - build-time ONNX model optimization
 
         Usage:
+          modelopt [--onnxruntime-native <folder>] <command> ...
+                                                   load ONNX Runtime from <folder> (e.g. runtimes/linux-x64/native
+                                                   of Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0) for CUDA
           modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
                                                    op histogram, parameters, weight bytes, external data
           modelopt optimize <model.onnx> -o <out.onnx> [--report r.json] [--markdown-report r.md]

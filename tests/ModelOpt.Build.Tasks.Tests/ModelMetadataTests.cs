@@ -84,6 +84,14 @@ public sealed class ModelMetadataTests
     public void The_execution_provider_is_part_of_the_output_name()
     {
         Assert.NotEqual(PlannedOutput(("ExecutionProvider", "Auto")), PlannedOutput(("ExecutionProvider", "Cpu")));
+        Assert.NotEqual(PlannedOutput(("TargetExecutionProvider", "Cpu")), PlannedOutput(("TargetExecutionProvider", "Cuda")));
+    }
+
+    /// <summary>With the GPU runtime handed to the worker, Auto and Cuda may calibrate on the GPU: another output.</summary>
+    [Fact]
+    public void The_onnxruntime_native_folder_is_part_of_the_output_name()
+    {
+        Assert.NotEqual(PlannedOutput(("ExecutionProvider", "Auto")), PlannedOutput("/opt/ort-gpu/runtimes/linux-x64/native", ("ExecutionProvider", "Auto")));
     }
 
     private static string ProjectDefault(string property)
@@ -92,7 +100,9 @@ public sealed class ModelMetadataTests
         return element.Value.Trim();
     }
 
-    private static string PlannedOutput(params (string Name, string Value)[] metadata)
+    private static string PlannedOutput(params (string Name, string Value)[] metadata) => PlannedOutput("", metadata);
+
+    private static string PlannedOutput(string onnxRuntimeNative, params (string Name, string Value)[] metadata)
     {
         using var folder = new TempFolder();
         var item = new TaskItem("model.onnx");
@@ -104,6 +114,7 @@ public sealed class ModelMetadataTests
             ProjectDirectory = folder.Path,
             IntermediateDirectory = folder.File("obj"),
             ToolVersion = "test",
+            OnnxRuntimeNative = onnxRuntimeNative,
         };
         Assert.True(task.Execute());
         return Path.GetFileName(task.PlannedModels.Single().GetMetadata("OutputPath"));

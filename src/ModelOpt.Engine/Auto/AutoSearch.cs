@@ -8,6 +8,7 @@ using ModelOpt.Engine.Planning;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
+using ModelOpt.Runtime.Execution.Gpu;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Auto;
@@ -51,6 +52,15 @@ public sealed class AutoSearch
 
     private static readonly QuantizeMode[] Modes = [QuantizeMode.Int4, QuantizeMode.Static, QuantizeMode.Dynamic, QuantizeMode.Float16];
 
+    /// <summary>
+    /// The modes tried when the app runs the model on CUDA (<c>TargetExecutionProvider="Cuda"</c>):
+    /// those whose operators ONNX Runtime's CUDA provider runs as GPU kernels. Dynamic's
+    /// DynamicQuantizeLinear, ConvInteger and uint8 MatMulInteger have no CUDA kernels; Static's
+    /// QDQ pairs stay on the GPU but around float kernels (the CUDA provider fuses no QDQ group
+    /// into an int8 kernel), so it saves no GPU time.
+    /// </summary>
+    private static readonly QuantizeMode[] CudaModes = [QuantizeMode.Int4, QuantizeMode.Float16];
+
     private readonly JobContext _context;
     private readonly PipelinePlanner _planner;
     private readonly PreparedModel _prepared;
@@ -77,14 +87,26 @@ public sealed class AutoSearch
         var passing = new List<Candidate>();
         try
         {
+            bool cuda = Options.TargetExecutionProvider == TargetExecutionProviderKind.Cuda;
             foreach (var mode in Modes)
             {
+                if (cuda && !CudaModes.Contains(mode))
+                {
+                    _trials.Add(Skipped(mode, $"skipped: TargetExecutionProvider=Cuda, and {mode} does not run as GPU kernels in ONNX Runtime's CUDA provider"));
+                    continue;
+                }
                 if (OverBudget(mode)) continue;
                 var candidate = Try(mode, mode.ToString(), []);
                 if (candidate is null) continue;
                 if (!candidate.Outcome.Nodes.Any(n => n.Precision != NodePrecision.Float))
                 {
                     _trials[^1] = _trials[^1] with { Passed = false, Note = $"not a candidate: {mode} quantizes none of this model's nodes" };
+                    Discard(candidate);
+                    continue;
+                }
+                if (cuda && CudaKernelCoverage.NodesWithoutCudaKernel(candidate.Model) is { Count: > 0 } leaving)
+                {
+                    _trials[^1] = _trials[^1] with { Passed = false, Note = $"not a candidate: TargetExecutionProvider=Cuda, and {leaving.Count} node(s) would run on the CPU ({string.Join(", ", leaving.Select(n => n.OpType).Distinct())})" };
                     Discard(candidate);
                     continue;
                 }

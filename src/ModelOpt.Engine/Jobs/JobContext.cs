@@ -46,6 +46,9 @@ public sealed class JobContext : IDisposable
     /// <summary>The model file, as errors name it.</summary>
     public string ModelPath => Job.ModelPath;
 
+    /// <summary>Where the job's sessions run and why (requested provider, resolved target, the reason); the CPU when the caller gave none.</summary>
+    public ExecutionTargetResolution Execution { get; init; } = new(ExecutionProviderRequest.Cpu, ExecutionTarget.Cpu, "ExecutionProvider=\"Cpu\"", null);
+
     /// <summary>The job's ONNX Runtime sessions, on its execution target; shared by every part of the job.</summary>
     public SessionFactory Sessions { get; }
 

@@ -11,6 +11,7 @@ using ModelOpt.Onnx.Ir;
 using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Calibration;
 using ModelOpt.Runtime.Execution;
+using ModelOpt.Runtime.Execution.Gpu;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Jobs;
@@ -48,26 +49,40 @@ public sealed class OptimizationEngine
 
     /// <summary>
     /// Runs <paramref name="job"/> on the execution target its options ask for, resolved once
-    /// (a warning says when CUDA falls back to the CPU), with one session factory for the job.
-    /// Expected failures are <see cref="ModelOptException"/>s, and leave no output behind.
+    /// (<see cref="ExecutionTarget.Resolve(ExecutionProviderRequest, bool)"/>: warning MOPT0013 when
+    /// CUDA is asked for and not usable, error MOPT0200 when a GPU is required), with one session
+    /// factory for the job. Expected failures are <see cref="ModelOptException"/>s, and leave no output behind.
     /// </summary>
     public OptimizationReport Run(OptimizationJob job)
     {
-        var execution = ExecutionTarget.Resolve(ToRequest(job.Options.ExecutionProvider));
-        if (execution.Warning is { } warning)
+        ArgumentNullException.ThrowIfNull(job);
+        var execution = ExecutionTarget.Resolve(ToRequest(job.Options.ExecutionProvider), job.Options.RequireGpu);
+        if (execution.Diagnostic is { } diagnostic)
         {
-            _diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {warning.Code}: {job.ModelPath}: {warning.Message}");
+            if (diagnostic.IsError)
+            {
+                DeleteOutputs(job);
+                throw new ModelOptException(diagnostic.Code, job.DiagnosticsFile ?? job.ModelPath, $"{job.ModelPath}: {diagnostic.Message}");
+            }
+            _diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {diagnostic.Code}: {job.ModelPath}: {diagnostic.Message}");
         }
         using var sessions = new SessionFactory(execution.Target);
-        return Run(job, sessions);
+        return Run(job, sessions, execution);
     }
 
     /// <summary>Runs <paramref name="job"/> with the caller's <paramref name="sessions"/> (which the caller owns: tests count them, a host may share them).</summary>
     public OptimizationReport Run(OptimizationJob job, SessionFactory sessions)
     {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(sessions);
+        return Run(job, sessions, new ExecutionTargetResolution(ToRequest(job.Options.ExecutionProvider), sessions.Target, "the caller's session factory", null));
+    }
+
+    private OptimizationReport Run(OptimizationJob job, SessionFactory sessions, ExecutionTargetResolution execution)
+    {
         try
         {
-            using var context = new JobContext(job, _diagnostics, sessions, _progress);
+            using var context = new JobContext(job, _diagnostics, sessions, _progress) { Execution = execution };
             return RunCore(context);
         }
         catch
@@ -136,7 +151,10 @@ public sealed class OptimizationEngine
         byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
         AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
 
-        var report = new ReportComposer(context).Compose(before, chosen, originalBytes, embedded.LongLength, latency, nodeErrors, trials) with
+        var cpuFallback = context.Options.TargetExecutionProvider == TargetExecutionProviderKind.Cuda ? CudaKernelCoverage.NodesWithoutCudaKernel(chosen.Model) : [];
+        if (cpuFallback.Count > 0) WarnCpuFallback(context, chosen, cpuFallback);
+
+        var report = new ReportComposer(context).Compose(before, chosen, originalBytes, embedded.LongLength, latency, nodeErrors, trials, cpuFallback) with
         {
             ResolvedInputShapes = gate.Inputs?.ResolvedShapes ?? [],
             ValidationInputs = gate.InputKind,
@@ -196,8 +214,9 @@ public sealed class OptimizationEngine
     private static Candidate Recommended(JobContext context, PipelinePlanner planner, PreparedModel prepared, ModelGate gate)
     {
         var kind = ModelKinds.Of(prepared.Original, prepared.CostBefore);
-        string why = kind == ModelKind.Convolutional ? "a convolutional model" : "a matrix-product model";
-        var modes = ModelKinds.RecommendedModes(kind);
+        string why = context.Options.TargetExecutionProvider == TargetExecutionProviderKind.Cuda ? "a model the app runs on CUDA"
+            : kind == ModelKind.Convolutional ? "a convolutional model" : "a matrix-product model";
+        var modes = ModelKinds.RecommendedModes(kind, context.Options.TargetExecutionProvider);
         var worst = new List<string>();
         foreach (var mode in modes)
         {
@@ -245,6 +264,16 @@ public sealed class OptimizationEngine
         };
         _diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.OptimizedModelSlower}: {context.ModelPath}: the optimized model ({chosen.Configuration}) ran x{ratio:0.00} as long as the original in ONNX Runtime on this machine; {suggestion}."));
+    }
+
+    /// <summary>
+    /// The app runs the model on CUDA (TargetExecutionProvider), and some of its nodes have no
+    /// CUDA kernel: ONNX Runtime would run them on the CPU, with copies across the bus around each.
+    /// </summary>
+    private void WarnCpuFallback(JobContext context, Candidate chosen, IReadOnlyList<CpuFallbackNode> nodes)
+    {
+        string ops = string.Join(", ", nodes.GroupBy(n => n.OpType, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+        _diagnostics.WriteLine($"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.NodesLeaveTheGpu}: {context.ModelPath}: TargetExecutionProvider=\"Cuda\": {nodes.Count} node(s) of the optimized model ({chosen.Configuration}) have no CUDA kernel in ONNX Runtime and would run on the CPU ({ops}); the report lists them. Quantize=\"Float16\" (or Recommended) stays on the GPU.");
     }
 
     /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>

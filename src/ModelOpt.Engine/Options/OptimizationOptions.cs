@@ -21,6 +21,9 @@ public enum PruneMode { None, Magnitude, Structured }
 /// <summary>Where calibration, validation and training run.</summary>
 public enum ExecutionProviderKind { Auto, Cpu, Cuda }
 
+/// <summary>Where the app will run the optimized model (the deployment target), which steers the mode choice.</summary>
+public enum TargetExecutionProviderKind { Cpu, Cuda }
+
 /// <summary>What a model that fails the accuracy gate does to the build.</summary>
 public enum GateSeverity { Error, Warning }
 
@@ -85,6 +88,8 @@ public sealed record OptimizationOptions
     public string? Vocabulary { get; init; }
     public int MaxSequenceLength { get; init; } = SampleDataOptions.DefaultMaxSequenceLength;
     public ExecutionProviderKind ExecutionProvider { get; init; } = ExecutionProviderKind.Auto;
+    public bool RequireGpu { get; init; }
+    public TargetExecutionProviderKind TargetExecutionProvider { get; init; } = TargetExecutionProviderKind.Cpu;
     public double MinCosineSimilarity { get; init; } = AccuracyThresholds.DefaultMinCosineSimilarity;
     public double MaxAbsoluteError { get; init; }
     public double MinTopOneAgreement { get; init; }
@@ -158,6 +163,11 @@ public sealed record OptimizationOptions
         {
             throw new ModelOptException(DiagnosticCode.InvalidOption, where,
                 $"{subject}: Prune=\"Structured\" with Sparsity=\"{Sparsity.ToString(CultureInfo.InvariantCulture)}\" would remove every channel; use a value below 1.");
+        }
+        if (RequireGpu && ExecutionProvider == ExecutionProviderKind.Cpu)
+        {
+            throw new ModelOptException(DiagnosticCode.InvalidOption, where,
+                $"{subject}: RequireGpu=\"true\" with ExecutionProvider=\"Cpu\" asks for a GPU and forbids it; set ExecutionProvider to Cuda or Auto, or RequireGpu to false.");
         }
         if (Distill && Prune == PruneMode.None && Quantize is QuantizeMode.None or QuantizeMode.Int4 or QuantizeMode.Float16)
         {

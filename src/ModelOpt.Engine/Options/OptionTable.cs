@@ -58,7 +58,13 @@ public static class OptionTable
         Path("Preprocessor", o => o.Preprocessor, (o, v) => o with { Preprocessor = v }),
         Path("Vocabulary", o => o.Vocabulary, (o, v) => o with { Vocabulary = v }),
         Number("MaxSequenceLength", new NumberRange(2, 1 << 20, Integer: true), o => o.MaxSequenceLength, (o, v) => o with { MaxSequenceLength = (int)v }),
+        // Where calibration and the gate run can change calibration ranges (GPU arithmetic) and Auto's
+        // latency-based choice; the hash of a job's result uses the resolved provider (ModelKey).
         Enum("ExecutionProvider", o => o.ExecutionProvider, (o, v) => o with { ExecutionProvider = v }, projectProperty: "ModelOptExecutionProvider"),
+        // Whether a missing GPU fails the job decides nothing about the model.
+        Bool("RequireGpu", o => o.RequireGpu, (o, v) => o with { RequireGpu = v }, changesModel: false, projectProperty: "ModelOptRequireGpu"),
+        // Where the app runs the model: Cuda makes Recommended and Auto choose modes that stay on the GPU.
+        Enum("TargetExecutionProvider", o => o.TargetExecutionProvider, (o, v) => o with { TargetExecutionProvider = v }, projectProperty: "ModelOptTargetExecutionProvider"),
         Number("MinCosineSimilarity", new NumberRange(0, 1), o => o.MinCosineSimilarity, (o, v) => o with { MinCosineSimilarity = v }),
         Number("MaxAbsoluteError", new NumberRange(0, double.MaxValue), o => o.MaxAbsoluteError, (o, v) => o with { MaxAbsoluteError = v }),
         Number("MinTopOneAgreement", new NumberRange(0, 1), o => o.MinTopOneAgreement, (o, v) => o with { MinTopOneAgreement = v }),
@@ -93,12 +99,27 @@ public static class OptionTable
     public static string CanonicalText(OptimizationOptions options, bool modelOnly = false)
         => string.Concat(All.Where(d => !modelOnly || d.ChangesModel).Select(d => $"{d.Metadata}={d.Read(options)}\n"));
 
+    /// <summary>
+    /// The text a job's result is keyed on (a cache key, the report's <c>modelKey</c>): the options
+    /// that can change the model, with <c>ExecutionProvider</c> replaced by where the job really
+    /// ran (<paramref name="resolvedProvider"/>, Cpu or Cuda). <c>Auto</c> resolves to the GPU on
+    /// one machine and the CPU on another, and <c>Cuda</c> without a GPU runs on the CPU, so the
+    /// requested value alone would give two results one key, or one result two keys.
+    /// </summary>
+    public static string ModelKey(OptimizationOptions options, ExecutionProviderKind resolvedProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (resolvedProvider == ExecutionProviderKind.Auto) throw new ArgumentOutOfRangeException(nameof(resolvedProvider), resolvedProvider, "a resolved provider is Cpu or Cuda");
+        return CanonicalText(options with { ExecutionProvider = resolvedProvider }, modelOnly: true);
+    }
+
     private static OptionDefinition Enum<T>(string metadata, Func<OptimizationOptions, T> read, Func<OptimizationOptions, T, OptimizationOptions> apply,
         bool changesModel = true, string? projectProperty = null) where T : struct, System.Enum
         => new(metadata, OptionKind.Enum, changesModel, projectProperty, System.Enum.GetNames<T>(), (o, v) => apply(o, v.Enum<T>()), o => read(o).ToString());
 
-    private static OptionDefinition Bool(string metadata, Func<OptimizationOptions, bool> read, Func<OptimizationOptions, bool, OptimizationOptions> apply)
-        => new(metadata, OptionKind.Bool, true, null, [], (o, v) => apply(o, v.Bool()), o => OptionDefinition.Format(read(o)));
+    private static OptionDefinition Bool(string metadata, Func<OptimizationOptions, bool> read, Func<OptimizationOptions, bool, OptimizationOptions> apply,
+        bool changesModel = true, string? projectProperty = null)
+        => new(metadata, OptionKind.Bool, changesModel, projectProperty, [], (o, v) => apply(o, v.Bool()), o => OptionDefinition.Format(read(o)));
 
     private static OptionDefinition Number(string metadata, NumberRange range, Func<OptimizationOptions, double> read, Func<OptimizationOptions, double, OptimizationOptions> apply,
         string? projectProperty = null)

@@ -43,10 +43,14 @@ public static class ModelKinds
     /// The modes <c>Recommended</c> tries for a model of <paramref name="kind"/>, in order, until
     /// one passes the gate. A conv net whose Static fails gets Float16, not Dynamic: ONNX Runtime
     /// runs Dynamic's ConvInteger ×1.2–5 slower than fp32 on CPUs without VNNI, Float16 at about
-    /// ×1.0 (docs/benchmarks.md).
+    /// ×1.0 (docs/benchmarks.md). For an app that runs the model on CUDA
+    /// (<paramref name="target"/> Cuda) every kind gets Float16: ONNX Runtime's CUDA provider runs
+    /// it as fp16 GPU kernels, while Dynamic's integer ops have no CUDA kernels and Static's QDQ
+    /// runs float kernels between Q/DQ pairs (docs/engine.md, "GPU execution").
     /// </summary>
-    public static IReadOnlyList<QuantizeMode> RecommendedModes(ModelKind kind)
-        => kind == ModelKind.Convolutional ? [QuantizeMode.Static, QuantizeMode.Float16] : [QuantizeMode.Dynamic];
+    public static IReadOnlyList<QuantizeMode> RecommendedModes(ModelKind kind, TargetExecutionProviderKind target = TargetExecutionProviderKind.Cpu)
+        => target == TargetExecutionProviderKind.Cuda ? [QuantizeMode.Float16]
+            : kind == ModelKind.Convolutional ? [QuantizeMode.Static, QuantizeMode.Float16] : [QuantizeMode.Dynamic];
 
     private static bool IsConvolution(string opType) => opType is "Conv" or "ConvTranspose";
 

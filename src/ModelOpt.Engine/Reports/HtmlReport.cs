@@ -29,6 +29,7 @@ public static class HtmlReport
             new("Latency", r.Latency is null ? "not measured" : string.Create(c, $"x{r.Latency.Ratio:0.00}"),
                 r.Latency is null ? "LatencyRuns=0" : string.Create(c, $"{r.Latency.OptimizedMilliseconds:0.0} ms vs {r.Latency.OriginalMilliseconds:0.0} ms")),
         };
+        if (r.Execution is { } ran) cards.Add(new("Ran on", ran.Device, ran.Provider));
         if (r.Pruning is { } pruned)
         {
             cards.Add(new("Sparsity", string.Create(c, $"{100 * pruned.Sparsity:0.0}%"),
@@ -50,6 +51,7 @@ public static class HtmlReport
         AddNodeErrors(page, r);
         if (r.Pruning is { } pruning) AddPruning(page, pruning);
         AddPrecision(page, r.Nodes);
+        AddExecution(page, r);
         page.AddParagraph(string.Create(c, $"Original: {r.Model}. Output: {r.Output}. Took {r.Seconds:0.0} s."));
         return page;
     }
@@ -144,6 +146,22 @@ public static class HtmlReport
         page.AddHeading("Precision per node");
         page.Add(new TableBlock(["node", "op", "precision", "why"],
             nodes.Select(n => (IReadOnlyList<string>)[n.NodeName, n.OpType, n.Precision + (n.Granularity is { } g ? $" ({g})" : ""), n.Reason ?? ""]).ToArray()));
+    }
+
+    /// <summary>Where each kind of step ran, and with TargetExecutionProvider Cuda the nodes that would leave the GPU.</summary>
+    private static void AddExecution(HtmlReportDocument page, OptimizationReport r)
+    {
+        if (r.Execution is { } e)
+        {
+            page.AddHeading("Where it ran");
+            page.AddParagraph($"ExecutionProvider={e.Requested}: {e.Device} ({e.Provider}). {e.Reason}.");
+            page.Add(new TableBlock(["steps", "device", "provider"], e.Steps.Select(s => (IReadOnlyList<string>)[s.Steps, s.Device, s.Provider]).ToArray()));
+        }
+        if (r.CpuFallbackNodes.Count > 0)
+        {
+            page.AddHeading("Nodes that would leave the GPU (TargetExecutionProvider=Cuda)");
+            page.Add(new TableBlock(["node", "op", "why"], r.CpuFallbackNodes.Select(n => (IReadOnlyList<string>)[n.Node, n.OpType, n.Reason]).ToArray()));
+        }
     }
 
     private static string Threshold(double value) => value > 0 ? value.ToString("G6", CultureInfo.InvariantCulture) : "off";

@@ -5,6 +5,7 @@ using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
+using ModelOpt.Runtime.Execution.Gpu;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
@@ -47,6 +48,11 @@ public sealed record OptimizationReport(
 
     /// <summary>The job's fine-tunings (Distill=true), in the order they ran; empty otherwise.</summary>
     public IReadOnlyList<DistillationSummary> Distillation { get; init; } = [];
+    /// <summary>Where the job ran (device, provider, why) and where each kind of step ran; null only in reports written before GPU support.</summary>
+    public ExecutionSummary? Execution { get; init; }
+
+    /// <summary>With TargetExecutionProvider Cuda: the optimized model's nodes that have no CUDA kernel in ONNX Runtime (they would run on the CPU); empty otherwise.</summary>
+    public IReadOnlyList<CpuFallbackNode> CpuFallbackNodes { get; init; } = [];
 
     /// <summary>What the job could not measure and why (no inputs with the gate off, a latency run ONNX Runtime refused).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
@@ -77,7 +83,9 @@ public sealed record OptimizationReport(
         // Only shapes the job chose (not ones the model fixed) are worth a place on the line.
         var chosenShapes = ResolvedInputShapes.Where(s => s.Source is ShapeSource.Graph or ShapeSource.Probed or ShapeSource.InputShapes).ToArray();
         string inputs = chosenShapes.Length == 0 ? "" : $", inputs {string.Join(" ", chosenShapes.Select(s => s.ToString()))}";
-        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}{distilled}, {mode}{compression}, {Gate()}{latency}{inputs}";
+        string device = Execution is null ? "" : Execution.Provider == Runtime.Execution.ExecutionTarget.CudaProviderName ? $", ran on {Execution.Device} (CUDA)" : ", ran on CPU";
+        string gpu = CpuFallbackNodes.Count == 0 ? "" : $", {CpuFallbackNodes.Count} node(s) would leave the GPU";
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}{distilled}, {mode}{compression}, {Gate()}{latency}{inputs}{device}{gpu}";
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Planning;
 using ModelOpt.Onnx.Analysis;
+using ModelOpt.Runtime.Execution.Gpu;
 using ModelOpt.Runtime.Validation;
 
 namespace ModelOpt.Engine.Reports;
@@ -17,9 +18,9 @@ public sealed class ReportComposer
         _context = context;
     }
 
-    /// <summary>The report of the job, for the embedded <paramref name="chosen"/> model.</summary>
+    /// <summary>The report of the job, for the embedded <paramref name="chosen"/> model; <paramref name="cpuFallback"/> lists its nodes without CUDA kernels when the app runs it on CUDA.</summary>
     public OptimizationReport Compose(ModelSummary before, Candidate chosen, long originalBytes, long embeddedBytes,
-        LatencyResult? latency, IReadOnlyList<ValueSensitivity> nodeErrors, IReadOnlyList<AutoTrial> trials)
+        LatencyResult? latency, IReadOnlyList<ValueSensitivity> nodeErrors, IReadOnlyList<AutoTrial> trials, IReadOnlyList<CpuFallbackNode> cpuFallback)
     {
         var job = _context.Job;
         var after = ModelSummary.Create(chosen.Model);
@@ -37,6 +38,8 @@ public sealed class ReportComposer
             Math.Round(_context.Clock.Elapsed.TotalSeconds, 3))
         {
             Steps = _context.Steps,
+            Execution = ExecutionSummary.Of(_context),
+            CpuFallbackNodes = cpuFallback,
         };
     }
 }

@@ -85,7 +85,7 @@ public static class ReportWriter
         s.AppendLine();
         if (r.Latency is { } latency)
         {
-            s.AppendLine(c, $"Latency (ONNX Runtime CPU, median of {latency.Runs} runs, {latency.IntraOpThreads} threads): {latency.OriginalMilliseconds:0.00} ms -> {latency.OptimizedMilliseconds:0.00} ms (x{latency.Ratio:0.00}).");
+            s.AppendLine(c, $"Latency (ONNX Runtime on {r.Execution?.Device ?? "CPU"}, median of {latency.Runs} runs, {latency.IntraOpThreads} threads): {latency.OriginalMilliseconds:0.00} ms -> {latency.OptimizedMilliseconds:0.00} ms (x{latency.Ratio:0.00}).");
             s.AppendLine();
         }
         if (r.Trials.Count > 0)
@@ -111,6 +111,26 @@ public static class ReportWriter
             s.AppendLine(c, $"| {n.NodeName} | {n.OpType} | {n.Precision}{(n.Granularity is { } g ? $" ({g})" : "")} | {cosine} | {n.Reason} |");
         }
         s.AppendLine();
+        if (r.Execution is { } e)
+        {
+            s.AppendLine("## Where it ran");
+            s.AppendLine();
+            s.AppendLine(c, $"ExecutionProvider={e.Requested}: {e.Device} ({e.Provider}). {e.Reason}.");
+            s.AppendLine();
+            s.AppendLine("| steps | device | provider |");
+            s.AppendLine("|---|---|---|");
+            foreach (var step in e.Steps) s.AppendLine(c, $"| {step.Steps} | {step.Device} | {step.Provider} |");
+            s.AppendLine();
+        }
+        if (r.CpuFallbackNodes.Count > 0)
+        {
+            s.AppendLine("## Nodes that would leave the GPU (TargetExecutionProvider=Cuda)");
+            s.AppendLine();
+            s.AppendLine("| node | op | why |");
+            s.AppendLine("|---|---|---|");
+            foreach (var n in r.CpuFallbackNodes) s.AppendLine(c, $"| {n.Node} | {n.OpType} | {n.Reason} |");
+            s.AppendLine();
+        }
         s.AppendLine("## Ops after optimization");
         s.AppendLine();
         foreach (var (op, count) in r.OptimizedOps) s.AppendLine(c, $"- {op}: {count}");

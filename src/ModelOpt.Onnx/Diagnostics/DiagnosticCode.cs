@@ -42,7 +42,7 @@ public static class DiagnosticCode
     /// <summary>An option asks for a capability this version does not have yet.</summary>
     public const string NotAvailableYet = "MOPT0012";
 
-    /// <summary>Warning: the CUDA execution provider was asked for; this build runs on the CPU instead.</summary>
+    /// <summary>Warning: the CUDA execution provider was asked for, but no usable GPU was found (the message says what is missing); the job runs on the CPU.</summary>
     public const string CudaFallsBackToCpu = "MOPT0013";
 
     // MOPT01xx: the engine (ModelOpt.Core passes).
@@ -120,6 +120,16 @@ public static class DiagnosticCode
 
     /// <summary>The inputs given to the trainable module do not match the model's inputs (one missing, an unknown name, a value name that the graph does not have).</summary>
     public const string DistillationInputsMismatch = "MOPT0303";
+    // MOPT0200–0219: GPU execution (the execution target, the ONNX Runtime native folder).
+
+    /// <summary>RequireGpu is true but no usable GPU was found; the message names what is missing (libraries, driver, device, the CUDA provider).</summary>
+    public const string GpuRequiredButUnavailable = "MOPT0200";
+
+    /// <summary>The ONNX Runtime native folder handed to the worker (<c>--onnxruntime-native</c>, <c>ModelOptOnnxRuntimeNative</c>) is not usable: missing, no <c>libonnxruntime</c>, or set after ONNX Runtime was loaded.</summary>
+    public const string OnnxRuntimeNativeFolderInvalid = "MOPT0201";
+
+    /// <summary>Warning: TargetExecutionProvider is Cuda, and nodes of the optimized model have no CUDA kernel in ONNX Runtime, so they would run on the CPU (the report lists them).</summary>
+    public const string NodesLeaveTheGpu = "MOPT0202";
 
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";

@@ -35,21 +35,6 @@ public sealed class SessionUseTests
         Assert.Equal(4, sessions.OpenSessions);
     }
 
-    [Fact]
-    public void A_Cuda_request_warns_once_and_runs_on_the_cpu()
-    {
-        using var folder = new TempFolder();
-        string model = WriteEncoder(folder);
-        var diagnostics = new StringWriter();
-
-        new OptimizationEngine(diagnostics).Run(new OptimizationJob(model, folder.File("out.onnx"), null, null, "app.csproj", Options([("execution-provider", "Cuda"), ("latency-runs", "0"), ("min-cosine-similarity", "0")])));
-
-        string text = diagnostics.ToString();
-        Assert.Single(text.Split('\n'), line => line.Contains("warning MOPT0013", StringComparison.Ordinal));
-        Assert.StartsWith($"app.csproj: warning MOPT0013: {model}: ExecutionProvider=\"Cuda\" is not available in this version", text, StringComparison.Ordinal);
-        Assert.True(File.Exists(folder.File("out.onnx")));
-    }
-
     private static string WriteEncoder(TempFolder folder)
     {
         string path = folder.File("encoder.onnx");

@@ -1,4 +1,5 @@
 using ModelOpt.Engine.Options;
+using ModelOpt.Onnx.Diagnostics;
 
 namespace ModelOpt.Engine.Tests.Options;
 
@@ -38,11 +39,43 @@ public sealed class OptionTableTests
     }
 
     [Fact]
-    public void Only_the_gate_severity_leaves_the_model_unchanged()
+    public void Only_the_gate_severity_and_RequireGpu_leave_the_model_unchanged()
     {
-        Assert.Equal(["AccuracyGate"], OptionTable.All.Where(d => !d.ChangesModel).Select(d => d.Metadata));
+        Assert.Equal(["RequireGpu", "AccuracyGate"], OptionTable.All.Where(d => !d.ChangesModel).Select(d => d.Metadata));
         var options = new OptimizationOptions();
         Assert.Equal(OptionTable.CanonicalText(options, modelOnly: true), OptionTable.CanonicalText(options with { AccuracyGate = GateSeverity.Warning }, modelOnly: true));
+        Assert.Equal(OptionTable.CanonicalText(options, modelOnly: true), OptionTable.CanonicalText(options with { RequireGpu = true }, modelOnly: true));
+    }
+
+    /// <summary>
+    /// A job's result is keyed on where it really ran: Auto that resolved to the CPU, Cuda that
+    /// fell back to the CPU and Cpu itself make the same model and share one key; the GPU and a
+    /// CUDA deployment target each get their own.
+    /// </summary>
+    [Fact]
+    public void The_model_key_holds_the_resolved_provider_not_the_requested_one()
+    {
+        var auto = new OptimizationOptions { ExecutionProvider = ExecutionProviderKind.Auto };
+        var cuda = auto with { ExecutionProvider = ExecutionProviderKind.Cuda };
+        var cpu = auto with { ExecutionProvider = ExecutionProviderKind.Cpu };
+        string onCpu = OptionTable.ModelKey(auto, ExecutionProviderKind.Cpu);
+
+        Assert.Equal(onCpu, OptionTable.ModelKey(cuda, ExecutionProviderKind.Cpu));
+        Assert.Equal(onCpu, OptionTable.ModelKey(cpu, ExecutionProviderKind.Cpu));
+        Assert.Contains("ExecutionProvider=Cpu\n", onCpu, StringComparison.Ordinal);
+        Assert.NotEqual(onCpu, OptionTable.ModelKey(auto, ExecutionProviderKind.Cuda));
+        Assert.NotEqual(onCpu, OptionTable.ModelKey(auto with { TargetExecutionProvider = TargetExecutionProviderKind.Cuda }, ExecutionProviderKind.Cpu));
+        Assert.Equal(onCpu, OptionTable.ModelKey(auto with { RequireGpu = true }, ExecutionProviderKind.Cpu));
+        Assert.Throws<ArgumentOutOfRangeException>(() => OptionTable.ModelKey(auto, ExecutionProviderKind.Auto));
+    }
+
+    [Fact]
+    public void RequireGpu_with_ExecutionProvider_Cpu_is_refused()
+    {
+        var e = Assert.Throws<ModelOptException>(() => OptimizationOptions.Parse(
+            [KeyValuePair.Create("require-gpu", "true"), KeyValuePair.Create("execution-provider", "Cpu")], "app.csproj", "OptimizeModel 'm.onnx'"));
+        Assert.Equal(DiagnosticCode.InvalidOption, e.Code);
+        Assert.Contains("RequireGpu=\"true\" with ExecutionProvider=\"Cpu\"", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

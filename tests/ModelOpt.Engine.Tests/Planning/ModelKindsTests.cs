@@ -29,6 +29,15 @@ public sealed class ModelKindsTests
         Assert.Equal([QuantizeMode.Dynamic], ModelKinds.RecommendedModes(kind));
     }
 
+    [Theory]
+    [InlineData(ModelKind.Convolutional)]
+    [InlineData(ModelKind.MatrixProduct)]
+    public void ACudaDeploymentTargetGetsFloat16ForEveryKind(ModelKind kind)
+    {
+        Assert.Equal([QuantizeMode.Float16], ModelKinds.RecommendedModes(kind, TargetExecutionProviderKind.Cuda));
+        Assert.NotEqual([QuantizeMode.Float16], ModelKinds.RecommendedModes(kind, TargetExecutionProviderKind.Cpu));
+    }
+
     [Fact]
     public void WithSymbolicImageSizesTheWeightsDecide()
     {

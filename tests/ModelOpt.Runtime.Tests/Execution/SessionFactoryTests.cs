@@ -91,35 +91,6 @@ public sealed class SessionFactoryTests : IDisposable
         sessions.Release(ValidationModels.Linear());
     }
 
-    [Theory]
-    [InlineData(ExecutionProviderRequest.Auto)]
-    [InlineData(ExecutionProviderRequest.Cpu)]
-    public void AutoAndCpuRunOnTheCpuWithoutWarning(ExecutionProviderRequest request)
-    {
-        var resolution = ExecutionTarget.Resolve(request);
-        Assert.Same(ExecutionTarget.Cpu, resolution.Target);
-        Assert.Null(resolution.Warning);
-        Assert.Equal("CPU", resolution.Target.Name);
-    }
-
-    [Fact]
-    public void CudaFallsBackToTheCpuWithMopt0013()
-    {
-        var resolution = ExecutionTarget.Resolve(ExecutionProviderRequest.Cuda);
-        Assert.Same(ExecutionTarget.Cpu, resolution.Target);
-        var warning = Assert.IsType<ExecutionTargetWarning>(resolution.Warning);
-        Assert.Equal(DiagnosticCode.CudaFallsBackToCpu, warning.Code);
-        Assert.Equal("MOPT0013", warning.Code);
-        Assert.Contains("ExecutionProvider=\"Cuda\"", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("run on the CPU", warning.Message, StringComparison.Ordinal);
-
-        // Sessions of the resolved target run like any other.
-        using var sessions = new SessionFactory(resolution.Target);
-        byte[] model = ValidationModels.Linear();
-        var result = ModelComparison.Compare(sessions, model, model, SampleSet.Generate(ValidationModels.LinearModel(), null, count: 1));
-        Assert.Equal(1, Assert.Single(result.Outputs).WorstCosine, 12);
-    }
-
     /// <summary>
     /// What one job on two models opens, step by step as the engine runs it: the load check (1,
     /// dropped), the gate's comparison (original and optimized: 2), latency (both again, with a

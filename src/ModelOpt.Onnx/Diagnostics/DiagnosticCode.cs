@@ -107,6 +107,21 @@ public static class DiagnosticCode
     /// <summary>Warning: every configuration that passed the gate under Quantize="Auto" ran slower than the original, so the objective kept the model unquantized.</summary>
     public const string AutoFoundOnlySlowerModels = "MOPT0185";
 
+    /// <summary>Warning: a cache entry (manifest or content) failed its SHA-256 check or could not be read as one; it was discarded and the model is computed again.</summary>
+    public const string CacheEntryCorrupt = "MOPT0400";
+
+    /// <summary>Warning: a cache tier (folder or HTTP server) could not be read or written (read-only or full folder, server down, refused token); the build goes on without that tier.</summary>
+    public const string CacheTierUnavailable = "MOPT0401";
+
+    /// <summary>Warning: a cache entry is unsigned or its signature does not match the key that ModelOptCacheSigningKeyVariable names; it is ignored.</summary>
+    public const string CacheEntryNotSigned = "MOPT0402";
+
+    /// <summary>Warning: the environment variable that ModelOptCacheSigningKeyVariable or ModelOptRemoteCacheTokenVariable names is not set; the tiers that need it are not used.</summary>
+    public const string CacheSecretMissing = "MOPT0403";
+
+    /// <summary>A cache setting (ModelOptCache*, ModelOptRemoteCache*, or the matching command-line option) has a value it does not accept.</summary>
+    public const string InvalidCacheSetting = "MOPT0404";
+
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";
 }

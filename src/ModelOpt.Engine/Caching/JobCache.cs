@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using ModelOpt.Cache;
 using ModelOpt.Cache.Stores;
+using System.Text.Json;
 using ModelOpt.Engine.Jobs;
+using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;
 using ModelOpt.Onnx.Serialization;
 
@@ -13,7 +15,9 @@ namespace ModelOpt.Engine.Caching;
 /// were stored, and the reports rewritten for this job's paths and options) or store what it
 /// computed. An entry holds two outputs, <c>model</c> (the bytes to embed, Brotli already applied
 /// when asked: ResourceCompression is part of the key) and <c>report</c> (the JSON report), plus
-/// the warnings the job printed, with the job's paths replaced by placeholders.
+/// the warnings the job printed. Both are stored with the job's paths (model, output, project,
+/// data folders) replaced by placeholders, which a hit fills in with its own job's paths: a
+/// report from another checkout never names that checkout's folders.
 /// </summary>
 internal sealed class JobCache
 {
@@ -42,13 +46,13 @@ internal sealed class JobCache
     public OptimizationReport? TryRestore(TextWriter diagnostics, Stopwatch clock)
     {
         if (_cache.Lookup(Key, _where) is not { } hit) return null;
-        var stored = ReportWriter.ReadJson<OptimizationReport>(hit.Outputs[ReportOutput]);
+        var stored = ReportWriter.ReadJson<OptimizationReport>(Encoding.UTF8.GetBytes(Restore(Encoding.UTF8.GetString(hit.Outputs[ReportOutput]), json: true)));
         if (stored is null || !hit.Outputs.TryGetValue(ModelOutput, out byte[]? model))
         {
             // Signed and digest-checked, so written by a tool whose report has another shape.
             return null;
         }
-        foreach (string warning in hit.Manifest.Warnings) diagnostics.WriteLine(Restore(warning));
+        foreach (string warning in hit.Manifest.Warnings) diagnostics.WriteLine(Restore(warning, json: false));
         AtomicFile.Write(_job.OutputPath, stream => stream.Write(model));
         var report = stored with
         {
@@ -64,8 +68,8 @@ internal sealed class JobCache
     /// <summary>Stores the computed <paramref name="embedded"/> bytes, <paramref name="report"/> and the job's <paramref name="warnings"/>.</summary>
     public void Store(byte[] embedded, OptimizationReport report, IReadOnlyList<string> warnings)
     {
-        byte[] json = Encoding.UTF8.GetBytes(ReportWriter.Json(report));
-        _cache.Store(Key, JobCacheKey.ToolVersion, [new(ModelOutput, embedded), new(ReportOutput, json)], warnings.Select(Neutral).ToArray(), _where);
+        byte[] json = Encoding.UTF8.GetBytes(Neutral(ReportWriter.Json(report), json: true));
+        _cache.Store(Key, JobCacheKey.ToolVersion, [new(ModelOutput, embedded), new(ReportOutput, json)], warnings.Select(w => Neutral(w, json: false)).ToArray(), _where);
     }
 
     private static ModelOrigin Origin(CacheTier tier) => tier switch
@@ -75,12 +79,19 @@ internal sealed class JobCache
         _ => ModelOrigin.Remote,
     };
 
-    // Another checkout has other paths: warnings are stored with placeholders, longest path first.
-    private IEnumerable<(string Path, string Placeholder)> Paths()
-        => new[] { (_job.ModelPath, "{model}"), (_job.OutputPath, "{output}"), (_job.DiagnosticsFile ?? "", "{project}") }
-            .Where(p => p.Item1.Length > 0).OrderByDescending(p => p.Item1.Length);
+    // The job's paths and their placeholders, longest path first (a data folder inside the
+    // model's folder is replaced before anything shorter could cut it). In JSON text the paths
+    // appear escaped, as the serializer wrote them.
+    private IEnumerable<(string Path, string Placeholder)> Paths(bool json)
+    {
+        var paths = new List<(string, string)> { (_job.ModelPath, "{model}"), (_job.OutputPath, "{output}"), (_job.DiagnosticsFile ?? "", "{project}") };
+        paths.AddRange(OptionTable.All.Where(d => d.Kind == OptionKind.Path).Select(d => (d.Read(_job.Options), "{" + d.Metadata + "}")));
+        return paths.Where(p => p.Item1.Length > 0)
+            .Select(p => (json ? JsonEncodedText.Encode(p.Item1).ToString() : p.Item1, p.Item2))
+            .OrderByDescending(p => p.Item1.Length);
+    }
 
-    private string Neutral(string line) => Paths().Aggregate(line, (text, p) => text.Replace(p.Path, p.Placeholder, StringComparison.Ordinal));
+    private string Neutral(string text, bool json) => Paths(json).Aggregate(text, (t, p) => t.Replace(p.Path, p.Placeholder, StringComparison.Ordinal));
 
-    private string Restore(string line) => Paths().Aggregate(line, (text, p) => text.Replace(p.Placeholder, p.Path, StringComparison.Ordinal));
+    private string Restore(string text, bool json) => Paths(json).Aggregate(text, (t, p) => t.Replace(p.Placeholder, p.Path, StringComparison.Ordinal));
 }

@@ -202,6 +202,36 @@ public sealed class CacheTests
         AssertEntriesSound(shared);
     }
 
+    [Fact]
+    public void Against_a_real_HTTP_cache_Read_mode_never_uploads_and_a_signing_key_ignores_unsigned_entries()
+    {
+        using var server = new NginxCacheServer();
+        using var folder = new TempFolder();
+        string a = Checkout(folder.File("a")), b = Checkout(folder.File("b")), c = Checkout(folder.File("c"));
+        string remote = server.BaseUri.AbsoluteUri;
+
+        // Read mode: computes, and never uploads.
+        var reader = Optimize(a, "--remote-cache", remote, "--remote-cache-mode", "Read", "--cache-size", "0");
+        Assert.True(reader.ExitCode == 0, reader.Error);
+        Assert.DoesNotContain(server.Requests(atLeast: 1), r => r.StartsWith("PUT", StringComparison.Ordinal));
+
+        // Written without a key...
+        Assert.Equal(0, Optimize(a, "--remote-cache", remote, "--cache-size", "0").ExitCode);
+        Assert.Contains(server.Requests(atLeast: 4), r => r.StartsWith("PUT /ac/", StringComparison.Ordinal));
+        // ...ignored by a build that trusts only signed entries: it warns and computes, then signs its own.
+        string variable = "MODELOPT_TEST_SIGNING_KEY_" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(variable, "team signing key");
+        var signed = Optimize(b, "--remote-cache", remote, "--cache-signing-key-variable", variable, "--cache-size", "0");
+        Assert.True(signed.ExitCode == 0, signed.Error);
+        Assert.Contains("warning MOPT0402:", signed.Error, StringComparison.Ordinal);
+        Assert.Contains("is not signed", signed.Error, StringComparison.Ordinal);
+        Assert.Contains(", computed in", signed.Output, StringComparison.Ordinal);
+        var trusted = Optimize(c, "--remote-cache", remote, "--cache-signing-key-variable", variable, "--cache-size", "0");
+        Assert.Contains("from the remote cache", trusted.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("MOPT0402", trusted.Error, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "out", "m.onnx")), File.ReadAllBytes(Path.Combine(c, "out", "m.onnx")));
+    }
+
     /// <summary>Every manifest in <paramref name="cacheFolder"/> names outputs that exist and match their digests.</summary>
     private static void AssertEntriesSound(string cacheFolder)
     {

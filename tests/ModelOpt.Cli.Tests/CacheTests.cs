@@ -232,6 +232,38 @@ public sealed class CacheTests
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "out", "m.onnx")), File.ReadAllBytes(Path.Combine(c, "out", "m.onnx")));
     }
 
+    [Fact]
+    public void A_hit_prints_the_warnings_the_computing_job_printed_with_its_own_paths()
+    {
+        using var folder = new TempFolder();
+        string a = Checkout(folder.File("a")), b = Checkout(folder.File("b")), shared = folder.File("shared");
+        Assert.Equal(0, Optimize(a, "--cache-dir", shared, "--cache-size", "0").ExitCode);
+        // The job warned (as a model slower than its original does): the entry keeps the line with placeholders.
+        string manifest = Directory.GetFiles(Path.Combine(shared, "ac")).Single();
+        string text = File.ReadAllText(manifest).Replace("\"warnings\": []", "\"warnings\": [\"{model}: warning MOPT0184: {model}: slower than the original; report {output}\"]", StringComparison.Ordinal);
+        File.WriteAllText(manifest, text);
+
+        var hit = Optimize(b, "--cache-dir", shared, "--cache-size", "0");
+
+        Assert.Contains("from the shared cache", hit.Output, StringComparison.Ordinal);
+        string model = Path.Combine(b, "m.onnx");
+        Assert.Contains($"{model}: warning MOPT0184: {model}: slower than the original; report {Path.Combine(b, "out", "m.onnx")}", hit.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_lists_every_cache_option_with_its_project_property()
+    {
+        var (exitCode, output, _) = Cli.Run("optimize", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("--no-cache", output, StringComparison.Ordinal);
+        foreach (var setting in ModelOpt.Cache.Settings.CacheSettings.All)
+        {
+            Assert.Contains($"--{setting.Option} {setting.Values}", output, StringComparison.Ordinal);
+            Assert.Contains($"({setting.Property})", output, StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>Every manifest in <paramref name="cacheFolder"/> names outputs that exist and match their digests.</summary>
     private static void AssertEntriesSound(string cacheFolder)
     {

@@ -101,8 +101,9 @@ public sealed class FolderCacheStore : ICacheStore
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Windows refuses to replace a file a reader holds open; a concurrent writer then
-            // already put the same entry there, which is all this write wanted.
-            if (area == CacheArea.ContentStore && File.Exists(path) && new FileInfo(path).Length == bytes.LongLength) return;
+            // already put a whole entry there (the same content, or a manifest of the same key,
+            // equally valid), which is all this write wanted.
+            if (File.Exists(path) && (area == CacheArea.ActionCache || new FileInfo(path).Length == bytes.LongLength)) return;
             throw new CacheStoreException(this, $"cannot write '{path}': {e.Message}", e);
         }
     }

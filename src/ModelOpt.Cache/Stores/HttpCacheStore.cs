@@ -104,7 +104,8 @@ public sealed class HttpCacheStore : ICacheStore, IDisposable
             if (_token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _token);
             try
             {
-                var response = _client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+                // The whole body within the timeout: a server that stalls mid-blob cannot hang the build.
+                var response = _client.Send(request, HttpCompletionOption.ResponseContentRead);
                 if (attempt >= _attempts || !IsTransient(response.StatusCode)) return response;
                 response.Dispose();
             }

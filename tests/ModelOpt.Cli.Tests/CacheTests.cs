@@ -264,6 +264,27 @@ public sealed class CacheTests
         }
     }
 
+    /// <summary>Every kind of report (Auto's trials, pruning, measured latency) reads back from the cache, so every kind of job can hit.</summary>
+    [Theory]
+    [InlineData("--quantize", "Auto", "--auto-time-budget", "60")]
+    [InlineData("--prune", "Magnitude", "--sparsity", "0.5")]
+    [InlineData("--quantize", "Dynamic", "--latency-runs", "3")]
+    public void Reports_of_every_kind_come_back_from_the_cache(params string[] options)
+    {
+        using var folder = new TempFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", 64);
+        string[] run = ["optimize", model, "-o", folder.File("out.onnx"), "--report", folder.File("r.json"), "--local-cache-dir", folder.File("local"), .. options];
+
+        var first = Cli.Run(run);
+        string computed = File.ReadAllText(folder.File("r.json"));
+        var second = Cli.Run(run);
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Contains("from the local cache", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("MOPT0400", second.Error, StringComparison.Ordinal);
+        Assert.Equal(ComparableReport.Normalize(computed), ComparableReport.Normalize(File.ReadAllText(folder.File("r.json"))));
+    }
+
     /// <summary>Every manifest in <paramref name="cacheFolder"/> names outputs that exist and match their digests.</summary>
     private static void AssertEntriesSound(string cacheFolder)
     {

@@ -6,6 +6,7 @@ using System.Text.Json;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;
+using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Serialization;
 
 namespace ModelOpt.Engine.Caching;
@@ -49,7 +50,9 @@ internal sealed class JobCache
         var stored = ReportWriter.ReadJson<OptimizationReport>(Encoding.UTF8.GetBytes(Restore(Encoding.UTF8.GetString(hit.Outputs[ReportOutput]), json: true)));
         if (stored is null || !hit.Outputs.TryGetValue(ModelOutput, out byte[]? model))
         {
-            // Signed and digest-checked, so written by a tool whose report has another shape.
+            // Digest-checked and keyed on this tool's build, so only a bug gets here: say so
+            // rather than silently computing every time.
+            diagnostics.WriteLine($"{_where}: warning {DiagnosticCode.CacheEntryCorrupt}: the cache entry of key {Key[..12]}… has no model or a report this tool cannot read; the model is computed again.");
             return null;
         }
         foreach (string warning in hit.Manifest.Warnings) diagnostics.WriteLine(Restore(warning, json: false));

@@ -47,6 +47,33 @@ public sealed class OptimizeModels : ToolTask
     [Required]
     public string ProjectFile { get; set; } = "";
 
+    /// <summary><c>$(ModelOptCache)</c>: false computes every model and stores nothing.</summary>
+    public string Cache { get; set; } = "";
+
+    /// <summary><c>$(ModelOptCacheSize)</c>: the per-user folder's size limit.</summary>
+    public string CacheSize { get; set; } = "";
+
+    /// <summary><c>$(ModelOptLocalCacheDir)</c>: the per-user folder; empty for the default.</summary>
+    public string LocalCacheDir { get; set; } = "";
+
+    /// <summary><c>$(ModelOptCacheDir)</c>: the team's shared folder.</summary>
+    public string CacheDir { get; set; } = "";
+
+    /// <summary><c>$(ModelOptRemoteCache)</c>: the HTTP cache's URL.</summary>
+    public string RemoteCache { get; set; } = "";
+
+    /// <summary><c>$(ModelOptRemoteCacheMode)</c>: ReadWrite or Read.</summary>
+    public string RemoteCacheMode { get; set; } = "";
+
+    /// <summary><c>$(ModelOptRemoteCacheTokenVariable)</c>: the NAME of the environment variable holding the bearer token.</summary>
+    public string RemoteCacheTokenVariable { get; set; } = "";
+
+    /// <summary><c>$(ModelOptCacheSigningKeyVariable)</c>: the NAME of the environment variable holding the signing key.</summary>
+    public string CacheSigningKeyVariable { get; set; } = "";
+
+    /// <summary><c>$(ModelOptRemoteCacheTimeout)</c>: seconds one request to the remote cache may take.</summary>
+    public string RemoteCacheTimeout { get; set; } = "";
+
     /// <inheritdoc/>
     protected override string ToolName => "dotnet";
 
@@ -80,6 +107,7 @@ public sealed class OptimizeModels : ToolTask
         // Before the command: the worker must choose its ONNX Runtime before it loads one.
         if (OnnxRuntimeNative.Trim().Length > 0) Line(lines, "--onnxruntime-native", Path.GetFullPath(OnnxRuntimeNative.Trim()));
         lines.Append("build\n");
+        if (Models.Length > 0) AppendCacheSettings(lines);
         if (ProjectReport.Length > 0)
         {
             Line(lines, "--project-report", ProjectReport);
@@ -107,6 +135,34 @@ public sealed class OptimizeModels : ToolTask
             lines.Append("--end\n");
         }
         return lines.ToString();
+    }
+
+    /// <summary>
+    /// The cache settings, before everything else. Relative folders are the project's (as every
+    /// path in a project file is); the worker reads secrets from the environment variables named
+    /// here, which it inherits, so no secret is ever written to the response file.
+    /// </summary>
+    private void AppendCacheSettings(StringBuilder lines)
+    {
+        string projectDirectory = Path.GetDirectoryName(ProjectFile)!;
+        Line(lines, "--cache-project", ProjectFile);
+        foreach (var (option, value, isFolder) in new[]
+        {
+            ("--cache", Cache, false),
+            ("--cache-size", CacheSize, false),
+            ("--local-cache-dir", LocalCacheDir, true),
+            ("--cache-dir", CacheDir, true),
+            ("--remote-cache", RemoteCache, false),
+            ("--remote-cache-mode", RemoteCacheMode, false),
+            ("--remote-cache-token-variable", RemoteCacheTokenVariable, false),
+            ("--cache-signing-key-variable", CacheSigningKeyVariable, false),
+            ("--remote-cache-timeout", RemoteCacheTimeout, false),
+        })
+        {
+            string text = value.Trim();
+            if (text.Length == 0) continue;
+            Line(lines, option, isFolder ? Path.GetFullPath(Path.Combine(projectDirectory, text)) : text);
+        }
     }
 
     private static void Line(StringBuilder lines, string option, string value)

@@ -1,3 +1,4 @@
+using ModelOpt.Cache.Settings;
 using ModelOpt.Cli.Commands;
 using ModelOpt.Engine.Options;
 using ModelOpt.Onnx.Diagnostics;
@@ -89,7 +90,7 @@ internal static class CommandDispatcher
           modelopt inspect <model.onnx> [--json]   describe a model: producer, opsets, inputs/outputs,
                                                    op histogram, parameters, weight bytes, external data
           modelopt optimize <model.onnx> -o <out.onnx> [--report r.json] [--markdown-report r.md]
-                   [--html-report r.html] [options]
+                   [--html-report r.html] [--no-cache] [cache options] [options]
           modelopt compare <a.onnx> <b.onnx> [--data dir] [--input-shapes x=1,3,224,224] [--samples N]
                    [--latency-runs N] [--json]     accuracy of b against a (cosine, max/mean abs error,
                                                    top-1 agreement per output) and CPU latency of both
@@ -103,6 +104,10 @@ internal static class CommandDispatcher
 
         Options of optimize (every OptimizeModel metadata, kebab-case; default in brackets):
         {string.Join(Environment.NewLine, OptionTable.All.Select(OptionHelp))}
+
+        Cache options of optimize and build (project properties ModelOpt...; they never change the model):
+          --no-cache                               compute, and store nothing (--cache false)
+        {string.Join(Environment.NewLine, CacheSettings.All.Select(s => $"  --{s.Option} {s.Values}  {s.Help} ({s.Property})"))}
         """;
 
     private static string OptionHelp(OptionDefinition d)

@@ -35,7 +35,7 @@ public sealed class AccuracyGateBuildTests(PackageFixture package)
         var passed = lib.Build().AssertSucceeded();
 
         Assert.Equal(2, lib.Resources().Count);
-        Assert.Matches(@"outlier\.onnx: .*Int4 \([12] of 2 nodes quantized\), worst cosine 0\.[0-9]+, gate passed, latency x[0-9.]+, ran on CPU; report: .*outlier\.[0-9a-f]+\.report\.html", passed.Result.Output);
+        Assert.Matches(@"outlier\.onnx: .*Int4 \([12] of 2 nodes quantized\), worst cosine 0\.[0-9]+, gate passed, latency x[0-9.]+, ran on CPU, computed in [0-9.]+ s; report: .*outlier\.[0-9a-f]+\.report\.html", passed.Result.Output);
         // The project report lists both models and is not rewritten by a build that changes nothing.
         string projectReport = Path.Combine(lib.ModelOptDirectory(), "ModelOpt.project.html");
         string html = File.ReadAllText(projectReport);

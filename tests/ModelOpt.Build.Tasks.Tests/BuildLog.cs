@@ -36,6 +36,10 @@ internal sealed class BuildLog
             .Select(i => i.Text.Replace('\\', '/'))
             .ToArray();
 
+    /// <summary>Every message the worker task logged (summary lines, details, progress), at any importance.</summary>
+    public IReadOnlyList<string> WorkerMessages
+        => _tasks.Where(t => t.Name == "OptimizeModels").SelectMany(t => t.FindChildrenRecursive<Message>()).Select(m => m.Text).ToArray();
+
     /// <summary>True when <paramref name="target"/> executed somewhere in the build (not skipped for being up to date or by its condition).</summary>
     public bool Ran(string target) => _targets.Any(t => t.Name == target && !t.Skipped);
 

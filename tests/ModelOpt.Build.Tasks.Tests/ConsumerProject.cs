@@ -98,14 +98,17 @@ internal sealed class ConsumerProject
     /// <summary><c>dotnet build</c> with a binary log; <paramref name="arguments"/> are appended (e.g. <c>-m</c>, <c>-question</c>).</summary>
     public BuildRun Build(params string[] arguments) => Run("build", arguments);
 
+    /// <summary><c>dotnet build</c> with extra environment variables (a cache token, a signing key).</summary>
+    public BuildRun BuildWith(IReadOnlyDictionary<string, string> environment, params string[] arguments) => Run("build", arguments, environment);
+
     /// <summary><c>dotnet clean</c>.</summary>
     public BuildRun Clean() => Run("clean", []);
 
-    private BuildRun Run(string verb, string[] arguments)
+    private BuildRun Run(string verb, string[] arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         string binlog = Path.Combine(_logFolder, $"{++_builds:D2}-{verb}.binlog");
-        var result = DotnetCommand.Run(Directory, [verb, ProjectFile, "-nodeReuse:false", $"-bl:{binlog}", .. arguments], BuildTimeout,
-            new Dictionary<string, string> { ["NUGET_PACKAGES"] = _package.PackagesFolder });
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["NUGET_PACKAGES"] = _package.PackagesFolder };
+        var result = DotnetCommand.Run(Directory, [verb, ProjectFile, "-nodeReuse:false", $"-bl:{binlog}", .. arguments], BuildTimeout, variables);
         return new BuildRun(result, new BuildLog(binlog));
     }
 

@@ -37,6 +37,11 @@ internal static class DotnetCommand
         // No MSBuild server and no reusable nodes: nothing may outlive the command it belongs to.
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        // MSBuild reads environment variables as properties: no consumer build uses the
+        // developer's per-user model cache (tests read nothing outside the repository, and each
+        // test's builds must really optimize). The cache tests turn it on with -p:ModelOptCache=true
+        // and a folder of their own.
+        start.Environment["ModelOptCache"] = "false";
         if (environment is not null)
         {
             foreach (var (name, value) in environment) start.Environment[name] = value;

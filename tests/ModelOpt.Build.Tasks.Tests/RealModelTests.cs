@@ -35,7 +35,7 @@ public sealed class RealModelTests(PackageFixture package)
         Assert.Contains("pruned Structured (50% of channels; MACs 26%, parameters 25% of original), Recommended: Static", run.Result.Output, StringComparison.Ordinal);
         // The gate checked the quantized model; the pruned one has it switched off (no fine-tuning yet).
         // Recommended (the default) quantizes a convolutional model with data-free Static.
-        Assert.Matches(@"ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Recommended: Static \([0-9]+ of [0-9]+ nodes quantized\), worst cosine 0\.99[0-9]+, gate passed, latency x[0-9.]+, ran on CPU; report: .+\.report\.html", run.Result.Output);
+        Assert.Matches(@"ResNet18\.onnx: 63\.7 MB -> 16\.0 MB \(25%\), Recommended: Static \([0-9]+ of [0-9]+ nodes quantized\), worst cosine 0\.99[0-9]+, gate passed, latency x[0-9.]+, ran on CPU, computed in [0-9.]+ s; report: .+\.report\.html", run.Result.Output);
         Assert.Contains("(gate off)", run.Result.Output, StringComparison.Ordinal);
     }
 }

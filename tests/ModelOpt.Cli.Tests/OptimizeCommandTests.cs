@@ -89,6 +89,7 @@ public sealed class OptimizeCommandTests
         File.WriteAllLines(rsp,
         [
             "build",
+            "--cache", "false",
             "--model", corrupt, "--output", staleOutput, "--project", project, "--end",
             "--model", good, "--output", Path.Combine(folder.Path, "good.out.onnx"), "--project", project, "--quantize", "Bogus", "--end",
             "--model", good, "--output", Path.Combine(folder.Path, "good.ok.onnx"), "--project", project, "--quantize", "Dynamic", "--end",

@@ -1,3 +1,5 @@
+using ModelOpt.Cache;
+using ModelOpt.Cache.Settings;
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Reports;
@@ -8,16 +10,20 @@ namespace ModelOpt.Cli.Commands;
 /// <summary>
 /// <c>modelopt build @response-file</c>: the worker side of the MSBuild task. The response file
 /// holds one block per stale model (<c>--model</c> … <c>--end</c>). Every model is attempted
-/// even when an earlier one fails, so one build reports every problem at once.
+/// even when an earlier one fails, so one build reports every problem at once. The cache
+/// settings come first (the project's ModelOptCache* properties; without them the per-user
+/// folder is used); one cache serves every model of the run, so a tier that is down costs one
+/// warning per build.
 /// </summary>
 internal static class BuildCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var (projectReport, modelReports) = ProjectReportArguments(ref args);
+        var (projectReport, modelReports, cacheSettings, project) = FrontArguments(ref args);
         var jobs = ParseJobs(args, error, out bool parseFailed);
         bool failed = parseFailed;
-        var engine = new OptimizationEngine(error, output);
+        using var cache = jobs.Count == 0 ? null : ModelCache.Open(cacheSettings, error, project ?? jobs[0].DiagnosticsFile);
+        var engine = new OptimizationEngine(error, output, cache);
         foreach (var job in jobs)
         {
             try
@@ -26,7 +32,7 @@ internal static class BuildCommand
                 string? reportPath = job.HtmlReportPath ?? job.MarkdownReportPath;
                 output.WriteLine(report.SummaryLine() + (reportPath is null ? "" : $"; report: {reportPath}"));
                 // Indented lines are details: the build logs them at low importance.
-                foreach (var step in report.Steps) output.WriteLine("  " + step);
+                foreach (string line in report.DetailLines()) output.WriteLine("  " + line);
             }
             catch (ModelOptException e)
             {
@@ -43,22 +49,28 @@ internal static class BuildCommand
     }
 
     /// <summary>
-    /// Takes the project report's arguments off the front: <c>--project-report path</c>, then one
-    /// <c>--model-report path</c> per model of the project (stale or not).
+    /// Takes the run's own arguments off the front: the cache settings (<c>--cache-dir path</c>,
+    /// …, preceded by <c>--cache-project path</c>, the file their errors point at), then
+    /// <c>--project-report path</c> and one <c>--model-report path</c> per model of the project
+    /// (stale or not).
     /// </summary>
-    private static (string? ProjectReport, List<string> ModelReports) ProjectReportArguments(ref IReadOnlyList<string> args)
+    private static (string? ProjectReport, List<string> ModelReports, CacheSettings Cache, string? Project) FrontArguments(ref IReadOnlyList<string> args)
     {
-        string? projectReport = null;
+        string? projectReport = null, project = null;
         var modelReports = new List<string>();
+        var cache = new CacheSettings();
         int i = 0;
         for (; i + 1 < args.Count; i += 2)
         {
-            if (args[i] == "--project-report") projectReport = args[i + 1];
-            else if (args[i] == "--model-report") modelReports.Add(args[i + 1]);
+            string name = args[i].StartsWith("--", StringComparison.Ordinal) ? args[i][2..] : "";
+            if (name == "project-report") projectReport = args[i + 1];
+            else if (name == "model-report") modelReports.Add(args[i + 1]);
+            else if (name == "cache-project") project = args[i + 1];
+            else if (CacheSettings.IsSetting(name)) cache = cache.With(name, args[i + 1], project);
             else break;
         }
         args = args.Skip(i).ToList();
-        return (projectReport, modelReports);
+        return (projectReport, modelReports, cache, project);
     }
 
     private static List<OptimizationJob> ParseJobs(IReadOnlyList<string> args, TextWriter error, out bool failed)

@@ -1,6 +1,8 @@
 using System.IO.Compression;
+using ModelOpt.Cache;
 using ModelOpt.Engine.Auto;
 using ModelOpt.Engine.Distillation;
+using ModelOpt.Engine.Caching;
 using ModelOpt.Engine.Gate;
 using ModelOpt.Engine.Options;
 using ModelOpt.Engine.Planning;
@@ -39,12 +41,19 @@ public sealed class OptimizationEngine
 
     private readonly TextWriter _diagnostics;
     private readonly TextWriter? _progress;
+    private readonly ModelCache? _cache;
 
-    /// <summary>An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/> and, when given, one line per step of long work to <paramref name="progress"/>.</summary>
-    public OptimizationEngine(TextWriter diagnostics, TextWriter? progress = null)
+    /// <summary>
+    /// An engine that writes warnings (canonical MSBuild diagnostics) to <paramref name="diagnostics"/>
+    /// and, when given, one line per step of long work to <paramref name="progress"/>. With a
+    /// <paramref name="cache"/>, each job is looked up before the pipeline runs and stored after
+    /// the gate passed.
+    /// </summary>
+    public OptimizationEngine(TextWriter diagnostics, TextWriter? progress = null, ModelCache? cache = null)
     {
         _diagnostics = diagnostics;
         _progress = progress;
+        _cache = cache;
     }
 
     /// <summary>
@@ -82,8 +91,10 @@ public sealed class OptimizationEngine
     {
         try
         {
-            using var context = new JobContext(job, _diagnostics, sessions, _progress) { Execution = execution };
-            return RunCore(context);
+            // What the job warns about is kept, to be stored with its cache entry and replayed on a hit.
+            var warnings = new RecordingWriter(_diagnostics);
+            using var context = new JobContext(job, warnings, sessions, _progress) { Execution = execution };
+            return RunCore(context, warnings);
         }
         catch
         {
@@ -92,10 +103,13 @@ public sealed class OptimizationEngine
         }
     }
 
-    private OptimizationReport RunCore(JobContext context)
+    private OptimizationReport RunCore(JobContext context, RecordingWriter warnings)
     {
         var job = context.Job;
         var original = context.Own(context.Step("load", () => OnnxModelReader.Load(job.ModelPath), m => $"{Path.GetFileName(job.ModelPath)}, {m.Graph.AllNodes().Count()} nodes", shared: true));
+        // The key needs the external data files, which only the loaded model names.
+        var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name));
+        if (cache?.TryRestore(context.Diagnostics, context.Clock) is { } restored) return restored;
         long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(original);
         var before = ModelSummary.Create(original);
         if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
@@ -129,7 +143,7 @@ public sealed class OptimizationEngine
         {
             var failure = AccuracyGate.ToException(job.ModelPath, chosen.Check.Comparison, chosen.Check.Violations);
             if (context.Options.AccuracyGate == GateSeverity.Error) throw failure;
-            _diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
+            context.Diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
         }
 
         // Latency and per-node error inform; they never decide whether the model is embedded,
@@ -160,10 +174,12 @@ public sealed class OptimizationEngine
             ValidationInputs = gate.InputKind,
             Notes = notes,
             Distillation = planner.Distillations,
+            Source = new ModelSource(ModelOrigin.Computed, Math.Round(context.Clock.Elapsed.TotalSeconds, 3), cache?.Key),
         };
-        if (job.ReportPath is not null) AtomicFile.WriteAllText(job.ReportPath, ReportWriter.Json(report));
-        if (job.MarkdownReportPath is not null) AtomicFile.WriteAllText(job.MarkdownReportPath, ReportWriter.Markdown(report));
-        if (job.HtmlReportPath is not null) AtomicFile.WriteAllText(job.HtmlReportPath, HtmlReport.Write(report));
+        ReportFiles.Write(job, report);
+        // Only a model that passed the gate is shared: a build whose AccuracyGate is Error must
+        // never receive, from the cache, a model another build let through with a warning.
+        if (cache is not null && chosen.Check.Passed) cache.Store(embedded, report, warnings.Lines);
         return report;
     }
 
@@ -262,7 +278,7 @@ public sealed class OptimizationEngine
             QuantizeMode.Int4 or QuantizeMode.Float16 => "Quantize=\"Dynamic\" runs integer kernels and is usually faster on CPUs",
             _ => "Quantize=\"Auto\" measures the modes and can keep the model in float",
         };
-        _diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        context.Diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.OptimizedModelSlower}: {context.ModelPath}: the optimized model ({chosen.Configuration}) ran x{ratio:0.00} as long as the original in ONNX Runtime on this machine; {suggestion}."));
     }
 

@@ -94,10 +94,17 @@ public static class OptionTable
     /// <summary>
     /// The normalized text of every option of <paramref name="options"/> (<c>Metadata=value</c>
     /// lines in table order), optionally only those that can change the model: equal options give
-    /// equal text however they were spelled.
+    /// equal text however they were spelled. <paramref name="pathContent"/>, when given, replaces
+    /// each path (data folders, Preprocessor, Vocabulary) by what it returns for it: the cache key
+    /// uses the content's digest, so the same data in another checkout gives the same key.
     /// </summary>
-    public static string CanonicalText(OptimizationOptions options, bool modelOnly = false)
-        => string.Concat(All.Where(d => !modelOnly || d.ChangesModel).Select(d => $"{d.Metadata}={d.Read(options)}\n"));
+    public static string CanonicalText(OptimizationOptions options, bool modelOnly = false, Func<string, string>? pathContent = null)
+        => string.Concat(All.Where(d => !modelOnly || d.ChangesModel).Select(d =>
+        {
+            string value = d.Read(options);
+            if (pathContent is not null && d.Kind == OptionKind.Path && value.Length > 0) value = pathContent(value);
+            return $"{d.Metadata}={value}\n";
+        }));
 
     /// <summary>
     /// The text a job's result is keyed on (a cache key, the report's <c>modelKey</c>): the options

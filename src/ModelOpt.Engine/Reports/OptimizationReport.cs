@@ -57,6 +57,17 @@ public sealed record OptimizationReport(
     /// <summary>What the job could not measure and why (no inputs with the gate off, a latency run ONNX Runtime refused).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Where the model of this build came from (computed, or which cache tier) and how long that took.</summary>
+    public ModelSource Source { get; init; } = new(ModelOrigin.Computed, 0, null);
+
+    /// <summary>
+    /// The lines the build logs under the summary line, at low importance: the job's steps when it
+    /// computed the model; on a cache hit, the one step it did (its steps ran in an earlier build).
+    /// </summary>
+    public IReadOnlyList<string> DetailLines() => Source.Origin == ModelOrigin.Computed
+        ? Steps.Select(s => s.ToString()).ToArray()
+        : [System.FormattableString.Invariant($"cache: {Source.Origin.ToString().ToLowerInvariant()} hit, key {Source.CacheKey?[..12]}, no model work ({Source.Seconds:0.00} s)")];
+
     /// <summary>The one line the build prints for this model.</summary>
     public string SummaryLine()
     {
@@ -85,7 +96,7 @@ public sealed record OptimizationReport(
         string inputs = chosenShapes.Length == 0 ? "" : $", inputs {string.Join(" ", chosenShapes.Select(s => s.ToString()))}";
         string device = Execution is null ? "" : Execution.Provider == Runtime.Execution.ExecutionTarget.CudaProviderName ? $", ran on {Execution.Device} (CUDA)" : ", ran on CPU";
         string gpu = CpuFallbackNodes.Count == 0 ? "" : $", {CpuFallbackNodes.Count} node(s) would leave the GPU";
-        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}{distilled}, {mode}{compression}, {Gate()}{latency}{inputs}{device}{gpu}";
+        return $"{Path.GetFileName(Model)}: {ReportFormat.Megabytes(OriginalBytes)} -> {ReportFormat.Megabytes(OptimizedBytes)} ({ReportFormat.Percent(OptimizedBytes, OriginalBytes)}){pruning}{distilled}, {mode}{compression}, {Gate()}{latency}{inputs}{device}{gpu}, {Source}";
     }
 
     /// <summary>

@@ -22,6 +22,19 @@ public static class ReportWriter
     /// <summary>Any report as JSON: camelCase, enums by name, NaN allowed; one shape for every file the tool writes.</summary>
     public static string Json<T>(T report) => JsonSerializer.Serialize(report, JsonOptions);
 
+    /// <summary>A report read back from <see cref="Json{T}"/>'s text (a cached report); null when the text is not one.</summary>
+    public static T? ReadJson<T>(byte[] json) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, JsonOptions);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>", sample 3 'x.npy'" for a violation that names its worst sample, else empty.</summary>
     internal static string SampleOf(AccuracyViolation v)
         => v.Sample is int index ? string.Create(CultureInfo.InvariantCulture, $", sample {index} '{v.SampleName}'") : "";

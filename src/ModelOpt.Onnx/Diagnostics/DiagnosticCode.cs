@@ -130,6 +130,20 @@ public static class DiagnosticCode
 
     /// <summary>Warning: TargetExecutionProvider is Cuda, and nodes of the optimized model have no CUDA kernel in ONNX Runtime, so they would run on the CPU (the report lists them).</summary>
     public const string NodesLeaveTheGpu = "MOPT0202";
+    /// <summary>Warning: a cache entry (manifest or content) failed its SHA-256 check or could not be read as one; it was discarded and the model is computed again.</summary>
+    public const string CacheEntryCorrupt = "MOPT0400";
+
+    /// <summary>Warning: a cache tier (folder or HTTP server) could not be read or written (read-only or full folder, server down, refused token); the build goes on without that tier.</summary>
+    public const string CacheTierUnavailable = "MOPT0401";
+
+    /// <summary>Warning: a cache entry is unsigned or its signature does not match the key that ModelOptCacheSigningKeyVariable names; it is ignored.</summary>
+    public const string CacheEntryNotSigned = "MOPT0402";
+
+    /// <summary>Warning: the environment variable that ModelOptCacheSigningKeyVariable or ModelOptRemoteCacheTokenVariable names is not set; the tiers that need it are not used.</summary>
+    public const string CacheSecretMissing = "MOPT0403";
+
+    /// <summary>A cache setting (ModelOptCache*, ModelOptRemoteCache*, or the matching command-line option) has a value it does not accept.</summary>
+    public const string InvalidCacheSetting = "MOPT0404";
 
     /// <summary>A bug in ModelOpt (an unexpected exception); the message carries the details to report.</summary>
     public const string InternalError = "MOPT0999";

@@ -80,6 +80,11 @@ public sealed class OptimizationEngine
     {
         var job = context.Job;
         var original = context.Own(context.Step("load", () => OnnxModelReader.Load(job.ModelPath), m => $"{Path.GetFileName(job.ModelPath)}, {m.Graph.AllNodes().Count()} nodes", shared: true));
+        if (Core.Analysis.GraphCycles.Describe(original) is { } cycle)
+        {
+            throw new ModelOptException(DiagnosticCode.CyclicGraph, job.ModelPath,
+                $"the graph has a cycle: {cycle}. ONNX graphs must be acyclic (each node may only read graph inputs, initializers and the outputs of nodes that do not depend on it); re-export the model.");
+        }
         long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(original);
         var before = ModelSummary.Create(original);
         if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)

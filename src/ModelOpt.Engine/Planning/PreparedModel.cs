@@ -25,4 +25,8 @@ public sealed record PreparedModel(
     ModelCostReport CostBefore,
     ModelCostReport CostAfter,
     MagnitudePruningReport? MagnitudePruning,
-    StructuredPruningReport? StructuredPruning);
+    StructuredPruningReport? StructuredPruning)
+{
+    /// <summary>Nodes that read a weight holding NaN or infinity, kept in float by every candidate (identity, reason); warned about once.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> NonFiniteWeightNodes { get; init; } = [];
+}

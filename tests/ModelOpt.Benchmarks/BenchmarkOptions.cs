@@ -21,7 +21,7 @@ internal enum BenchmarkParts
 internal sealed record BenchmarkOptions
 {
     public const string Usage =
-        "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--scaling-nodes N,N,...] [--scaling-quantize MODE] [--temp-dir DIR]\n" +
+        "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--scaling-nodes N,N,...] [--scaling-shapes Relu,MatMulAdd] [--scaling-quantize MODE] [--temp-dir DIR]\n" +
         "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization, pruning, scaling";
 
     public BenchmarkParts Parts { get; init; } = BenchmarkParts.All;
@@ -37,6 +37,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Node counts of the scaling benchmark's chains; the smallest is the baseline.</summary>
     public IReadOnlyList<int> ScalingNodes { get; init; } = [3_000, 30_000, 300_000, 1_000_000];
+
+    /// <summary>The chain shapes the scaling benchmark builds.</summary>
+    public IReadOnlyList<TestUtilities.ChainShape> ScalingShapes { get; init; } = [TestUtilities.ChainShape.Relu, TestUtilities.ChainShape.MatMulAdd];
 
     /// <summary>The <c>--quantize</c> mode the scaling benchmark optimizes with.</summary>
     public string ScalingQuantize { get; init; } = "Dynamic";
@@ -85,6 +88,15 @@ internal sealed record BenchmarkOptions
                     var sizes = new List<int>();
                     foreach (string size in value.Split(',', StringSplitOptions.TrimEntries)) sizes.Add(ParsePositiveInt(name, size, ref error));
                     options = options with { ScalingNodes = sizes };
+                    break;
+                case "--scaling-shapes":
+                    var shapes = new List<TestUtilities.ChainShape>();
+                    foreach (string shape in value.Split(',', StringSplitOptions.TrimEntries))
+                    {
+                        if (Enum.TryParse<TestUtilities.ChainShape>(shape, ignoreCase: true, out var parsed)) shapes.Add(parsed);
+                        else error = $"--scaling-shapes wants Relu and/or MatMulAdd, not '{shape}'.";
+                    }
+                    options = options with { ScalingShapes = shapes };
                     break;
                 case "--scaling-quantize":
                     options = options with { ScalingQuantize = value };

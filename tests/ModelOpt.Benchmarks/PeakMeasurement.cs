@@ -10,6 +10,9 @@ internal sealed record PeakMeasurement(long BaselineBytes, long PeakBytes, bool 
     /// <summary>How long the measured work took, where the child times it (the scaling benchmark); 0 otherwise.</summary>
     public double Seconds { get; init; }
 
+    /// <summary>CPU time of the process (every thread) during the measured work, where timed; on a shared machine it varies less than wall time.</summary>
+    public double CpuSeconds { get; init; }
+
     /// <summary>The memory the measured work added on top of the baseline.</summary>
     public long AddedBytes => Math.Max(0, PeakBytes - BaselineBytes);
 

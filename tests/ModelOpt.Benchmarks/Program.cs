@@ -95,7 +95,7 @@ internal static class Program
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Scaling: the optimize pipeline (gate off) on chains of {string.Join(", ", options.ScalingNodes)} nodes, child process per size:"));
-                results.AddRange(ScalingBenchmark.Run(options.ScalingNodes, options.ScalingQuantize, scratch, output));
+                results.AddRange(ScalingBenchmark.Run(options.ScalingNodes, options.ScalingShapes, options.ScalingQuantize, scratch, output));
             }
             if (options.Parts.HasFlag(BenchmarkParts.NoOpBuild))
             {

@@ -19,10 +19,10 @@ internal static class ScalingBenchmark
     /// <summary>Time per node at a size against the smallest may be at most this: linear within noise and fixed costs.</summary>
     private const double PerNodeLimit = 2.0;
 
-    public static IReadOnlyList<BenchmarkResult> Run(IReadOnlyList<int> sizes, string quantize, string scratchDirectory, TextWriter log)
+    public static IReadOnlyList<BenchmarkResult> Run(IReadOnlyList<int> sizes, IReadOnlyList<ChainShape> shapes, string quantize, string scratchDirectory, TextWriter log)
     {
         var results = new List<BenchmarkResult>();
-        foreach (var shape in new[] { ChainShape.Relu, ChainShape.MatMulAdd })
+        foreach (var shape in shapes)
         {
             (int Nodes, PeakMeasurement Measured)? baseline = null;
             foreach (int size in sizes.Order())
@@ -40,7 +40,7 @@ internal static class ScalingBenchmark
                     }
                     var measured = ChildProcess.Run(MeasureCommands.Optimize, model, Path.Combine(folder, "out.onnx"), quantize);
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {shape} chain, {nodes} nodes, --quantize {quantize}: {measured.Seconds:0.00} s, peak above baseline {Units.MiB(measured.AddedBytes)} ({measured.Describe()})"));
+                        $"  {shape} chain, {nodes} nodes, --quantize {quantize}: {measured.Seconds:0.00} s ({measured.CpuSeconds:0.00} s CPU), peak above baseline {Units.MiB(measured.AddedBytes)} ({measured.Describe()})"));
                     string name = string.Create(CultureInfo.InvariantCulture, $"{shape} chain {nodes} nodes, {quantize}");
                     if (baseline is not { } first)
                     {
@@ -85,10 +85,12 @@ internal static class ScalingBenchmark
         ProcessMemory.Settle();
         bool reset = ProcessMemory.TryResetPeak();
         long baseline = ProcessMemory.CurrentResidentBytes();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         Optimize(model, destination, quantize);
         double seconds = stopwatch.Elapsed.TotalSeconds;
-        return new PeakMeasurement(baseline, ProcessMemory.PeakResidentBytes(), reset, 0) { Seconds = seconds };
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        return new PeakMeasurement(baseline, ProcessMemory.PeakResidentBytes(), reset, 0) { Seconds = seconds, CpuSeconds = cpu };
     }
 
     private static void Optimize(string model, string destination, string quantize)

@@ -13,15 +13,16 @@ internal enum BenchmarkParts
     NoOpBuild = 8,
     Quantization = 16,
     Pruning = 32,
-    All = ResNetTime | ResNetMemory | Large | NoOpBuild | Quantization | Pruning,
+    Scaling = 64,
+    All = ResNetTime | ResNetMemory | Large | NoOpBuild | Quantization | Pruning | Scaling,
 }
 
 /// <summary>Command-line options of a benchmark run (the default run measures everything).</summary>
 internal sealed record BenchmarkOptions
 {
     public const string Usage =
-        "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--temp-dir DIR]\n" +
-        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization, pruning";
+        "usage: ModelOpt.Benchmarks [--only PARTS] [--skip PARTS] [--runs N] [--warmup N] [--large-gb GB] [--scaling-nodes N,N,...] [--scaling-shapes Relu,MatMulAdd] [--scaling-quantize MODE] [--temp-dir DIR]\n" +
+        "  PARTS: comma-separated list of resnet-time, resnet-memory, resnet (both), large, noop-build, quantization, pruning, scaling";
 
     public BenchmarkParts Parts { get; init; } = BenchmarkParts.All;
 
@@ -33,6 +34,15 @@ internal sealed record BenchmarkOptions
 
     /// <summary>Size of the generated external-data model in GiB.</summary>
     public double LargeGiB { get; init; } = 3;
+
+    /// <summary>Node counts of the scaling benchmark's chains; the smallest is the baseline.</summary>
+    public IReadOnlyList<int> ScalingNodes { get; init; } = [3_000, 30_000, 300_000, 1_000_000];
+
+    /// <summary>The chain shapes the scaling benchmark builds.</summary>
+    public IReadOnlyList<TestUtilities.ChainShape> ScalingShapes { get; init; } = [TestUtilities.ChainShape.Relu, TestUtilities.ChainShape.MatMulAdd];
+
+    /// <summary>The <c>--quantize</c> mode the scaling benchmark optimizes with.</summary>
+    public string ScalingQuantize { get; init; } = "Dynamic";
 
     /// <summary>Where scratch files go (the large model needs twice its size free).</summary>
     public string TempDirectory { get; init; } = Path.GetTempPath();
@@ -74,6 +84,23 @@ internal sealed record BenchmarkOptions
                     }
                     options = options with { LargeGiB = gib };
                     break;
+                case "--scaling-nodes":
+                    var sizes = new List<int>();
+                    foreach (string size in value.Split(',', StringSplitOptions.TrimEntries)) sizes.Add(ParsePositiveInt(name, size, ref error));
+                    options = options with { ScalingNodes = sizes };
+                    break;
+                case "--scaling-shapes":
+                    var shapes = new List<TestUtilities.ChainShape>();
+                    foreach (string shape in value.Split(',', StringSplitOptions.TrimEntries))
+                    {
+                        if (Enum.TryParse<TestUtilities.ChainShape>(shape, ignoreCase: true, out var parsed)) shapes.Add(parsed);
+                        else error = $"--scaling-shapes wants Relu and/or MatMulAdd, not '{shape}'.";
+                    }
+                    options = options with { ScalingShapes = shapes };
+                    break;
+                case "--scaling-quantize":
+                    options = options with { ScalingQuantize = value };
+                    break;
                 case "--temp-dir":
                     options = options with { TempDirectory = value };
                     break;
@@ -100,6 +127,7 @@ internal sealed record BenchmarkOptions
                 case "noop-build": parts |= BenchmarkParts.NoOpBuild; break;
                 case "quantization": parts |= BenchmarkParts.Quantization; break;
                 case "pruning": parts |= BenchmarkParts.Pruning; break;
+                case "scaling": parts |= BenchmarkParts.Scaling; break;
                 default: error = $"unknown benchmark part '{part}'."; break;
             }
         }

@@ -18,9 +18,31 @@ internal static class MeasureCommands
     /// <summary><c>measure-calibration &lt;resnet18&gt; &lt;samples&gt;</c>: static quantization calibrated on that many images.</summary>
     public const string Calibration = "measure-calibration";
 
+    /// <summary><c>measure-optimize &lt;model&gt; &lt;out&gt; &lt;quantize&gt;</c>: one optimize job, gate off, timed.</summary>
+    public const string Optimize = "measure-optimize";
+
+    /// <summary><c>write-chain Relu|MatMulAdd &lt;nodes&gt; &lt;out.onnx&gt;</c>: writes a chain model, to profile <c>modelopt optimize</c> on it.</summary>
+    public const string WriteChain = "write-chain";
+
     public static int Run(string command, IReadOnlyList<string> args, TextWriter output)
     {
+        if (command == WriteChain)
+        {
+            if (args.Count != 3 || !Enum.TryParse<TestUtilities.ChainShape>(args[0], out var shape) || !int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out int nodes))
+            {
+                throw new ArgumentException($"usage: {WriteChain} Relu|MatMulAdd <nodes> <output.onnx>");
+            }
+            using var chain = TestUtilities.ChainModels.Build(shape, nodes);
+            OnnxModelWriter.Save(chain, args[2]);
+            return 0;
+        }
         if (command == Calibration) return RunCalibration(args, output);
+        if (command == Optimize)
+        {
+            if (args.Count != 3) throw new ArgumentException($"usage: {Optimize} <model.onnx> <output.onnx> <quantize>");
+            ChildProcess.Report(ScalingBenchmark.MeasureOptimize(args[0], args[1], args[2]), output);
+            return 0;
+        }
 
         if (args.Count != 2) throw new ArgumentException($"usage: {command} <model.onnx> <output.onnx>");
         string model = args[0];

@@ -17,7 +17,7 @@ internal static class Program
 
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] is MeasureCommands.Peak or MeasureCommands.Large or MeasureCommands.Calibration)
+        if (args.Length > 0 && args[0] is MeasureCommands.Peak or MeasureCommands.Large or MeasureCommands.Calibration or MeasureCommands.Optimize or MeasureCommands.WriteChain)
         {
             return MeasureCommands.Run(args[0], args[1..], Console.Out);
         }
@@ -67,7 +67,7 @@ internal static class Program
                 results.Add(LoadSaveTimeBenchmark.Run(resNet18, scratch, options.Runs, options.WarmUpRuns, output));
             }
             bool memory = ProcessMemory.IsAvailable;
-            if (!memory && (options.Parts & (BenchmarkParts.ResNetMemory | BenchmarkParts.Large)) != 0)
+            if (!memory && (options.Parts & (BenchmarkParts.ResNetMemory | BenchmarkParts.Large | BenchmarkParts.Scaling)) != 0)
             {
                 output.WriteLine("Memory benchmarks skipped: they read /proc/self/status, which only Linux has.");
             }
@@ -90,6 +90,12 @@ internal static class Program
             {
                 output.WriteLine("Pruning: ResNet18 cost and ONNX Runtime CPU latency against the original, compressed size against the dense model:");
                 results.AddRange(PruningBenchmark.Run(resNet18, options.Runs, output));
+            }
+            if (memory && options.Parts.HasFlag(BenchmarkParts.Scaling))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Scaling: the optimize pipeline (gate off) on chains of {string.Join(", ", options.ScalingNodes)} nodes, child process per size:"));
+                results.AddRange(ScalingBenchmark.Run(options.ScalingNodes, options.ScalingShapes, options.ScalingQuantize, scratch, output));
             }
             if (options.Parts.HasFlag(BenchmarkParts.NoOpBuild))
             {

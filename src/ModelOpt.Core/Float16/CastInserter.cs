@@ -50,7 +50,7 @@ internal sealed class CastInserter
         if (source.Producer is { Graph: { } graph } producer)
         {
             var after = _lastAfterProducer.GetValueOrDefault(producer, producer);
-            graph.InsertNode(GraphEdits.IndexOf(after) + 1, cast);
+            graph.InsertAfter(after, cast);
             _lastAfterProducer[producer] = cast;
             AddValueInfo(graph, source, cast.Outputs[0]!);
         }
@@ -102,7 +102,7 @@ internal sealed class CastInserter
         }
         var producer = source.Producer!;
         var after = _lastAfterProducer.GetValueOrDefault(producer, producer);
-        graph.InsertNode(GraphEdits.IndexOf(after) + 1, cast);
+        graph.InsertAfter(after, cast);
         _lastAfterProducer[producer] = cast;
         _types[output] = target;
         _casts.Add((source, target), output);

@@ -397,7 +397,7 @@ internal sealed class Float16Converter
         {
             var node = new Node("Constant", [], [name], _names.Reserve(GraphEdits.BaseName(constantNode) + suffix));
             node.Attributes.Add(NodeAttribute.FromTensor("value", tensor));
-            graph.InsertNode(GraphEdits.IndexOf(constantNode) + 1, node);
+            graph.InsertAfter(constantNode, node);
             copy = node.Outputs[0]!;
         }
         _converted[copy] = type;

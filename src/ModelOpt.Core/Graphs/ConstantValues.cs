@@ -43,6 +43,8 @@ public static class ConstantValues
         return null;
     }
 
+    // Values belong to one model and a graph lists only its own values as inputs, so "an input of
+    // some graph" is "an input of the graph that holds this initializer"; the value keeps that count.
     private static bool IsOverridable(OnnxModel model, Value value)
-        => model.IrVersion >= 4 && model.Graph.AllGraphs().Any(g => g.Inputs.Contains(value));
+        => model.IrVersion >= 4 && value.IsGraphInput;
 }

@@ -11,22 +11,13 @@ public static class GraphEdits
 
     /// <summary>The position of <paramref name="node"/> in its graph.</summary>
     public static int IndexOf(Node node)
-    {
-        var graph = node.Graph ?? throw new InvalidOperationException($"{node} is not in a graph.");
-        var nodes = graph.Nodes;
-        for (int i = 0; i < nodes.Count; i++)
-        {
-            if (ReferenceEquals(nodes[i], node)) return i;
-        }
-        throw new InvalidOperationException($"{node} is not in graph '{graph.Name}'.");
-    }
+        => (node.Graph ?? throw new InvalidOperationException($"{node} is not in a graph.")).IndexOf(node);
 
     /// <summary>Inserts <paramref name="nodes"/> just before <paramref name="anchor"/>, in order.</summary>
     public static void InsertBefore(Node anchor, params Node[] nodes)
     {
-        var graph = anchor.Graph!;
-        int index = IndexOf(anchor);
-        foreach (var node in nodes) graph.InsertNode(index++, node);
+        var graph = anchor.Graph ?? throw new InvalidOperationException($"{anchor} is not in a graph.");
+        foreach (var node in nodes) graph.InsertBefore(anchor, node);
     }
 
     /// <summary>
@@ -47,7 +38,10 @@ public static class GraphEdits
 
     /// <summary>True when a graph of the model returns <paramref name="value"/> as an output.</summary>
     public static bool IsGraphOutput(OnnxModel model, Value value)
-        => model.Graph.AllGraphs().Any(g => g.Outputs.Contains(value));
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return value.IsGraphOutput;
+    }
 
     /// <summary>True when nothing reads <paramref name="value"/>: no node input and no graph output.</summary>
     public static bool IsUnused(OnnxModel model, Value value)
@@ -66,6 +60,7 @@ public static class GraphEdits
             constant.Graph!.RemoveNode(constant);
             return true;
         }
+        // The main graph first: a subgraph's weight is rare, and finding the subgraphs walks every node.
         foreach (var graph in model.Graph.AllGraphs())
         {
             if (graph.Initializers.Remove(value))

@@ -24,13 +24,18 @@ public sealed class NodeFilter
     private readonly HashSet<string> _nodes;
     private readonly HashSet<string> _opTypes;
     private readonly HashSet<string> _keptForAccuracy;
+    private readonly Dictionary<string, string> _keptWithReason;
 
     /// <summary>Creates the filter; names and operator types compare ordinally (ONNX names are case-sensitive).</summary>
     /// <param name="nodes">ExcludeNodes.</param>
     /// <param name="opTypes">ExcludeOpTypes.</param>
     /// <param name="keptForAccuracy">Nodes the engine keeps in float so that the model passes the accuracy gate (not the user's choice; reported as such).</param>
-    public NodeFilter(IEnumerable<string>? nodes = null, IEnumerable<string>? opTypes = null, IEnumerable<string>? keptForAccuracy = null)
+    /// <param name="keptWithReason">Nodes the engine keeps in float for a reason of their own (a weight holding NaN, <see cref="NonFiniteWeights"/>), by identity; reported with that reason.</param>
+    public NodeFilter(IEnumerable<string>? nodes = null, IEnumerable<string>? opTypes = null, IEnumerable<string>? keptForAccuracy = null,
+        IEnumerable<KeyValuePair<string, string>>? keptWithReason = null)
     {
+        _keptWithReason = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (node, reason) in keptWithReason ?? []) _keptWithReason.TryAdd(node, reason);
         _keptForAccuracy = new HashSet<string>(keptForAccuracy ?? [], StringComparer.Ordinal);
         Nodes = (nodes ?? []).Concat(_keptForAccuracy.Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToArray();
         OpTypes = (opTypes ?? []).Distinct(StringComparer.Ordinal).ToArray();
@@ -65,13 +70,13 @@ public sealed class NodeFilter
         return GraphEdits.BaseName(node);
     }
 
-    /// <summary>Why <paramref name="node"/> is excluded (<see cref="ExcludedByName"/> or <see cref="ExcludedByOpType"/>), or null when it is not.</summary>
+    /// <summary>Why <paramref name="node"/> is excluded (<see cref="ExcludedByName"/>, <see cref="ExcludedByOpType"/>, or the reason it was kept with), or null when it is not.</summary>
     public string? Exclusion(Node node)
     {
         string identity = IdentityOf(node);
         if (_nodes.Contains(identity)) return _keptForAccuracy.Contains(identity) ? KeptForAccuracy : ExcludedByName;
         if (_opTypes.Contains(node.OpType)) return ExcludedByOpType;
-        return null;
+        return _keptWithReason.GetValueOrDefault(identity);
     }
 
     /// <summary>True when <paramref name="node"/> is excluded.</summary>

@@ -16,6 +16,9 @@ internal static class QuantizableWeights
     /// <summary>Why input <paramref name="index"/> of <paramref name="node"/> is not a usable FLOAT weight of the given rank; null when it is.</summary>
     public static string? Problem(OnnxModel model, Node node, int index, int minRank, int maxRank)
     {
+        // Every rewrite hands the node's output to its last new node; a node without one (a
+        // malformed model the coverage-guided fuzzer built) has nothing to rewrite.
+        if (node.Outputs.Count == 0 || node.Outputs[0] is null) return "it has no output";
         var value = index < node.Inputs.Count ? node.Inputs[index] : null;
         if (value is null) return "it has no weight input";
         var tensor = ConstantValues.TryGetTensor(model, value);

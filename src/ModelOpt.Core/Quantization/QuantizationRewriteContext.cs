@@ -15,6 +15,8 @@ namespace ModelOpt.Core.Quantization;
 internal abstract class QuantizationRewriteContext<TOptions>(OnnxModel model, TOptions options, IModelPass pass)
 {
     private readonly List<Value> _replaced = [];
+    // Membership apart from the ordered list: a List.Contains per weight made quantizing n weights O(n²).
+    private readonly HashSet<Value> _replacedSet = [];
 
     public OnnxModel Model { get; } = model;
 
@@ -43,7 +45,7 @@ internal abstract class QuantizationRewriteContext<TOptions>(OnnxModel model, TO
     /// <summary>Marks a constant that a rewrite replaced (a weight, a bias) for removal at the end, once per constant.</summary>
     public void RemoveLaterIfUnused(Value value)
     {
-        if (!_replaced.Contains(value)) _replaced.Add(value);
+        if (_replacedSet.Add(value)) _replaced.Add(value);
     }
 
     /// <summary>Drops the replaced constants that no node reads any more (initializers or Constant nodes), in the order they were marked.</summary>

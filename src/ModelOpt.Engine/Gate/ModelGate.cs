@@ -16,11 +16,17 @@ namespace ModelOpt.Engine.Gate;
 public sealed class ModelGate
 {
     private readonly JobContext _context;
+    // Nodes of domains ONNX Runtime does not ship (custom operators), named for MOPT0021.
+    private readonly string[] _customNodes;
 
     /// <summary>The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> as loaded.</summary>
     public ModelGate(JobContext context, OnnxModel original)
     {
         _context = context;
+        _customNodes = [.. original.Graph.AllNodes()
+            .Where(n => n.Domain is not ("" or "ai.onnx" or "ai.onnx.ml" or "com.microsoft"))
+            .Select(n => n.ToString())
+            .Distinct(StringComparer.Ordinal)];
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
         Original = OnnxModelWriter.ToBytes(original);
         var options = context.Options;
@@ -52,10 +58,33 @@ public sealed class ModelGate
     /// <summary>The inputs both models run on; null only with the gate off when none could be generated (<see cref="NoInputsReason"/>).</summary>
     public SampleSet? Inputs { get; }
 
+    private bool LoadsInOnnxRuntime(byte[] model)
+    {
+        try
+        {
+            OrtModelCheck.Run(_context.Sessions, model, _context.ModelPath);
+            return true;
+        }
+        catch (ModelOptException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Loads <paramref name="candidate"/> in ONNX Runtime and compares it with the original.</summary>
     public AccuracyCheck Check(byte[] candidate)
     {
-        OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
+        try
+        {
+            OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
+        }
+        catch (ModelOptException e) when (e.Code == DiagnosticCode.OptimizedModelRejected && _customNodes.Length > 0 && !LoadsInOnnxRuntime(Original))
+        {
+            // The original does not load either: not our transformation's fault but a custom
+            // operator whose kernel library ONNX Runtime was not given.
+            throw new ModelOptException(DiagnosticCode.CustomOperatorNotLoadable, _context.ModelPath,
+                $"{string.Join(", ", _customNodes.Take(5))}{(_customNodes.Length > 5 ? $" and {_customNodes.Length - 5} more" : "")}: a custom operator that ONNX Runtime cannot load without its custom-op library, and ModelOpt must run the model (load check, accuracy gate, calibration). ModelOpt does not register custom-op libraries: remove the model from OptimizeModel (or set ModelOptEnabled=false) to embed it unchanged, or replace the operator with standard ONNX operators. ONNX Runtime said: {e.InnerException?.Message ?? e.Message}", e);
+        }
         if (Inputs is null) return AccuracyCheck.NotRun(_context.Options, NoInputsReason!);
         _context.Progress("gate: comparing with the original");
         var check = AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);

@@ -107,6 +107,11 @@ public sealed class OptimizationEngine
     {
         var job = context.Job;
         var original = context.Own(context.Step("load", () => OnnxModelReader.Load(job.ModelPath), m => $"{Path.GetFileName(job.ModelPath)}, {m.Graph.AllNodes().Count()} nodes", shared: true));
+        if (Core.Analysis.GraphCycles.Describe(original) is { } cycle)
+        {
+            throw new ModelOptException(DiagnosticCode.CyclicGraph, job.ModelPath,
+                $"the graph has a cycle: {cycle}. ONNX graphs must be acyclic (each node may only read graph inputs, initializers and the outputs of nodes that do not depend on it); re-export the model.");
+        }
         // The key needs the external data files, which only the loaded model names.
         var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name));
         if (cache?.TryRestore(context.Diagnostics, context.Clock) is { } restored) return restored;

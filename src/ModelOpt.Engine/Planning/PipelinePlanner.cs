@@ -81,20 +81,26 @@ public sealed class PipelinePlanner
                 folded => $"{folded.FoldedCount} BatchNormalization folded into Conv", shared: true);
         }
 
+        // After folding, so a NaN that a BatchNormalization's statistics bring into a Conv counts too.
+        var nonFinite = Folds ? NonFiniteWeightNodes(context, reference) : [];
+
         var prefix = reference;
         MagnitudePruningReport? magnitude = null;
         StructuredPruningReport? structured = null;
         if (_options.Prune != PruneMode.None)
         {
             prefix = context.Own(reference.Clone());
-            (magnitude, structured) = context.Step("prune", () => Prune(prefix), r => PruningDetail(r.Item1, r.Item2), shared: true);
+            (magnitude, structured) = context.Step("prune", () => Prune(prefix, nonFinite), r => PruningDetail(r.Item1, r.Item2), shared: true);
         }
         DistillationResult? distillation = null;
         if (_options.Distill && _options.Prune != PruneMode.None)
         {
             distillation = context.Step("distill", () => Distill(context, "distill", reference, prefix, null), DistillationDetail, shared: true);
         }
-        return new PreparedModel(original, reference, prefix, costBefore, ModelCost.Measure(prefix, _options.InputShapes), magnitude, structured, distillation);
+        return new PreparedModel(original, reference, prefix, costBefore, ModelCost.Measure(prefix, _options.InputShapes), magnitude, structured, distillation)
+        {
+            NonFiniteWeightNodes = nonFinite,
+        };
     }
 
     /// <summary>
@@ -142,7 +148,7 @@ public sealed class PipelinePlanner
         var student = context.Own(prepared.Prefix.Clone());
         using (var quantized = prepared.Prefix.Clone())
         {
-            Quantize(quantized, mode, [], prepared.Original);
+            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original);
             var simulation = QuantizationSimulationReader.Read(quantized, student);
             context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", prepared.Reference, student, simulation), DistillationDetail, shared: true);
         }
@@ -173,7 +179,7 @@ public sealed class PipelinePlanner
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, keepInFloat, prepared.Original);
+            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original);
             return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning));
         }
         catch
@@ -183,10 +189,27 @@ public sealed class PipelinePlanner
         }
     }
 
-    private (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model)
+    /// <summary>
+    /// The nodes that read a weight holding NaN or infinity and that the options do not already
+    /// exclude: each is kept in float by every pass, with warning MOPT0020 naming it.
+    /// </summary>
+    private IReadOnlyList<KeyValuePair<string, string>> NonFiniteWeightNodes(JobContext context, OnnxModel model)
+    {
+        var userFilter = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes);
+        var kept = new List<KeyValuePair<string, string>>();
+        foreach (var (node, reason) in NonFiniteWeights.Find(model).Where(found => !userFilter.Excludes(found.Node)))
+        {
+            string identity = NodeFilter.IdentityOf(node);
+            kept.Add(KeyValuePair.Create(identity, reason));
+            context.Diagnostics.WriteLine($"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {Onnx.Diagnostics.DiagnosticCode.NonFiniteWeightKeptInFloat}: {context.ModelPath}: node '{identity}' ({node.OpType}) is {reason}. The rest of the model is optimized; fix the weights, or list the node in ExcludeNodes to keep it in float without this warning.");
+        }
+        return kept;
+    }
+
+    private (MagnitudePruningReport?, StructuredPruningReport?) Prune(OnnxModel model, IReadOnlyList<KeyValuePair<string, string>> nonFinite)
     {
         // One filter for every pass, so a node name copied from any report excludes it everywhere.
-        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes);
+        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keptWithReason: nonFinite);
         return _options.Prune switch
         {
             PruneMode.Magnitude => (Run(model, new MagnitudePruningPass(new MagnitudePruningOptions
@@ -207,9 +230,10 @@ public sealed class PipelinePlanner
         };
     }
 
-    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat, OnnxModel original)
+    private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat,
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
-        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat);
+        var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat, nonFinite);
         return mode switch
         {
             QuantizeMode.None => model.Graph.AllNodes()
@@ -223,7 +247,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, original),
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -250,7 +274,8 @@ public sealed class PipelinePlanner
     /// Dynamic's int8 rows: static quantization has no activation to calibrate there, and a
     /// transformer's word embeddings would otherwise stay the largest float tensor of the file.
     /// </summary>
-    private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat, OnnxModel original)
+    private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
         var nodes = StaticQdq(model, exclusions, original);
         var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
@@ -258,7 +283,7 @@ public sealed class PipelinePlanner
             PerChannel = _options.PerChannel,
             Symmetric = _options.Symmetric,
             ReduceRange = _options.ReduceWeightRange,
-            Exclusions = new NodeFilter(_options.ExcludeNodes, [.. _options.ExcludeOpTypes, .. QuantizableOps], keepInFloat),
+            Exclusions = new NodeFilter(_options.ExcludeNodes, [.. _options.ExcludeOpTypes, .. QuantizableOps], keepInFloat, nonFinite),
         })).Nodes.Where(n => n.OpType == "Gather" && n.Precision == NodePrecision.Int8).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
         return [.. nodes.Select(n => n.OpType == "Gather" && tables.TryGetValue(n.NodeName, out var table) ? table : n)];
     }

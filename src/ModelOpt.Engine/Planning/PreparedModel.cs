@@ -28,4 +28,8 @@ public sealed record PreparedModel(
     ModelCostReport CostAfter,
     MagnitudePruningReport? MagnitudePruning,
     StructuredPruningReport? StructuredPruning,
-    DistillationResult? Distillation = null);
+    DistillationResult? Distillation = null)
+{
+    /// <summary>Nodes that read a weight holding NaN or infinity, kept in float by every candidate (identity, reason); warned about once.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> NonFiniteWeightNodes { get; init; } = [];
+}

@@ -45,6 +45,17 @@ public static class DiagnosticCode
     /// <summary>Warning: the CUDA execution provider was asked for, but no usable GPU was found (the message says what is missing); the job runs on the CPU.</summary>
     public const string CudaFallsBackToCpu = "MOPT0013";
 
+    // MOPT0020–0049: hostile input and scale.
+
+    /// <summary>Warning: a node reads a weight holding NaN or infinity; it is kept in float and the rest of the model is optimized.</summary>
+    public const string NonFiniteWeightKeptInFloat = "MOPT0020";
+
+    /// <summary>A node is a custom operator (a domain ONNX Runtime does not ship) that ONNX Runtime cannot load, so the model cannot be run.</summary>
+    public const string CustomOperatorNotLoadable = "MOPT0021";
+
+    /// <summary>A graph has a cycle: a node reads, through other nodes, its own output.</summary>
+    public const string CyclicGraph = "MOPT0022";
+
     // MOPT01xx: the engine (ModelOpt.Core passes).
 
     /// <summary>A pass failed unexpectedly on a node; the message names the pass and the node. A bug: please report it.</summary>

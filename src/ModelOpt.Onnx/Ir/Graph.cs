@@ -9,7 +9,14 @@ namespace ModelOpt.Onnx.Ir;
 /// </summary>
 public sealed class Graph
 {
-    private readonly List<Node> _nodes = [];
+    // The nodes form a doubly linked list, so inserting before or after a node and removing one
+    // cost O(1) however long the graph is; a List<Node> would move every later node each time,
+    // which made rewriting a graph of n nodes O(n²). The positional view is rebuilt lazily, once
+    // after a batch of edits, and stays valid while nodes are only appended.
+    private Node? _first;
+    private Node? _last;
+    private int _count;
+    private List<Node>? _ordered;
 
     internal Graph(GraphProto residual, Graph? parent)
     {
@@ -31,19 +38,19 @@ public sealed class Graph
     public string Name { get => Residual.Name; set => Residual.Name = value; }
 
     /// <summary>Graph inputs in order (may include initializers, as older IR versions did).</summary>
-    public List<Value> Inputs { get; } = [];
+    public ValueList Inputs { get; } = new(ValueListRole.Inputs);
 
     /// <summary>Graph outputs in order.</summary>
-    public List<Value> Outputs { get; } = [];
+    public ValueList Outputs { get; } = new(ValueListRole.Outputs);
 
     /// <summary>Values whose <see cref="Value.Initializer"/> is set, in file order.</summary>
-    public List<Value> Initializers { get; } = [];
+    public ValueList Initializers { get; } = new(ValueListRole.Other);
 
     /// <summary>Values whose <see cref="Value.SparseInitializer"/> is set, in file order.</summary>
-    public List<Value> SparseInitializers { get; } = [];
+    public ValueList SparseInitializers { get; } = new(ValueListRole.Other);
 
     /// <summary>Intermediate values with a declared type (the <c>value_info</c> list), in file order.</summary>
-    public List<Value> ValueInfos { get; } = [];
+    public ValueList ValueInfos { get; } = new(ValueListRole.Other);
 
     /// <summary>
     /// A second declaration of a value as the file had it: a graph output or value_info entry
@@ -67,25 +74,130 @@ public sealed class Graph
         else if (!value.Info.Equals(info)) declarations[value] = new Declaration(info, value.Info.Clone());
     }
 
-    /// <summary>Nodes in order (topological in valid models).</summary>
-    public IReadOnlyList<Node> Nodes => _nodes;
+    /// <summary>Nodes in order (topological in valid models). A live view: it shows later edits.</summary>
+    public IReadOnlyList<Node> Nodes => field ??= new NodeList(this);
 
     /// <summary>Appends a node.</summary>
-    public void AddNode(Node node) => InsertNode(_nodes.Count, node);
+    public void AddNode(Node node)
+    {
+        Attach(node);
+        Link(node, _last, null);
+        _ordered?.Add(node);
+    }
 
     /// <summary>Inserts a node at <paramref name="index"/>.</summary>
     public void InsertNode(int index, Node node)
     {
-        node.Graph = this;
-        _nodes.Insert(index, node);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(index, _count);
+        if (index == _count) AddNode(node);
+        else InsertBefore(Ordered()[index], node);
+    }
+
+    /// <summary>Inserts <paramref name="node"/> just before <paramref name="anchor"/>, a node of this graph.</summary>
+    public void InsertBefore(Node anchor, Node node)
+    {
+        RequireMember(anchor);
+        Attach(node);
+        Link(node, anchor.Previous, anchor);
+        _ordered = null;
+    }
+
+    /// <summary>Inserts <paramref name="node"/> just after <paramref name="anchor"/>, a node of this graph.</summary>
+    public void InsertAfter(Node anchor, Node node)
+    {
+        RequireMember(anchor);
+        if (ReferenceEquals(anchor, _last))
+        {
+            AddNode(node);
+            return;
+        }
+        Attach(node);
+        Link(node, anchor, anchor.Next);
+        _ordered = null;
     }
 
     /// <summary>Removes a node and disconnects its inputs; its outputs must no longer be used.</summary>
     public void RemoveNode(Node node)
     {
-        if (!_nodes.Remove(node)) throw new InvalidOperationException($"{node} is not in graph '{Name}'.");
+        RequireMember(node);
+        bool wasLast = ReferenceEquals(node, _last);
+        if (node.Previous is { } previous) previous.Next = node.Next;
+        else _first = node.Next;
+        if (node.Next is { } next) next.Previous = node.Previous;
+        else _last = node.Previous;
+        node.Previous = node.Next = null;
+        _count--;
+        if (wasLast && _ordered is { } ordered) ordered.RemoveAt(ordered.Count - 1);
+        else _ordered = null;
         node.DetachInputs();
         node.Graph = null;
+    }
+
+    /// <summary>The position of <paramref name="node"/>, a node of this graph (O(1) between edits, O(n) once after one).</summary>
+    public int IndexOf(Node node)
+    {
+        RequireMember(node);
+        Ordered();
+        return node.Position;
+    }
+
+    /// <summary>
+    /// How many times the positional view was rebuilt: each rebuild is O(n), so a pass over a
+    /// long graph must cause a bounded number, not one per edit (tests guard this).
+    /// </summary>
+    internal int OrderRebuilds { get; private set; }
+
+    /// <summary>The nodes in order, with every node's <see cref="Node.Position"/> set; rebuilt after an edit other than an append.</summary>
+    private List<Node> Ordered()
+    {
+        if (_ordered is { } ordered) return ordered;
+        OrderRebuilds++;
+        ordered = new List<Node>(_count);
+        for (var node = _first; node is not null; node = node.Next)
+        {
+            node.Position = ordered.Count;
+            ordered.Add(node);
+        }
+        return _ordered = ordered;
+    }
+
+    private void Attach(Node node)
+    {
+        if (node.Graph is not null) throw new InvalidOperationException($"{node} is already in graph '{node.Graph.Name}'.");
+        node.Graph = this;
+    }
+
+    private void Link(Node node, Node? previous, Node? next)
+    {
+        node.Previous = previous;
+        node.Next = next;
+        if (previous is null) _first = node;
+        else previous.Next = node;
+        if (next is null) _last = node;
+        else next.Previous = node;
+        _count++;
+        // An appended node's position is the old count, which keeps a valid view valid.
+        node.Position = _count - 1;
+    }
+
+    private void RequireMember(Node node)
+    {
+        if (!ReferenceEquals(node.Graph, this)) throw new InvalidOperationException($"{node} is not in graph '{Name}'.");
+    }
+
+    /// <summary>The read-only, live view behind <see cref="Nodes"/>.</summary>
+    private sealed class NodeList(Graph graph) : IReadOnlyList<Node>
+    {
+        public Node this[int index] => graph.Ordered()[index];
+
+        public int Count => graph._count;
+
+        // Walks the ordered list, so appending or removing the last node while walking throws,
+        // as a List's enumerator does; an edit elsewhere leaves the walk on the order it started with.
+        public IEnumerator<Node> GetEnumerator() => graph.Ordered().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>Adds an initializer value holding <paramref name="tensor"/>.</summary>
@@ -99,7 +211,7 @@ public sealed class Graph
     /// <summary>Every node of this graph and of all subgraphs below it, parents before children.</summary>
     public IEnumerable<Node> AllNodes()
     {
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             yield return node;
             foreach (var subgraph in node.Subgraphs)
@@ -113,7 +225,7 @@ public sealed class Graph
     public IEnumerable<Graph> AllGraphs()
     {
         yield return this;
-        foreach (var node in _nodes)
+        foreach (var node in Nodes)
         {
             foreach (var subgraph in node.Subgraphs)
             {

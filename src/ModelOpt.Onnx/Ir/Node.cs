@@ -43,6 +43,15 @@ public sealed class Node
     /// <summary>The graph that holds this node.</summary>
     public Graph? Graph { get; internal set; }
 
+    /// <summary>The node before this one in <see cref="Graph"/>'s order (the graph's linked list).</summary>
+    internal Node? Previous { get; set; }
+
+    /// <summary>The node after this one in <see cref="Graph"/>'s order.</summary>
+    internal Node? Next { get; set; }
+
+    /// <summary>The index in <see cref="Graph"/>'s order, valid while the graph's ordered view is.</summary>
+    internal int Position { get; set; }
+
     /// <summary>Inputs in order; null marks an omitted optional input.</summary>
     public IReadOnlyList<Value?> Inputs => _inputs;
 

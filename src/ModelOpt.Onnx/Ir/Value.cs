@@ -87,6 +87,18 @@ public sealed class Value
     /// <summary>The constant data when this value is a sparse initializer of its graph.</summary>
     public SparseTensor? SparseInitializer { get; internal set; }
 
+    /// <summary>Whether a graph lists this value among its inputs (O(1): the lists count their members).</summary>
+    public bool IsGraphInput => GraphInputLists > 0;
+
+    /// <summary>Whether a graph lists this value among its outputs (O(1): the lists count their members).</summary>
+    public bool IsGraphOutput => GraphOutputLists > 0;
+
+    /// <summary>How many graph input lists hold this value (a value may be listed twice).</summary>
+    internal int GraphInputLists { get; set; }
+
+    /// <summary>How many graph output lists hold this value.</summary>
+    internal int GraphOutputLists { get; set; }
+
     internal void AddUse(Node node, int inputIndex) => _uses.Add(new ValueUse(node, inputIndex));
 
     internal void RemoveUse(Node node, int inputIndex) => _uses.Remove(new ValueUse(node, inputIndex));

@@ -106,6 +106,20 @@ public sealed record OptimizationOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public AccuracyThresholds Thresholds => new(MinCosineSimilarity, MaxAbsoluteError, MinTopOneAgreement);
 
+    /// <summary>The distillation hyperparameters.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DistillationSettings Distillation => new()
+    {
+        Epochs = Epochs,
+        LearningRate = LearningRate,
+        BatchSize = BatchSize,
+        Temperature = Temperature,
+        Alpha = DistillAlpha,
+        Seed = Seed,
+        Loss = DistillLoss,
+        TimeBudgetSeconds = DistillTimeBudget,
+    };
+
     /// <summary>How the data folders' image and text samples become tensors.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public SampleDataOptions SampleData => new()

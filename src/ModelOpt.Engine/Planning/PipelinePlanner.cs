@@ -114,17 +114,7 @@ public sealed class PipelinePlanner
         var data = _distillationData;
         context.Progress($"distill: {data.Description}{(simulation is null ? "" : ", quantization-aware")}");
         var result = distiller.Distill(new DistillationRequest(teacher, student, data.Training, data.TrainingLabels, data.HeldOut, data.HeldOutLabels,
-            new DistillationSettings
-            {
-                Epochs = _options.Epochs,
-                LearningRate = _options.LearningRate,
-                BatchSize = _options.BatchSize,
-                Temperature = _options.Temperature,
-                Alpha = _options.DistillAlpha,
-                Seed = _options.Seed,
-                Loss = _options.DistillLoss,
-                TimeBudgetSeconds = _options.DistillTimeBudget,
-            }, simulation, line => context.Progress("distill: " + line)));
+            _options.Distillation, simulation, line => context.Progress("distill: " + line)));
         _distillations.Add(new DistillationSummary(stage, result));
         if (result.BestEpoch == 0)
         {

@@ -42,7 +42,7 @@ public sealed class CacheTests
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Matches(@", computed in [0-9.]+ s\n", first.Output);
         Assert.Contains("progress: m.onnx: calibration", first.Error, StringComparison.Ordinal);
-        Assert.Matches(@"Static \(1 of 1 nodes quantized\), worst cosine [0-9.]+, gate passed, from the shared cache in [0-9.]+ s\n  cache: shared hit, key [0-9a-f]{12}, no model work", second.Output);
+        Assert.Matches(@"Static \(1 of 1 nodes quantized\), worst cosine [0-9.]+, gate passed, ran on CPU, from the shared cache in [0-9.]+ s\n  cache: shared hit, key [0-9a-f]{12}, no model work", second.Output);
         Assert.DoesNotContain("progress:", second.Error, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "out", "m.onnx")), File.ReadAllBytes(Path.Combine(b, "out", "m.onnx")));
         using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(b, "out", "m.report.json")));

@@ -112,12 +112,14 @@ public static class OptionTable
     /// ran (<paramref name="resolvedProvider"/>, Cpu or Cuda). <c>Auto</c> resolves to the GPU on
     /// one machine and the CPU on another, and <c>Cuda</c> without a GPU runs on the CPU, so the
     /// requested value alone would give two results one key, or one result two keys.
+    /// <paramref name="pathContent"/>, when given, replaces each path by a digest of its content
+    /// (as in <see cref="CanonicalText"/>), so that the key does not depend on the folder a project is in.
     /// </summary>
-    public static string ModelKey(OptimizationOptions options, ExecutionProviderKind resolvedProvider)
+    public static string ModelKey(OptimizationOptions options, ExecutionProviderKind resolvedProvider, Func<string, string>? pathContent = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (resolvedProvider == ExecutionProviderKind.Auto) throw new ArgumentOutOfRangeException(nameof(resolvedProvider), resolvedProvider, "a resolved provider is Cpu or Cuda");
-        return CanonicalText(options with { ExecutionProvider = resolvedProvider }, modelOnly: true);
+        return CanonicalText(options with { ExecutionProvider = resolvedProvider }, modelOnly: true, pathContent);
     }
 
     private static OptionDefinition Enum<T>(string metadata, Func<OptimizationOptions, T> read, Func<OptimizationOptions, T, OptimizationOptions> apply,

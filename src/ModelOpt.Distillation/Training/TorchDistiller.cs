@@ -62,6 +62,10 @@ public sealed class TorchDistiller : IModelDistiller
         var snapshot = Snapshot(parameters);
 
         using var optimizer = torch.optim.Adam(parameters.Values, settings.LearningRate);
+        // Cosine decay to zero over every step of every epoch (Loshchilov and Hutter 2017, "SGDR"):
+        // the late epochs refine instead of jumping around the minimum, so the best epoch is a late one.
+        int stepsPerEpoch = (training.Count + settings.BatchSize - 1) / settings.BatchSize;
+        var schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, Math.Max(1, settings.Epochs * stepsPerEpoch));
         var random = new Random(settings.Seed);
         var augmentation = new ImageAugmentation(settings.Seed);
         var epochs = new List<EpochRecord>();
@@ -94,6 +98,7 @@ public sealed class TorchDistiller : IModelDistiller
                     stepLoss += loss.item<float>();
                 }
                 optimizer.step();
+                schedule.step();
                 lossSum += stepLoss;
                 steps++;
                 trained += step.Length;

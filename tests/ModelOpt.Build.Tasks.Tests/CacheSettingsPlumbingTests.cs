@@ -39,7 +39,7 @@ public sealed class CacheSettingsPlumbingTests
             Cache = "true",
             CacheSize = "2GB",
             LocalCacheDir = "local",
-            CacheDir = "../shared cache",
+            CacheDir = "../team cache",
             RemoteCache = "https://cache.example.com/modelopt",
             RemoteCacheMode = "Read",
             RemoteCacheTokenVariable = "CACHE_TOKEN",
@@ -55,7 +55,7 @@ public sealed class CacheSettingsPlumbingTests
         Assert.Equal(CacheSettings.All.Select(s => "--" + s.Option), pairs.Select(p => p[0]));
         var settings = pairs.Aggregate(new CacheSettings(), (s, p) => s.With(p[0][2..], p[1], null));
         Assert.Equal(folder.File("local"), settings.LocalFolder);
-        Assert.Equal(Path.GetFullPath(Path.Combine(folder.Path, "..", "shared cache")), settings.SharedFolder);
+        Assert.Equal(Path.GetFullPath(Path.Combine(folder.Path, "..", "team cache")), settings.SharedFolder);
         Assert.Equal(RemoteCacheMode.Read, settings.RemoteMode);
         Assert.Equal(2L << 30, settings.SizeLimit);
     }

@@ -7,6 +7,13 @@ namespace ModelOpt.Core.Distillation;
 /// </summary>
 public interface IModelDistiller
 {
+    /// <summary>
+    /// The environment variable naming the folders (path-list) of TorchSharp's and LibTorch's
+    /// natives: the worker sets it from the package's targets before loading the distiller, which
+    /// searches those folders first; command-line users may set it themselves.
+    /// </summary>
+    const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
+
     /// <summary>Trains <see cref="DistillationRequest.Student"/> in place and says how it went.</summary>
     DistillationResult Distill(DistillationRequest request);
 }

@@ -199,15 +199,13 @@ public static class TorchSharpLoader
     private static bool IsLibTorchSharp(string name)
         => name is "LibTorchSharp" or LibraryFileName or "libLibTorchSharp";
 
-    /// <summary>The environment variable naming the folders of TorchSharp's and LibTorch's natives (path-list), searched first.</summary>
-    public const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
 
     /// <summary>The LibTorch version of the TorchSharp-cpu package the distiller is built against (Directory.Packages.props).</summary>
     private const string LibTorchVersion = "2.10.0";
 
-    /// <summary>The folders <see cref="NativeFoldersVariable"/> names.</summary>
+    /// <summary>The folders <see cref="Core.Distillation.IModelDistiller.NativeFoldersVariable"/> names.</summary>
     private static IEnumerable<string> NamedFolders()
-        => (Environment.GetEnvironmentVariable(NativeFoldersVariable) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        => (Environment.GetEnvironmentVariable(Core.Distillation.IModelDistiller.NativeFoldersVariable) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
     /// Where NuGet extracts TorchSharp's and LibTorch's natives (NUGET_PACKAGES, else
@@ -227,7 +225,7 @@ public static class TorchSharpLoader
     private static bool FromNamedFolders(string library)
         => NamedFolders().Concat(NuGetFolders()).Any(f => string.Equals(Path.GetFullPath(Path.GetDirectoryName(library)!).TrimEnd('/'), Path.GetFullPath(f).TrimEnd('/'), StringComparison.Ordinal));
 
-    /// <summary>The first copy of <paramref name="fileName"/> in the folders <see cref="NativeFoldersVariable"/> names, the folders the host probes for native assets, beside TorchSharp.dll, then NuGet's package folders.</summary>
+    /// <summary>The first copy of <paramref name="fileName"/> in the folders <see cref="Core.Distillation.IModelDistiller.NativeFoldersVariable"/> names, the folders the host probes for native assets, beside TorchSharp.dll, then NuGet's package folders.</summary>
     private static string? FindNative(string fileName)
     {
         var folders = new List<string>(NamedFolders());

@@ -25,8 +25,6 @@ public static class DistillerLoader
 
     private static readonly Dictionary<string, IModelDistiller> Loaded = new(StringComparer.Ordinal);
 
-    /// <summary>The environment variable through which the distiller learns where LibTorch's natives are (its TorchSharpLoader reads it).</summary>
-    public const string NativeFoldersVariable = "MODELOPT_TORCH_NATIVE";
 
     /// <summary>
     /// The distiller in <paramref name="folder"/> (or the fallbacks in the class remarks); none
@@ -38,7 +36,7 @@ public static class DistillerLoader
         if (!string.IsNullOrEmpty(nativeFolders))
         {
             // MSBuild lists folders with ';', the loader splits on the platform's path separator.
-            Environment.SetEnvironmentVariable(NativeFoldersVariable, string.Join(Path.PathSeparator, nativeFolders.Split(';', StringSplitOptions.RemoveEmptyEntries)));
+            Environment.SetEnvironmentVariable(IModelDistiller.NativeFoldersVariable, string.Join(Path.PathSeparator, nativeFolders.Split(';', StringSplitOptions.RemoveEmptyEntries)));
         }
         string? assembly = Candidates(folder).Select(f => Path.Combine(f, AssemblyFileName)).FirstOrDefault(File.Exists);
         if (assembly is null)

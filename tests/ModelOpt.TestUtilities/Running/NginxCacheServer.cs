@@ -77,14 +77,19 @@ public sealed class NginxCacheServer : IDisposable
     /// quotes. nginx logs a request after its response is sent, so this waits (up to 5 s) until
     /// at least <paramref name="atLeast"/> are logged.
     /// </summary>
-    public IReadOnlyList<string> Requests(int atLeast = 0)
+    public IReadOnlyList<string> Requests(int atLeast = 0) => RequestsUntil(lines => lines.Length >= atLeast);
+
+    /// <summary>The requests so far, once one of them matches <paramref name="logged"/> (waiting up to 5 s, as <see cref="Requests(int)"/>).</summary>
+    public IReadOnlyList<string> Requests(Func<string, bool> logged) => RequestsUntil(lines => lines.Any(logged));
+
+    private string[] RequestsUntil(Func<string[], bool> done)
     {
         string log = Path.Combine(_folder.Path, "access.log");
         var clock = Stopwatch.StartNew();
         while (true)
         {
             string[] lines = File.Exists(log) ? File.ReadAllLines(log) : [];
-            if (lines.Length >= atLeast || clock.Elapsed > TimeSpan.FromSeconds(5)) return lines;
+            if (done(lines) || clock.Elapsed > TimeSpan.FromSeconds(5)) return lines;
             Thread.Sleep(20);
         }
     }

@@ -123,7 +123,7 @@ internal sealed class FloatFallbackSearch
     {
         var quantized = Quantized(candidate);
         var byName = candidate.Model.Graph.Nodes.GroupBy(GraphEdits.BaseName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var sensitivity = NodeSensitivity.Measure(_context.Sessions, _prepared.Reference, candidate.Model, _gate.Inputs!, SensitivitySamples);
+        var sensitivity = NodeSensitivity.Measure(_context.Sessions, candidate.Outcome.RescaledFloat ?? _prepared.Reference, candidate.Model, _gate.Inputs!, SensitivitySamples);
         return sensitivity.Where(s => quantized.Contains(s.Node))
             .OrderByDescending(s => double.IsNaN(s.LocalErrorIncrease) ? double.MaxValue : s.LocalErrorIncrease).ThenBy(s => s.Node, StringComparer.Ordinal)
             .Select(s => MergedInto(byName.GetValueOrDefault(s.Node), quantized) ?? s.Node).Distinct(StringComparer.Ordinal).ToList();

@@ -163,7 +163,7 @@ public sealed class OptimizationEngine
             {
                 latency = Measured("latency", notes, () => LatencyMeasurement.Measure(context.Sessions, [gate.Original, chosen.Bytes], inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath));
             }
-            nodeErrors = Measured("per-node error", notes, () => NodeSensitivity.Measure(context.Sessions, prepared.Reference, chosen.Model, inputs, NodeErrorSamples)) ?? [];
+            nodeErrors = Measured("per-node error", notes, () => NodeSensitivity.Measure(context.Sessions, chosen.Outcome.RescaledFloat ?? prepared.Reference, chosen.Model, inputs, NodeErrorSamples)) ?? [];
         }
         if (latency is not null && latency.Ratio(1) > 1 + SlowerMargin) WarnSlower(context, chosen, latency.Ratio(1));
 

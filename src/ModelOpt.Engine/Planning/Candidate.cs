@@ -15,5 +15,9 @@ namespace ModelOpt.Engine.Planning;
 public sealed record Candidate(OnnxModel Model, byte[] Bytes, QuantizeMode QuantizedWith, IReadOnlyList<string> KeptInFloat, TransformOutcome Outcome, AccuracyCheck Check, string Configuration) : IDisposable
 {
     /// <inheritdoc/>
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Model.Dispose();
+        Outcome.RescaledFloat?.Dispose();
+    }
 }

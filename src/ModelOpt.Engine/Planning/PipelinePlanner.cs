@@ -138,7 +138,8 @@ public sealed class PipelinePlanner
         var student = context.Own(prepared.Prefix.Clone());
         using (var quantized = prepared.Prefix.Clone())
         {
-            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original);
+            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
+            rescaled?.Dispose();
             var simulation = QuantizationSimulationReader.Read(quantized, student);
             context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", prepared.Reference, student, simulation), DistillationDetail, shared: true);
         }
@@ -169,8 +170,11 @@ public sealed class PipelinePlanner
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original);
-            return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning));
+            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
+            return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning)
+            {
+                RescaledFloat = rescaled,
+            });
         }
         catch
         {
@@ -220,9 +224,11 @@ public sealed class PipelinePlanner
         };
     }
 
+    /// <param name="rescaledFloat">The float model the quantizer rounded, when equalization rescaled values of the prefix (owned by the caller); null otherwise.</param>
     private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
     {
+        rescaledFloat = null;
         var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat, nonFinite);
         return mode switch
         {
@@ -237,7 +243,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original, out rescaledFloat),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -265,9 +271,9 @@ public sealed class PipelinePlanner
     /// transformer's word embeddings would otherwise stay the largest float tensor of the file.
     /// </summary>
     private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
     {
-        var nodes = StaticQdq(model, exclusions, original);
+        var nodes = StaticQdq(model, exclusions, original, out rescaledFloat);
         var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -278,11 +284,26 @@ public sealed class PipelinePlanner
         return [.. nodes.Select(n => n.OpType == "Gather" && tables.TryGetValue(n.NodeName, out var table) ? table : n)];
     }
 
-    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original)
+    /// <summary>
+    /// Equalization (affine, then cross-layer, with CrossLayerEqualization; SmoothQuant) and the
+    /// QDQ pass. Equalization keeps the float function but rescales the channels of the values it
+    /// touches, so comparing them by name with the prefix would report scale, not rounding:
+    /// <paramref name="rescaledFloat"/> is then a copy of the float model as the QDQ pass found
+    /// it, the reference that per-node error and the accuracy fallback compare against.
+    /// </summary>
+    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original, out OnnxModel? rescaledFloat)
     {
         var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
-        if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 }) Run(model, new CrossLayerEqualizationPass());
-        if (_options.SmoothQuant) Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true));
+        bool rescaled = false;
+        if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 })
+        {
+            // Affine equalization first: it fixes each activation's channel ranges from data, and
+            // cross-layer equalization then balances the weights of the Conv pairs around them.
+            if (_options.PerChannel) rescaled |= Run(model, new AffineEqualizationPass(CalibrationSamples(model, original), _calibration)) is { ConvOutputCount: > 0 } or { ConvInputCount: > 0 };
+            rescaled |= Run(model, new CrossLayerEqualizationPass()).PairCount > 0;
+        }
+        if (_options.SmoothQuant) rescaled |= Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true)).Normalizations.Count > 0;
+        rescaledFloat = rescaled ? model.Clone() : null;
         return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
         {
             PerChannel = _options.PerChannel,

@@ -2,6 +2,7 @@ using ModelOpt.Core.Analysis;
 using ModelOpt.Core.Pruning.Magnitude;
 using ModelOpt.Core.Pruning.Structured;
 using ModelOpt.Core.Quantization;
+using ModelOpt.Onnx.Ir;
 
 namespace ModelOpt.Engine.Planning;
 
@@ -21,4 +22,12 @@ public sealed record TransformOutcome(
     ModelCostReport CostBefore,
     ModelCostReport CostAfter,
     MagnitudePruningReport? MagnitudePruning,
-    StructuredPruningReport? StructuredPruning);
+    StructuredPruningReport? StructuredPruning)
+{
+    /// <summary>
+    /// The float model the quantizer rounded, when equalization rescaled channels of its values
+    /// (null otherwise): per-node error compares against it, since the prefix holds those values
+    /// at another scale. Owned by the candidate that holds this outcome.
+    /// </summary>
+    public OnnxModel? RescaledFloat { get; init; }
+}

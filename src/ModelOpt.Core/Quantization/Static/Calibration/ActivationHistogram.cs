@@ -110,7 +110,15 @@ public sealed class ActivationHistogram
     }
 
     private double[]? _channelSums;
+    private float[]? _channelMaxAbs;
     private long _channelCount;
+
+    /// <summary>
+    /// The largest finite |x| of every channel (axis 1) over all samples and positions, or null
+    /// before <see cref="AddChannels"/>. Affine equalization reads it: how much of a per-tensor
+    /// grid each channel of a convolution activation spans.
+    /// </summary>
+    public float[]? ChannelMaxAbs => _channelSums is null || _channelMaxAbs is null ? null : [.. _channelMaxAbs];
 
     /// <summary>
     /// Adds one batch laid out as <c>[outer, channels, inner]</c> to the per-channel sums
@@ -120,7 +128,11 @@ public sealed class ActivationHistogram
     public void AddChannels(ReadOnlySpan<float> values, int channels, long inner)
     {
         if (channels <= 0 || inner <= 0 || values.Length % (channels * inner) != 0) return;
-        if (_channelSums is null && _channelCount == 0) _channelSums = new double[channels];
+        if (_channelSums is null && _channelCount == 0)
+        {
+            _channelSums = new double[channels];
+            _channelMaxAbs = new float[channels];
+        }
         if (_channelSums is null) return;
         if (_channelSums.Length != channels)
         {
@@ -134,8 +146,15 @@ public sealed class ActivationHistogram
             {
                 double sum = 0;
                 var row = values.Slice((int)(((o * channels) + c) * inner), (int)inner);
-                foreach (float v in row) if (float.IsFinite(v)) sum += v;
+                float largest = _channelMaxAbs![c];
+                foreach (float v in row)
+                {
+                    if (!float.IsFinite(v)) continue;
+                    sum += v;
+                    largest = Math.Max(largest, Math.Abs(v));
+                }
                 _channelSums[c] += sum;
+                _channelMaxAbs[c] = largest;
             }
         }
         _channelCount += outer * inner;

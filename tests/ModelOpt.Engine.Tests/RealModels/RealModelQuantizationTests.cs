@@ -169,10 +169,31 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
         var quantized = Optimize(NpmModels.PaddleOcrDetector, folder.File("static.onnx"),
             [("quantize", "Static"), ("calibration-data", calibration), ("accuracy-fallback", "false"), .. image]);
 
-        // The probability map over text: Float16 holds it; Static int8 of PP-LCNetV3 loses about a fifth of it (docs/benchmarks.md).
+        // The probability map over text: Float16 holds it; Static int8 of PP-LCNetV3 loses part of it (docs/benchmarks.md):
+        // worst 0.82 and mean 0.90 before affine equalization, 0.88 and 0.93 with it.
         Assert.True(Assert.Single(halved.Accuracy.Comparison.Outputs).WorstCosine >= 0.999, "Float16");
-        Assert.True(Assert.Single(quantized.Accuracy.Comparison.Outputs).WorstCosine >= 0.75, "Static");
+        var map = Assert.Single(quantized.Accuracy.Comparison.Outputs);
+        Assert.True(map.WorstCosine >= 0.85 && map.MeanCosine >= 0.92, $"Static: worst {map.WorstCosine}, mean {map.MeanCosine}");
         Assert.Contains(quantized.Nodes, n => n.OpType == "Conv" && n.Precision == Core.Quantization.NodePrecision.StaticInt8);
+    }
+
+    [Fact]
+    public void PaddleOcrRecognizerOnTextLines()
+    {
+        using var folder = new TempFolder();
+        var (calibration, validation) = Split(folder, TestData.OcrLinesFolder);
+        (string, string)[] image = [("image-size", "320x48"), ("image-resize", "Pad"), ("image-mean", "0.5"), ("image-std", "0.5"), ("validation-data", validation)];
+
+        var halved = Optimize(NpmModels.PaddleOcrRecognizer, folder.File("fp16.onnx"), [("quantize", "Float16"), .. image]);
+        var quantized = Optimize(NpmModels.PaddleOcrRecognizer, folder.File("static.onnx"),
+            [("quantize", "Static"), ("calibration-data", calibration), ("accuracy-fallback", "false"), .. image]);
+
+        // CTC probabilities over 6,625 characters: Float16 holds them; Static int8 worst 0.928 and mean 0.950 before
+        // affine equalization, 0.911 and 0.949 with it on this split (0.808/0.935 -> 0.904/0.966 with the split swapped).
+        Assert.True(Assert.Single(halved.Accuracy.Comparison.Outputs).WorstCosine >= 0.999, "Float16");
+        var probabilities = Assert.Single(quantized.Accuracy.Comparison.Outputs);
+        Assert.True(probabilities.WorstCosine >= 0.89 && probabilities.MeanCosine >= 0.94, $"Static: worst {probabilities.WorstCosine}, mean {probabilities.MeanCosine}");
+        Assert.True(quantized.OptimizedBytes <= 0.3 * quantized.OriginalBytes, $"size {quantized.OptimizedBytes} of {quantized.OriginalBytes}");
     }
 
     [Fact]

@@ -10,8 +10,9 @@ namespace ModelOpt.Core.Quantization;
 /// (+ Add), which ONNX Runtime's CPU graph optimizer fuses into MatMulIntegerToFloat and then
 /// DynamicQuantizeMatMul; Conv becomes DynamicQuantizeLinear + ConvInteger + Cast + Mul (+ Add);
 /// an embedding lookup (Gather from a constant table) reads an int8 table and dequantizes only
-/// the rows it gathers.
-/// Only standard ONNX operators are written, so the model stays portable. Nodes that cannot
+/// the rows it gathers; an LSTM becomes ONNX Runtime's DynamicQuantizeLSTM (ONNX has no integer
+/// LSTM, so this is the one contrib operator the pass writes; see <see cref="RecurrentQuantizer"/>).
+/// Everything else is standard ONNX. Nodes that cannot
 /// or may not be quantized stay in float and are listed, with the reason, in the report.
 /// DynamicQuantizeLinear needs opset 11: a model with something to quantize needs
 /// <see cref="MinimumOpset"/> (<see cref="RequiredOpset"/>), which <see cref="PassPipeline"/>
@@ -62,6 +63,11 @@ public sealed class DynamicQuantizationPass : IModelPass<QuantizationReport>
             entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Int8, granularity, note));
         }
         context.RemoveReplacedConstants();
+        // DynamicQuantizeLSTM is version 1 of ONNX Runtime's contrib domain; an existing import of it stays as it is.
+        if (entries.Any(e => e.OpType == "LSTM" && e.Precision == NodePrecision.Int8) && model.GetOpsetVersion(RecurrentQuantizer.MicrosoftDomain) is null)
+        {
+            model.SetOpsetVersion(RecurrentQuantizer.MicrosoftDomain, 1);
+        }
 
         var report = new QuantizationReport(entries, model.GetOpsetVersion(""));
         return PassResult.Create(this, report.QuantizedCount > 0, report);

@@ -18,5 +18,6 @@ internal static class DynamicQuantizers
         new("", "Gemm", 1, MatrixProduct),
         new("", "Conv", 1, new ConvQuantizer()),
         new("", "Gather", 1, new EmbeddingQuantizer()),
+        new("", "LSTM", 1, new RecurrentQuantizer()),
     ]);
 }

@@ -74,6 +74,43 @@ internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOp
     }
 
     /// <summary>
+    /// Adds the 8-bit form of an LSTM's input or recurrence weight (input <paramref name="index"/>,
+    /// FLOAT <c>[D, 4H, K]</c>) as <c>com.microsoft.DynamicQuantizeLSTM</c> reads it: the values
+    /// transposed to <c>[D, K, 4H]</c>, one scale and zero point per direction and gate unit
+    /// (<c>[D, 4H]</c>, per channel) or per direction (<c>[D]</c>), with the storage rules of
+    /// <see cref="AddQuantizedWeight"/> (the operator runs the same u8·s8 or u8·u8 kernels).
+    /// Always symmetric: ONNX Runtime 1.31 refuses any other weight zero point ("InputWeight zero
+    /// point must be zero").
+    /// </summary>
+    public WeightValues AddQuantizedRecurrentWeight(Node node, int index)
+    {
+        var source = node.Inputs[index]!;
+        var dims = ConstantValues.TryGetTensor(Model, source)!.Dims;
+        long directions = dims[0], gates = dims[1], inner = dims[2];
+        bool perChannel = Options.PerChannel, signed = Options.ReduceRange;
+        // In the ONNX layout [D, 4H, K] element i belongs to (direction, gate unit) i / K: channels D·4H with stride K.
+        var weight = WeightQuantizer.Quantize(ReadWeight(node, index), perChannel ? (int)(directions * gates) : (int)directions,
+            perChannel ? inner : gates * inner, symmetric: true, bits: signed ? 7 : 8);
+        var transposed = new sbyte[weight.Values.Length];
+        for (long d = 0; d < directions; d++)
+        {
+            for (long g = 0; g < gates; g++)
+            {
+                for (long k = 0; k < inner; k++) transposed[(((d * inner) + k) * gates) + g] = weight.Values[(((d * gates) + g) * inner) + k];
+            }
+        }
+        var storage = signed ? ElementType.Int8 : ElementType.UInt8;
+        long[] parameterDims = perChannel ? [directions, gates] : [directions];
+        var graph = node.Graph!;
+        var quantized = AddInitializer(graph, source.Name + "_quantized",
+            name => Tensor.FromRawData(name, storage, [directions, inner, gates], ToStored(transposed, signed)));
+        var scale = AddFloats(graph, source.Name + "_scale", parameterDims, weight.Scales);
+        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point", name => Tensor.FromRawData(name, storage, parameterDims, ToStored(weight.ZeroPoints, signed)));
+        RemoveLaterIfUnused(source);
+        return new WeightValues(quantized, scale, zeroPoint);
+    }
+
+    /// <summary>
     /// Adds the int8 form of a constant [V, H] table (input <paramref name="index"/> of
     /// <paramref name="node"/>) for <see cref="EmbeddingQuantizer"/>, once per table: INT8 values
     /// on the full grid ([-127, 127] symmetric, [-128, 127] asymmetric; nothing multiplies them in

@@ -267,8 +267,9 @@ public sealed class PipelinePlanner
     /// generated inputs, with the ranges that <paramref name="original"/>'s BatchNormalization
     /// statistics give where they reach; equalization then stays off, since it would rescale the
     /// channels those statistics describe. Embedding tables (Gather on a constant table) then get
-    /// Dynamic's int8 rows: static quantization has no activation to calibrate there, and a
-    /// transformer's word embeddings would otherwise stay the largest float tensor of the file.
+    /// Dynamic's int8 rows, and LSTMs Dynamic's DynamicQuantizeLSTM: static quantization has no
+    /// QDQ form for either, and a transformer's word embeddings or a text recognizer's LSTMs
+    /// would otherwise stay the largest float tensors of the file.
     /// </summary>
     private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
         IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
@@ -280,8 +281,10 @@ public sealed class PipelinePlanner
             Symmetric = _options.Symmetric,
             ReduceRange = _options.ReduceWeightRange,
             Exclusions = new NodeFilter(_options.ExcludeNodes, [.. _options.ExcludeOpTypes, .. QuantizableOps], keepInFloat, nonFinite),
-        })).Nodes.Where(n => n.OpType == "Gather" && n.Precision == NodePrecision.Int8).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
-        return [.. nodes.Select(n => n.OpType == "Gather" && tables.TryGetValue(n.NodeName, out var table) ? table : n)];
+        })).Nodes.Where(n => n.Precision == NodePrecision.Int8).ToDictionary(n => n.NodeName, StringComparer.Ordinal);
+        var listed = nodes.Select(n => n.NodeName).ToHashSet(StringComparer.Ordinal);
+        return [.. nodes.Select(n => tables.TryGetValue(n.NodeName, out var table) && table.OpType == n.OpType ? table : n),
+            .. tables.Values.Where(t => !listed.Contains(t.NodeName))];
     }
 
     /// <summary>

@@ -9,10 +9,10 @@ namespace ModelOpt.Distillation.Training;
 /// <summary>
 /// Layer-wise least-squares reconstruction, the first phase of distilling a structurally pruned
 /// student (He et al. 2017, "Channel Pruning for Accelerating Very Deep Neural Networks"; Luo et
-/// al. 2017, "ThiNet"): every Conv, Gemm or MatMul whose input channels pruning removed but whose
-/// output keeps the teacher's shape (<see cref="LinearLayer"/>) gets the weights and bias that
-/// best map the student's input of that layer to the teacher's output of the same layer (its own,
-/// pre-activation value), by ridge-regularized least squares on the training samples. Layers go
+/// al. 2017, "ThiNet"): every Conv, Gemm or MatMul whose input or output channels pruning removed
+/// (<see cref="LinearLayer"/>) gets the weights and bias that best map the student's input of
+/// that layer to the teacher's output of the same layer (its own, pre-activation value; only the
+/// channels the student kept), by ridge-regularized least squares on the training samples. Layers go
 /// in graph order and each reads the student's inputs as the layers solved before it left them,
 /// so later layers absorb the error that accumulated upstream.
 /// </summary>
@@ -103,7 +103,7 @@ internal static class LayerReconstructor
         var inputs = training.Batch([0]);
         var teacherValues = teacher.RunTo(inputs, candidates.Select(l => l.Output));
         var studentValues = student.RunTo(inputs, candidates.SelectMany(l => new[] { l.Input, l.Output }));
-        return candidates.Where(l => teacherValues[l.Output].shape.SequenceEqual(studentValues[l.Output].shape)
+        return candidates.Where(l => l.StudentShape(teacherValues[l.Output].shape).SequenceEqual(studentValues[l.Output].shape)
             && l.Rows(studentValues[l.Input]).shape[^1] + (l.Bias is null ? 0 : 1) == l.Columns
             && l.Targets(teacherValues[l.Output]).shape[1] == l.Rows(studentValues[l.Input]).shape[1]).ToList();
     }

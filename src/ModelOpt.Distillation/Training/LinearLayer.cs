@@ -6,7 +6,7 @@ using TorchTensor = TorchSharp.torch.Tensor;
 namespace ModelOpt.Distillation.Training;
 
 /// <summary>
-/// A student's Conv, Gemm or MatMul seen as one linear map from rows to outputs, for layer-wise
+/// A student's Conv, Gemm or MatMul that structured pruning narrowed, seen as one linear map from rows to outputs, for layer-wise
 /// reconstruction: each output position is a row (a Conv's receptive field unfolded, a Gemm's
 /// sample, a MatMul's token) times a matrix M [columns, outputs] whose last row is the bias when
 /// the node has one. Only layers where that view is exact are created: a 2-D Conv with group 1,
@@ -24,8 +24,9 @@ internal sealed class LinearLayer
     private readonly long[] _strides;
     private readonly long[] _dilations;
 
-    private LinearLayer(Node node, string weight, string? bias, long[] weightDims, long[]? biasDims, bool transposedWeight)
+    private LinearLayer(Node node, string weight, string? bias, long[] weightDims, long[]? biasDims, bool transposedWeight, long[]? teacherChannels)
     {
+        TeacherChannels = teacherChannels;
         Node = node;
         _opType = node.OpType;
         Input = node.Inputs[0]!.Name;
@@ -56,6 +57,9 @@ internal sealed class LinearLayer
     /// <summary>The bias initializer, or null.</summary>
     public string? Bias { get; }
 
+    /// <summary>The teacher's output channels the student kept, in order, when pruning removed some of this layer's outputs; null when it kept them all.</summary>
+    public long[]? TeacherChannels { get; }
+
     /// <summary>Unknowns per output: the weights of one output, plus one for the bias.</summary>
     public long Columns => InputWidth + (Bias is null ? 0 : 1);
 
@@ -65,9 +69,12 @@ internal sealed class LinearLayer
     private long InputWidth => _opType == "Conv" ? _weightDims[1] * _weightDims[2] * _weightDims[3] : _transposedWeight ? _weightDims[1] : _weightDims[0];
 
     /// <summary>
-    /// The layer of <paramref name="node"/> when structured pruning reduced its input (the
-    /// teacher's node writing the same value has a wider weight with as many outputs), it fits the
-    /// linear view, and its initializers are its own; else null.
+    /// The layer of <paramref name="node"/> when structured pruning narrowed it (the teacher's
+    /// node writing the same value has a weight with more inputs or more outputs), it fits the
+    /// linear view, and its initializers are its own; else null. When outputs were removed, the
+    /// kept ones are found by their biases, which pruning copies bit for bit (distinct after
+    /// BatchNormalization folding): a layer without a bias, or whose biases do not identify the
+    /// channels one to one and in order, is left out.
     /// </summary>
     public static LinearLayer? TryCreate(Node node, IReadOnlyDictionary<string, Node> teacherProducers, IReadOnlyDictionary<string, int> studentReaders)
     {
@@ -100,9 +107,37 @@ internal sealed class LinearLayer
             default:
                 return null;
         }
-        if (dims[outputAxis] != teacherDims[outputAxis] || dims[inputAxis] >= teacherDims[inputAxis]) return null;
+        if (dims[outputAxis] > teacherDims[outputAxis] || dims[inputAxis] > teacherDims[inputAxis]) return null;
+        if (dims[outputAxis] == teacherDims[outputAxis] && dims[inputAxis] == teacherDims[inputAxis]) return null;
         if (biasDims is not null && biasDims.Aggregate(1L, (p, d) => p * d) != dims[outputAxis]) return null;
-        return new LinearLayer(node, weightValue.Name, bias?.Name, dims, biasDims, transposed);
+        long[]? channels = null;
+        if (dims[outputAxis] < teacherDims[outputAxis])
+        {
+            var teacherBias = teacherNode.Inputs.Count > 2 ? teacherNode.Inputs[2]?.Initializer : null;
+            if (bias is null || teacherBias is not { ElementType: ElementType.Float }) return null;
+            channels = KeptChannels(bias.Initializer!.ToFloatArray(), teacherBias.ToFloatArray());
+            if (channels is null) return null;
+        }
+        return new LinearLayer(node, weightValue.Name, bias?.Name, dims, biasDims, transposed, channels);
+    }
+
+    /// <summary>The index in <paramref name="teacher"/> of each value of <paramref name="student"/>, bit for bit, when each occurs once there and the indices ascend; else null.</summary>
+    private static long[]? KeptChannels(float[] student, float[] teacher)
+    {
+        var positions = new Dictionary<int, long>();
+        var ambiguous = new HashSet<int>();
+        for (int i = 0; i < teacher.Length; i++)
+        {
+            int bits = BitConverter.SingleToInt32Bits(teacher[i]);
+            if (!positions.TryAdd(bits, i)) ambiguous.Add(bits);
+        }
+        var channels = new long[student.Length];
+        for (int j = 0; j < student.Length; j++)
+        {
+            int bits = BitConverter.SingleToInt32Bits(student[j]);
+            if (ambiguous.Contains(bits) || !positions.TryGetValue(bits, out channels[j]) || (j > 0 && channels[j] <= channels[j - 1])) return null;
+        }
+        return channels;
     }
 
     /// <summary>The rows of <paramref name="input"/> (the node's input for a batch): [batch, positions, input width].</summary>
@@ -116,9 +151,23 @@ internal sealed class LinearLayer
         return columns.transpose(1, 2);
     }
 
-    /// <summary>The targets of <paramref name="output"/> (the teacher's value of the node's output), position for position with <see cref="Rows"/>: [batch, positions, outputs].</summary>
+    /// <summary>
+    /// The targets of <paramref name="output"/> (the teacher's value of the node's output, only
+    /// the <see cref="TeacherChannels"/> the student kept), position for position with <see cref="Rows"/>: [batch, positions, outputs].
+    /// </summary>
     public TorchTensor Targets(TorchTensor output)
-        => _opType == "Conv" ? output.reshape(output.shape[0], Outputs, -1).transpose(1, 2) : output.reshape(output.shape[0], -1, Outputs);
+    {
+        if (TeacherChannels is not null) output = output.index_select(_opType == "Conv" ? 1 : -1, torch.tensor(TeacherChannels));
+        return _opType == "Conv" ? output.reshape(output.shape[0], Outputs, -1).transpose(1, 2) : output.reshape(output.shape[0], -1, Outputs);
+    }
+
+    /// <summary>The shape the student's output must have, given the teacher's <paramref name="teacherShape"/>: the same, with only the kept channels.</summary>
+    public long[] StudentShape(long[] teacherShape)
+    {
+        long[] shape = [.. teacherShape];
+        if (TeacherChannels is not null) shape[_opType == "Conv" ? 1 : ^1] = TeacherChannels.Length;
+        return shape;
+    }
 
     /// <summary>The layer's current weights as M [columns, outputs] in float64.</summary>
     public TorchTensor Matrix(IReadOnlyDictionary<string, TorchSharp.Modules.Parameter> parameters)

@@ -72,7 +72,7 @@ public sealed class DigitsDistillationTests(DigitsFixture digits, ITestOutputHel
         var log = new StringWriter();
         var report = new OptimizationEngine(log, log).Run(new OptimizationJob(digits.TeacherPath, outputPath, null, null, null, parsed));
         output.WriteLine(report.SummaryLine());
-        foreach (string line in log.ToString().Split('\n').Where(l => l.Contains("epoch", StringComparison.Ordinal))) output.WriteLine(line);
+        foreach (string line in log.ToString().Split('\n').Where(l => l.Contains("epoch", StringComparison.Ordinal) || l.Contains("reconstruct", StringComparison.Ordinal))) output.WriteLine(line);
         return (outputPath, report);
     }
 }

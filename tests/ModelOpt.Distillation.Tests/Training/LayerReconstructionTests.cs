@@ -10,7 +10,7 @@ namespace ModelOpt.Distillation.Tests.Training;
 
 /// <summary>
 /// Layer-wise least-squares reconstruction on small models built in code: structured pruning
-/// halves the hidden channels, the distiller runs with no epochs (reconstruction only), and ONNX
+/// halves the hidden channels (the hidden layer loses outputs, the last layer inputs), the distiller runs with no epochs (reconstruction only), and ONNX
 /// Runtime measures the student against the teacher on samples neither saw in training.
 /// </summary>
 public sealed class LayerReconstructionTests(ITestOutputHelper output)
@@ -38,7 +38,13 @@ public sealed class LayerReconstructionTests(ITestOutputHelper output)
         output.WriteLine($"{kind}: error on unseen samples (ONNX Runtime, against the teacher) {before:F4} -> {after:F4}; held-out worst cosine {result.InitialHeldOutCosine:F4} -> {result.FinalHeldOutCosine():F4}");
 
         var reconstruction = Assert.IsType<ReconstructionResult>(result.Reconstruction);
-        var layer = Assert.Single(reconstruction.Layers);
+        // Both layers were narrowed: the hidden one lost outputs, the last one inputs. The hidden
+        // one reads the untouched input and reproduces its kept channels exactly already.
+        Assert.Equal(2, reconstruction.Layers.Count);
+        var (hidden, layer) = (reconstruction.Layers[0], reconstruction.Layers[1]);
+        Assert.False(hidden.Kept);
+        Assert.True(hidden.ErrorBefore < 1e-9, $"hidden layer error {hidden.ErrorBefore}");
+        Assert.Equal("y", layer.Node);
         Assert.True(layer.Kept);
         Assert.Equal(1, reconstruction.ReconstructedCount);
         Assert.True(layer.ErrorAfter < layer.ErrorBefore / 2, $"held-out layer error {layer.ErrorBefore:F4} -> {layer.ErrorAfter:F4}");

@@ -23,7 +23,7 @@ namespace ModelOpt.Distillation.Training;
 /// held-out samples; the ridge (pulling toward the pruned weights, a multiple of the mean diagonal
 /// of AᵀA so it does not depend on scale) is the one of <see cref="RelativeRidges"/> with the
 /// lowest held-out error. Memory: per layer two (columns)² float64 matrices (training, held-out;
-/// columns = input channels × kernel area + 1, 3,223 for ResNet18's widest, 83 MB each) plus the
+/// columns = input channels × kernel area + 1, at most 4,609 in ResNet18, 170 MB each) plus the
 /// activations of <see cref="PassBatch"/> samples; at most <see cref="PositionsPerSample"/>
 /// spatial positions per sample enter the sums, chosen by a generator seeded with the
 /// distillation's seed, so the result is reproducible.

@@ -18,7 +18,7 @@ namespace ModelOpt.Distillation.Training;
 /// </summary>
 /// <remarks>
 /// Why before the epochs: a least-squares solve per layer needs few samples (each spatial
-/// position is a row) and cannot overfit the way gradient descent on the whole network does on a
+/// position is a row) and overfits far less than gradient descent on the whole network does on a
 /// handful of photographs. A solved layer is kept only when it lowers that layer's error on the
 /// held-out samples; the ridge (pulling toward the pruned weights, a multiple of the mean diagonal
 /// of AᵀA so it does not depend on scale) is the one of <see cref="RelativeRidges"/> with the

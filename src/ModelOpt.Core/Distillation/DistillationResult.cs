@@ -9,6 +9,7 @@ namespace ModelOpt.Core.Distillation;
 /// <param name="StoppedByBudget">True when DistillTimeBudget ended training before the last epoch.</param>
 /// <param name="InitialHeldOutCosine">The held-out worst cosine before training.</param>
 /// <param name="InitialHeldOutAccuracy">With labels on the held-out samples, the student's accuracy before training; else null.</param>
+/// <param name="Reconstruction">The layer-wise reconstruction that ran before the epochs (a structurally pruned student), else null.</param>
 public sealed record DistillationResult(
     IReadOnlyList<EpochRecord> Epochs,
     int BestEpoch,
@@ -17,7 +18,13 @@ public sealed record DistillationResult(
     string Device,
     bool StoppedByBudget,
     double InitialHeldOutCosine,
-    double? InitialHeldOutAccuracy);
+    double? InitialHeldOutAccuracy,
+    ReconstructionResult? Reconstruction = null)
+{
+    /// <summary>The held-out worst cosine of the weights the student kept: its best epoch's, else the reconstruction's, else the initial one.</summary>
+    public double FinalHeldOutCosine()
+        => BestEpoch > 0 ? Epochs[BestEpoch - 1].HeldOutWorstCosine : Reconstruction?.HeldOutWorstCosine ?? InitialHeldOutCosine;
+}
 
 /// <summary>One epoch of a distillation.</summary>
 /// <param name="Epoch">1-based.</param>

@@ -152,12 +152,30 @@ public sealed class OnnxModule : nn.Module<IReadOnlyDictionary<string, TorchTens
     public IReadOnlyDictionary<string, TorchTensor> Run(IReadOnlyDictionary<string, TorchTensor> inputs, IEnumerable<string> extraValueNames,
         IReadOnlyDictionary<string, Func<TorchTensor, TorchTensor>>? valueTransforms = null)
     {
+        ArgumentNullException.ThrowIfNull(extraValueNames);
+        return Execute(inputs, _outputs.Concat(extraValueNames).Distinct(StringComparer.Ordinal).ToArray(), valueTransforms, stopEarly: false);
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="inputs"/> only as far as the values named in
+    /// <paramref name="valueNames"/> need (the nodes after the last of them are skipped) and
+    /// returns just those values, by name: what layer-by-layer work reads without paying for the
+    /// rest of the graph. The tensors belong to the caller's dispose scope.
+    /// </summary>
+    /// <exception cref="ModelOptException">As <see cref="Run"/>.</exception>
+    public IReadOnlyDictionary<string, TorchTensor> RunTo(IReadOnlyDictionary<string, TorchTensor> inputs, IEnumerable<string> valueNames)
+    {
+        ArgumentNullException.ThrowIfNull(valueNames);
+        return Execute(inputs, valueNames.Distinct(StringComparer.Ordinal).ToArray(), null, stopEarly: true);
+    }
+
+    private Dictionary<string, TorchTensor> Execute(IReadOnlyDictionary<string, TorchTensor> inputs, string[] wanted,
+        IReadOnlyDictionary<string, Func<TorchTensor, TorchTensor>>? valueTransforms, bool stopEarly)
+    {
         var transforms = valueTransforms is { Count: > 0 }
             ? valueTransforms.Where(t => _slotByName.ContainsKey(t.Key)).ToDictionary(t => _slotByName[t.Key], t => t.Value)
             : null;
         ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(extraValueNames);
-        var wanted = _outputs.Concat(extraValueNames).Distinct(StringComparer.Ordinal).ToArray();
         foreach (string name in wanted)
         {
             if (!_slotByName.ContainsKey(name)) throw Mismatch($"'{name}' is not a value of the graph");
@@ -183,7 +201,13 @@ public sealed class OnnxModule : nn.Module<IReadOnlyDictionary<string, TorchTens
         }
 
         bool training = this.training;
-        foreach (var step in _steps)
+        int last = _steps.Length - 1;
+        if (stopEarly)
+        {
+            var wantedSlots = wanted.Select(n => _slotByName[n]).ToHashSet();
+            last = Array.FindLastIndex(_steps, s => s.Outputs.Any(wantedSlots.Contains));
+        }
+        foreach (var step in _steps.AsSpan(0, last + 1))
         {
             var arguments = new TorchTensor?[step.Inputs.Length];
             for (int i = 0; i < arguments.Length; i++) arguments[i] = step.Inputs[i] < 0 ? null : slots[step.Inputs[i]];

@@ -10,8 +10,9 @@ using TorchTensor = TorchSharp.torch.Tensor;
 namespace ModelOpt.Distillation.Training;
 
 /// <summary>
-/// Knowledge distillation with TorchSharp: teacher and student become <see cref="OnnxModule"/>s,
-/// the student's float initializers are trained with Adam on the teacher's outputs
+/// Knowledge distillation with TorchSharp: teacher and student become <see cref="OnnxModule"/>s;
+/// a structurally pruned student first has its reduced layers solved by least squares
+/// (<see cref="LayerReconstructor"/>), then the student's float initializers are trained with Adam on the teacher's outputs
 /// (<see cref="DistillationObjective"/>), each epoch is judged on the held-out samples by the
 /// gate's own metric (worst cosine per sample and output), and the student keeps the weights of
 /// its best epoch — or its own, when no epoch beat them. With a
@@ -53,12 +54,28 @@ public sealed class TorchDistiller : IModelDistiller
         var weightSimulation = simulation?.Weights.Where(w => parameters.ContainsKey(w.Key)).ToArray() ?? [];
         var activationSimulation = Transforms(simulation, student);
 
-        int chunk = Batchable(teacher, training) ? Math.Min(settings.BatchSize, training.Count) : 1;
+        bool batchable = Batchable(teacher, training);
+        int chunk = batchable ? Math.Min(settings.BatchSize, training.Count) : 1;
         var objective = Probe(settings, request, teacher, student, training, outputs, request.TrainingLabels is not null);
 
         int judgeChunk = Batchable(teacher, heldOut) ? JudgeBatch : 1;
         var (initialCosine, initialAccuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters, judgeChunk);
         var best = (Cosine: initialCosine, Epoch: 0);
+        ReconstructionResult? reconstruction = null;
+        if (simulation is null)
+        {
+            // A structurally pruned student first gets its reduced layers solved by least squares; the epochs start from there.
+            var reconstructionClock = Stopwatch.StartNew();
+            var layers = LayerReconstructor.Run(request.Teacher, request.Student, teacher, student, training, heldOut, batchable, settings.Seed, request.Progress);
+            if (layers.Count > 0)
+            {
+                var (cosine, accuracy) = Judge(teacher, student, heldOut, request.HeldOutLabels, outputs, weightSimulation, activationSimulation, parameters, judgeChunk);
+                reconstruction = new ReconstructionResult(layers, cosine, reconstructionClock.Elapsed.TotalSeconds);
+                best = (cosine, 0);
+                request.Progress(string.Create(CultureInfo.InvariantCulture,
+                    $"reconstruction: {reconstruction.ReconstructedCount} of {layers.Count} layer(s) reconstructed, held-out worst cosine {initialCosine:F4} -> {cosine:F4}{(accuracy is { } a ? $", accuracy {a:P1}" : "")}, {reconstruction.Seconds:F1} s"));
+            }
+        }
         var snapshot = Snapshot(parameters);
 
         using var optimizer = torch.optim.Adam(parameters.Values, settings.LearningRate);
@@ -125,7 +142,7 @@ public sealed class TorchDistiller : IModelDistiller
         Restore(parameters, snapshot);
         Dispose(snapshot);
         student.WriteBack(request.Student);
-        return new DistillationResult(epochs, best.Epoch, clock.Elapsed.TotalSeconds, trained / Math.Max(1e-9, trainingSeconds), "cpu", stopped, initialCosine, initialAccuracy);
+        return new DistillationResult(epochs, best.Epoch, clock.Elapsed.TotalSeconds, trained / Math.Max(1e-9, trainingSeconds), "cpu", stopped, initialCosine, initialAccuracy, reconstruction);
     }
 
     /// <summary>Whether samples can share a batch: same shapes, and a two-sample batch gives two-sample outputs (exporters often fix the batch at 1 in a Reshape).</summary>

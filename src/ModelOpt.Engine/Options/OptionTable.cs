@@ -38,7 +38,7 @@ public static class OptionTable
         Bool("PruneOutputChannels", o => o.PruneOutputChannels, (o, v) => o with { PruneOutputChannels = v }),
         Bool("Distill", o => o.Distill, (o, v) => o with { Distill = v }),
         Path("TrainingData", o => o.TrainingData, (o, v) => o with { TrainingData = v }),
-        Number("Epochs", new NumberRange(1, 10000, Integer: true), o => o.Epochs, (o, v) => o with { Epochs = (int)v }),
+        Number("Epochs", new NumberRange(0, 10000, Integer: true), o => o.Epochs, (o, v) => o with { Epochs = (int)v }),
         Number("LearningRate", new NumberRange(1e-9, 10), o => o.LearningRate, (o, v) => o with { LearningRate = v }),
         Number("BatchSize", new NumberRange(1, 65536, Integer: true), o => o.BatchSize, (o, v) => o with { BatchSize = (int)v }),
         Number("Temperature", new NumberRange(0.01, 1000), o => o.Temperature, (o, v) => o with { Temperature = v }),

@@ -116,10 +116,11 @@ public sealed class PipelinePlanner
         var result = distiller.Distill(new DistillationRequest(teacher, student, data.Training, data.TrainingLabels, data.HeldOut, data.HeldOutLabels,
             _options.Distillation, simulation, line => context.Progress("distill: " + line)));
         _distillations.Add(new DistillationSummary(stage, result));
-        if (result.BestEpoch == 0)
+        if (result.BestEpoch == 0 && result.Epochs.Count > 0)
         {
+            string start = result.Reconstruction is { } r ? $"{r.HeldOutWorstCosine:F4}, after layer-wise reconstruction" : $"{result.InitialHeldOutCosine:F4}";
             context.Diagnostics.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.DistillationDidNotImprove}: {context.ModelPath}: {stage}: no epoch of {result.Epochs.Count} improved the held-out worst cosine ({result.InitialHeldOutCosine:F4}), so the model keeps its weights from before training. Try a smaller LearningRate, more Epochs or more TrainingData."));
+                $"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.DistillationDidNotImprove}: {context.ModelPath}: {stage}: no epoch of {result.Epochs.Count} improved the held-out worst cosine ({start}), so the model keeps its weights from before training. Try a smaller LearningRate, more Epochs or more TrainingData."));
         }
         return result;
     }
@@ -150,11 +151,15 @@ public sealed class PipelinePlanner
     private static string DistillationDetail(DistillationResult result)
     {
         var best = result.BestEpoch == 0 ? null : result.Epochs[result.BestEpoch - 1];
-        string kept = best is null
-            ? FormattableString.Invariant($"no epoch beat the untrained student (held-out worst cosine {result.InitialHeldOutCosine:F4}); kept it")
-            : FormattableString.Invariant($"held-out worst cosine {result.InitialHeldOutCosine:F4} -> {best.HeldOutWorstCosine:F4} (epoch {best.Epoch})")
-              + (best.HeldOutAccuracy is { } accuracy && result.InitialHeldOutAccuracy is { } before ? FormattableString.Invariant($", accuracy {before:P1} -> {accuracy:P1}") : "");
-        return FormattableString.Invariant($"{result.Epochs.Count} epochs{(result.StoppedByBudget ? " (DistillTimeBudget)" : "")} on {result.Device}, {result.SamplesPerSecond:F0} samples/s; {kept}");
+        var reconstruction = result.Reconstruction;
+        string reconstructed = reconstruction is null ? ""
+            : FormattableString.Invariant($"{reconstruction.ReconstructedCount} of {reconstruction.Layers.Count} layers reconstructed (held-out worst cosine {result.InitialHeldOutCosine:F4} -> {reconstruction.HeldOutWorstCosine:F4}, {reconstruction.Seconds:F1} s), then ");
+        string kept = best is not null
+            ? FormattableString.Invariant($"held-out worst cosine {result.InitialHeldOutCosine:F4} -> {best.HeldOutWorstCosine:F4} (epoch {best.Epoch})")
+              + (best.HeldOutAccuracy is { } accuracy && result.InitialHeldOutAccuracy is { } before ? FormattableString.Invariant($", accuracy {before:P1} -> {accuracy:P1}") : "")
+            : result.Epochs.Count == 0 ? FormattableString.Invariant($"held-out worst cosine {result.FinalHeldOutCosine():F4}")
+            : FormattableString.Invariant($"no epoch beat the starting student (held-out worst cosine {result.FinalHeldOutCosine():F4}); kept it");
+        return FormattableString.Invariant($"{reconstructed}{result.Epochs.Count} epochs{(result.StoppedByBudget ? " (DistillTimeBudget)" : "")} on {result.Device}, {result.SamplesPerSecond:F0} samples/s; {kept}");
     }
 
     /// <summary>

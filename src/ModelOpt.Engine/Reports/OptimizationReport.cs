@@ -87,8 +87,8 @@ public sealed record OptimizationReport(
             : Pruning.Mode == "Structured"
                 ? $", pruned Structured ({ReportFormat.Percent(Pruning.Sparsity)} of channels; MACs {ReportFormat.Percent(OptimizedMacs, OriginalMacs)}, parameters {ReportFormat.Percent(OptimizedParameters, OriginalParameters)} of original)"
                 : $", pruned Magnitude ({ReportFormat.Percent(Pruning.Sparsity, 1)} of weights zero)";
-        string distilled = Distillation.Count == 0 ? "" : ", distilled" + (Distillation[^1].Result is { BestEpoch: > 0 } best
-            ? string.Create(CultureInfo.InvariantCulture, $" (held-out worst cosine {best.InitialHeldOutCosine:0.0000} -> {best.Epochs[best.BestEpoch - 1].HeldOutWorstCosine:0.0000})")
+        string distilled = Distillation.Count == 0 ? "" : ", distilled" + (Distillation[^1].Result is var last && (last.BestEpoch > 0 || last.Reconstruction is { ReconstructedCount: > 0 })
+            ? string.Create(CultureInfo.InvariantCulture, $" (held-out worst cosine {last.InitialHeldOutCosine:0.0000} -> {last.FinalHeldOutCosine():0.0000})")
             : " (no epoch improved it)");
         string latency = Latency is null ? "" : string.Create(CultureInfo.InvariantCulture, $", latency x{Latency.Ratio:0.00}");
         // Only shapes the job chose (not ones the model fixed) are worth a place on the line.

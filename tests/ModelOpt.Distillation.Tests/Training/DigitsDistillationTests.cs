@@ -41,6 +41,21 @@ public sealed class DigitsDistillationTests(DigitsFixture digits, ITestOutputHel
     }
 
     [Fact]
+    public void Layer_wise_reconstruction_alone_recovers_structured_pruning_within_two_points()
+    {
+        using var folder = new TempFolder();
+        var (reconstructed, report) = Optimize(folder.File("reconstructed.onnx"), ("Prune", "Structured"), ("Sparsity", "0.5"), ("Quantize", "None"), ("Distill", "true"),
+            ("TrainingData", digits.TrainingFolder), ("Epochs", "0"));
+        double accuracy = digits.Data.TestAccuracy(reconstructed);
+        var result = Assert.Single(report.Distillation).Result;
+        var reconstruction = Assert.IsType<Core.Distillation.ReconstructionResult>(result.Reconstruction);
+        output.WriteLine($"teacher {digits.TeacherAccuracy:P2}, reconstructed (no epochs) {accuracy:P2}; {reconstruction.ReconstructedCount} of {reconstruction.Layers.Count} layers, {reconstruction.Seconds:F1} s");
+        Assert.Empty(result.Epochs);
+        Assert.True(reconstruction.ReconstructedCount >= 2, $"{reconstruction.ReconstructedCount} layers reconstructed");
+        Assert.True(accuracy >= digits.TeacherAccuracy - 0.02, $"reconstructed {accuracy:P2} vs teacher {digits.TeacherAccuracy:P2}");
+    }
+
+    [Fact]
     public void Quantization_aware_fine_tuning_keeps_static_within_half_a_point()
     {
         using var folder = new TempFolder();
@@ -72,7 +87,7 @@ public sealed class DigitsDistillationTests(DigitsFixture digits, ITestOutputHel
         var log = new StringWriter();
         var report = new OptimizationEngine(log, log).Run(new OptimizationJob(digits.TeacherPath, outputPath, null, null, null, parsed));
         output.WriteLine(report.SummaryLine());
-        foreach (string line in log.ToString().Split('\n').Where(l => l.Contains("epoch", StringComparison.Ordinal))) output.WriteLine(line);
+        foreach (string line in log.ToString().Split('\n').Where(l => l.Contains("epoch", StringComparison.Ordinal) || l.Contains("reconstruct", StringComparison.Ordinal))) output.WriteLine(line);
         return (outputPath, report);
     }
 }

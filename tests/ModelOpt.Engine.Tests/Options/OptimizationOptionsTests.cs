@@ -77,6 +77,15 @@ public sealed class OptimizationOptionsTests
     }
 
     [Fact]
+    public void Zero_epochs_parse_as_reconstruction_only_and_negative_ones_are_MOPT0011()
+    {
+        Assert.Equal(0, Parse(("distill", "true"), ("prune", "Structured"), ("sparsity", "0.5"), ("epochs", "0")).Epochs);
+
+        var e = Assert.Throws<ModelOptException>(() => Parse(("distill", "true"), ("prune", "Structured"), ("sparsity", "0.5"), ("epochs", "-1")));
+        Assert.Equal(DiagnosticCode.InvalidOption, e.Code);
+    }
+
+    [Fact]
     public void Pruning_options_parse()
     {
         var o = Parse(("prune", "Structured"), ("sparsity", "0.3"), ("channel-multiple", "8"), ("prune-importance", "L2"), ("prune-output-channels", "true"), ("prune-scope", "Global"));

@@ -73,7 +73,9 @@ public sealed class JobContext : IDisposable
     {
         var clock = Stopwatch.StartNew();
         T result = action();
-        _steps.Add((new JobStep(name, detail(result), Math.Round(clock.Elapsed.TotalSeconds, 3), 1), shared));
+        var step = new JobStep(name, detail(result), Math.Round(clock.Elapsed.TotalSeconds, 3), 1);
+        _steps.Add((step, shared));
+        Progress(step.ToString());
         return result;
     }
 

@@ -73,9 +73,7 @@ public sealed class JobContext : IDisposable
     {
         var clock = Stopwatch.StartNew();
         T result = action();
-        var step = new JobStep(name, detail(result), Math.Round(clock.Elapsed.TotalSeconds, 3), 1);
-        _steps.Add((step, shared));
-        Progress(step.ToString());
+        _steps.Add((new JobStep(name, detail(result), Math.Round(clock.Elapsed.TotalSeconds, 3), 1), shared));
         return result;
     }
 

@@ -127,8 +127,9 @@ public sealed class OptimizationEngine
         }
         // The key needs the external data files, which only the loaded model names.
         var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name));
-        if (cache is not null) context.Progress("cache: key computed");
         if (cache?.TryRestore(context.Diagnostics, context.Clock) is { } restored) return restored;
+        // Progress starts after the cache: a job the cache answers does no model work, and its log says none.
+        context.Progress(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read: {nodeCount:N0} nodes"));
         long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(original);
         var before = ModelSummary.Create(original);
         if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)

@@ -40,19 +40,18 @@ public sealed class OptimizationEngine
     private const double SlowerMargin = 0.05;
 
     /// <summary>
-    /// The default of <see cref="MeasurementNodeLimit"/>: above this many nodes (all graphs) latency and per-node error are not measured, with
-    /// warning MOPT0023 and a note in the report. They only inform, and ONNX Runtime's session
-    /// creation, which each of them pays twice (original and optimized model; per-node error
-    /// with every value as an output), grows faster than the graph: at 300,000 nodes they cost
-    /// more than the rest of the job together. The load check and the accuracy gate always run.
+    /// The default of <see cref="MeasurementNodeLimit"/>: above this many nodes (all graphs)
+    /// latency and per-node error are not measured, with warning MOPT0023 and a note in the
+    /// report. They only inform, and ONNX Runtime's session creation, which each of them pays
+    /// twice (original and optimized model; per-node error with every value as an output), grows
+    /// faster than the graph: at 300,000 nodes they cost more than the rest of the job together.
+    /// The load check and the accuracy gate always run; the gate then loads the two models in
+    /// turn, since one session of such a graph takes gigabytes.
     /// </summary>
     public const int DefaultMeasurementNodeLimit = 100_000;
 
     private readonly TextWriter _diagnostics;
     private readonly TextWriter? _progress;
-
-    /// <summary>Above this many nodes a job skips latency and per-node error (<see cref="DefaultMeasurementNodeLimit"/>, which says why); tests lower it.</summary>
-    public int MeasurementNodeLimit { get; init; } = DefaultMeasurementNodeLimit;
     private readonly ModelCache? _cache;
 
     /// <summary>
@@ -67,6 +66,12 @@ public sealed class OptimizationEngine
         _progress = progress;
         _cache = cache;
     }
+
+    /// <summary>
+    /// Above this many nodes a job skips latency and per-node error and its gate holds one ONNX
+    /// Runtime session at a time (<see cref="DefaultMeasurementNodeLimit"/>, which says why); tests lower it.
+    /// </summary>
+    public int MeasurementNodeLimit { get; init; } = DefaultMeasurementNodeLimit;
 
     /// <summary>
     /// Runs <paramref name="job"/> on the execution target its options ask for, resolved once

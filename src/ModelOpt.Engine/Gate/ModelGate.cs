@@ -91,6 +91,10 @@ public sealed class ModelGate
     public AccuracyCheck Check(byte[] candidate)
     {
         _context.Progress("gate: loading the candidate in ONNX Runtime");
+        // A huge graph's serializations left gigabytes of protobuf objects behind; the GC would
+        // keep their pages while ONNX Runtime (native) allocates as much again for the session,
+        // so they are collected and given back first (a second or two against minutes of loading).
+        if (OneSessionAtATime) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try
         {
             OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 
 namespace ModelOpt.Benchmarks;
@@ -13,7 +14,10 @@ internal static class ChildProcess
     /// <summary>The line prefix a child puts before its JSON result; everything else it prints is passed through.</summary>
     public const string ResultPrefix = "RESULT ";
 
-    public static PeakMeasurement Run(params string[] arguments)
+    public static PeakMeasurement Run(params string[] arguments) => Run(null, arguments);
+
+    /// <summary>Runs the child; lines it prints with <see cref="StageTimer.Prefix"/> go to <paramref name="stageLog"/> as they come (a long run shows where it is).</summary>
+    public static PeakMeasurement Run(TextWriter? stageLog, params string[] arguments)
     {
         var start = new ProcessStartInfo
         {
@@ -29,19 +33,39 @@ internal static class ChildProcess
         }
         foreach (string argument in arguments) start.ArgumentList.Add(argument);
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start '{start.FileName}'.");
-        // Read both pipes at once so a chatty child cannot block on a full one.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        using var process = new Process { StartInfo = start };
+        var output = new StringBuilder();
+        var errors = new StringBuilder();
+        // Both pipes are read as lines arrive, so a chatty child cannot block on a full one.
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.Append(e.Data).Append('\n');
+            if (stageLog is not null && e.Data.StartsWith(StageTimer.Prefix, StringComparison.Ordinal))
+            {
+                lock (stageLog)
+                {
+                    stageLog.WriteLine("    " + e.Data[StageTimer.Prefix.Length..]);
+                    stageLog.Flush();
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (errors) errors.Append(e.Data).Append('\n');
+        };
+        if (!process.Start()) throw new InvalidOperationException($"Cannot start '{start.FileName}'.");
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         process.WaitForExit();
-        string output = stdout.GetAwaiter().GetResult();
-        string errors = stderr.GetAwaiter().GetResult();
 
-        string? resultLine = output.Split('\n').Select(l => l.TrimEnd('\r')).LastOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
+        string text = output.ToString();
+        string? resultLine = text.Split('\n').LastOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal));
         if (process.ExitCode != 0 || resultLine is null)
         {
             throw new InvalidOperationException(
-                $"The measuring child '{string.Join(' ', arguments)}' failed with exit code {process.ExitCode}.\n{output}{errors}");
+                $"The measuring child '{string.Join(' ', arguments)}' failed with exit code {process.ExitCode}.\n{text}{errors}");
         }
         return JsonSerializer.Deserialize<PeakMeasurement>(resultLine[ResultPrefix.Length..])
             ?? throw new InvalidOperationException($"The measuring child wrote an empty result: {resultLine}");

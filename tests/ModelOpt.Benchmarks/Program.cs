@@ -21,6 +21,7 @@ internal static class Program
         {
             return MeasureCommands.Run(args[0], args[1..], Console.Out);
         }
+        if (args.Length > 0 && args[0] == SessionCreationProbe.Command) return SessionCreationProbe.Run(args[1..], Console.Out);
 
         var options = BenchmarkOptions.Parse(args, out string? error);
         if (options is null)

@@ -38,7 +38,7 @@ internal static class ScalingBenchmark
                         nodes = chain.Graph.Nodes.Count;
                         OnnxModelWriter.Save(chain, model);
                     }
-                    var measured = ChildProcess.Run(MeasureCommands.Optimize, model, Path.Combine(folder, "out.onnx"), quantize);
+                    var measured = ChildProcess.Run(log, MeasureCommands.Optimize, model, Path.Combine(folder, "out.onnx"), quantize);
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {shape} chain, {nodes} nodes, --quantize {quantize}: {measured.Seconds:0.00} s ({measured.CpuSeconds:0.00} s CPU), peak above baseline {Units.MiB(measured.AddedBytes)} ({measured.Describe()})"));
                     string name = string.Create(CultureInfo.InvariantCulture, $"{shape} chain {nodes} nodes, {quantize}");
@@ -80,20 +80,20 @@ internal static class ScalingBenchmark
         string scratch = Path.GetDirectoryName(Path.GetFullPath(destination))!;
         string warmUp = Path.Combine(scratch, "warmup.onnx");
         using (var small = ChainModels.Build(ChainShape.MatMulAdd, 8)) OnnxModelWriter.Save(small, warmUp);
-        Optimize(warmUp, Path.Combine(scratch, "warmup-out.onnx"), quantize);
+        Optimize(warmUp, Path.Combine(scratch, "warmup-out.onnx"), quantize, TextWriter.Null);
 
         ProcessMemory.Settle();
         bool reset = ProcessMemory.TryResetPeak();
         long baseline = ProcessMemory.CurrentResidentBytes();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
-        Optimize(model, destination, quantize);
+        using (var stages = new StageTimer(Console.Out)) Optimize(model, destination, quantize, stages);
         double seconds = stopwatch.Elapsed.TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         return new PeakMeasurement(baseline, ProcessMemory.PeakResidentBytes(), reset, 0) { Seconds = seconds, CpuSeconds = cpu };
     }
 
-    private static void Optimize(string model, string destination, string quantize)
+    private static void Optimize(string model, string destination, string quantize, TextWriter progress)
     {
         var options = OptimizationOptions.Parse(
             [
@@ -102,7 +102,7 @@ internal static class ScalingBenchmark
             ],
             null,
             model);
-        new OptimizationEngine(TextWriter.Null, TextWriter.Null).Run(new OptimizationJob(model, destination, null, null, null, options));
+        new OptimizationEngine(TextWriter.Null, progress).Run(new OptimizationJob(model, destination, null, null, null, options));
     }
 
     private static string Seconds(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.00} s");

@@ -38,10 +38,13 @@ public sealed record AccuracyCheck(ComparisonResult Comparison, AccuracyThreshol
     public static AccuracyCheck NotRun(OptimizationOptions options, string reason)
         => new(new ComparisonResult([], 0, "no inputs", [reason]), options.Thresholds, []);
 
-    /// <summary>Compares <paramref name="optimized"/> with <paramref name="original"/> and checks the thresholds of <paramref name="options"/>.</summary>
-    public static AccuracyCheck Run(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, OptimizationOptions options, string modelPath)
+    /// <summary>
+    /// Compares <paramref name="optimized"/> with <paramref name="original"/> and checks the thresholds of
+    /// <paramref name="options"/>; <paramref name="oneSessionAtATime"/> loads the two in turn (a huge graph).
+    /// </summary>
+    public static AccuracyCheck Run(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, OptimizationOptions options, string modelPath, bool oneSessionAtATime = false)
     {
-        var comparison = ModelComparison.Compare(sessions, original, optimized, inputs, modelPath, MaxSamples);
+        var comparison = ModelComparison.Compare(sessions, original, optimized, inputs, modelPath, MaxSamples, oneSessionAtATime);
         return new AccuracyCheck(comparison, options.Thresholds, AccuracyGate.Check(comparison, options.Thresholds));
     }
 

@@ -19,10 +19,14 @@ public sealed class ModelGate
     // Nodes of domains ONNX Runtime does not ship (custom operators), named for MOPT0021.
     private readonly string[] _customNodes;
 
-    /// <summary>The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> as loaded.</summary>
-    public ModelGate(JobContext context, OnnxModel original)
+    /// <summary>
+    /// The gate of <paramref name="context"/>'s job, comparing against <paramref name="original"/> as loaded;
+    /// <paramref name="oneSessionAtATime"/> for a graph too large to hold two sessions of (<see cref="OneSessionAtATime"/>).
+    /// </summary>
+    public ModelGate(JobContext context, OnnxModel original, bool oneSessionAtATime = false)
     {
         _context = context;
+        OneSessionAtATime = oneSessionAtATime;
         _customNodes = [.. original.Graph.AllNodes()
             .Where(n => n.Domain is not ("" or "ai.onnx" or "ai.onnx.ml" or "com.microsoft"))
             .Select(n => n.ToString())
@@ -33,6 +37,7 @@ public sealed class ModelGate
         InputKind = options.ValidationData is not null ? ValidationInputKind.HeldOut
             : options.CalibrationData is not null ? ValidationInputKind.InSample
             : ValidationInputKind.Indicative;
+        context.Progress($"gate: reference serialized, {Original.LongLength / 1024} KiB");
         try
         {
             Inputs = AccuracyCheck.InputsFor(options, original, context.ModelPath, context.Sessions, Original);
@@ -44,7 +49,18 @@ public sealed class ModelGate
             NoInputsReason = $"no validation inputs, so no accuracy comparison, latency or per-node error (the gate is off): {e.Message}";
             InputKind = ValidationInputKind.None;
         }
+        // Sizing open dimensions may have loaded the original; in turn, it is loaded again when its turn comes.
+        if (oneSessionAtATime) context.Sessions.Release(Original);
+        context.Progress(Inputs is null ? "gate: no inputs" : $"gate: inputs ready ({Inputs.Description})");
     }
+
+    /// <summary>
+    /// Whether every comparison loads the original and the candidate in turn rather than side by
+    /// side, and releases each session when its turn ends, so that only one session of the model
+    /// is alive at a time (the engine asks for it for graphs above its measurement limit, where
+    /// one session takes gigabytes). Costs loading the original again for each candidate.
+    /// </summary>
+    public bool OneSessionAtATime { get; }
 
     /// <summary>What the inputs are (held out, in-sample, generated, none).</summary>
     public ValidationInputKind InputKind { get; }
@@ -74,6 +90,11 @@ public sealed class ModelGate
     /// <summary>Loads <paramref name="candidate"/> in ONNX Runtime and compares it with the original.</summary>
     public AccuracyCheck Check(byte[] candidate)
     {
+        _context.Progress("gate: loading the candidate in ONNX Runtime");
+        // A huge graph's serializations left gigabytes of protobuf objects behind; the GC would
+        // keep their pages while ONNX Runtime (native) allocates as much again for the session,
+        // so they are collected and given back first (a second or two against minutes of loading).
+        if (OneSessionAtATime) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try
         {
             OrtModelCheck.Run(_context.Sessions, candidate, _context.ModelPath);
@@ -87,7 +108,8 @@ public sealed class ModelGate
         }
         if (Inputs is null) return AccuracyCheck.NotRun(_context.Options, NoInputsReason!);
         _context.Progress("gate: comparing with the original");
-        var check = AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath);
+        var check = AccuracyCheck.Run(_context.Sessions, Original, candidate, Inputs, _context.Options, _context.ModelPath, OneSessionAtATime);
+        if (OneSessionAtATime) _context.Sessions.Release(candidate);
         _context.Progress(System.FormattableString.Invariant($"gate: worst cosine {check.WorstCosine:0.0000} over {check.Comparison.SampleCount} samples, {(check.Passed ? "passed" : "failed")}"));
         return check;
     }

@@ -39,6 +39,17 @@ public sealed class OptimizationEngine
     // Same-run latency varies by a few percent on a busy machine; only a clear slowdown warns.
     private const double SlowerMargin = 0.05;
 
+    /// <summary>
+    /// The default of <see cref="MeasurementNodeLimit"/>: above this many nodes (all graphs)
+    /// latency and per-node error are not measured, with warning MOPT0023 and a note in the
+    /// report. They only inform, and ONNX Runtime's session creation, which each of them pays
+    /// twice (original and optimized model; per-node error with every value as an output), grows
+    /// faster than the graph: at 300,000 nodes they cost more than the rest of the job together.
+    /// The load check and the accuracy gate always run; the gate then loads the two models in
+    /// turn, since one session of such a graph takes gigabytes.
+    /// </summary>
+    public const int DefaultMeasurementNodeLimit = 100_000;
+
     private readonly TextWriter _diagnostics;
     private readonly TextWriter? _progress;
     private readonly ModelCache? _cache;
@@ -55,6 +66,12 @@ public sealed class OptimizationEngine
         _progress = progress;
         _cache = cache;
     }
+
+    /// <summary>
+    /// Above this many nodes a job skips latency and per-node error and its gate holds one ONNX
+    /// Runtime session at a time (<see cref="DefaultMeasurementNodeLimit"/>, which says why); tests lower it.
+    /// </summary>
+    public int MeasurementNodeLimit { get; init; } = DefaultMeasurementNodeLimit;
 
     /// <summary>
     /// Runs <paramref name="job"/> on the execution target its options ask for, resolved once
@@ -107,6 +124,7 @@ public sealed class OptimizationEngine
     {
         var job = context.Job;
         var original = context.Own(context.Step("load", () => OnnxModelReader.Load(job.ModelPath), m => $"{Path.GetFileName(job.ModelPath)}, {m.Graph.AllNodes().Count()} nodes", shared: true));
+        int nodeCount = original.Graph.AllNodes().Count();
         if (Core.Analysis.GraphCycles.Describe(original) is { } cycle)
         {
             throw new ModelOptException(DiagnosticCode.CyclicGraph, job.ModelPath,
@@ -115,6 +133,8 @@ public sealed class OptimizationEngine
         // The key needs the external data files, which only the loaded model names.
         var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name));
         if (cache?.TryRestore(context.Diagnostics, context.Clock) is { } restored) return restored;
+        // Progress starts after the cache: a job the cache answers does no model work, and its log says none.
+        context.Progress(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read: {nodeCount:N0} nodes"));
         long originalBytes = new FileInfo(job.ModelPath).Length + ExternalBytes(original);
         var before = ModelSummary.Create(original);
         if (before.BytesByElementType.Sum(p => p.Value) >= int.MaxValue)
@@ -122,11 +142,14 @@ public sealed class OptimizationEngine
             throw new ModelOptException(DiagnosticCode.CannotWriteModel, job.ModelPath,
                 "the model is over 2 GB: ONNX Runtime cannot run it from memory for the accuracy gate, and it could not be embedded as one resource. Load it from disk instead of optimizing it at build time.");
         }
+        // Above the limit a session takes gigabytes: the gate holds one at a time, and the informative measurements are skipped.
+        bool largeGraph = nodeCount > MeasurementNodeLimit;
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.
-        var gate = new ModelGate(context, original);
+        var gate = new ModelGate(context, original, oneSessionAtATime: largeGraph);
         var planner = new PipelinePlanner(context.Options, new ActivationCalibrator(context.Sessions, n => { if (n == 1 || n % 16 == 0) context.Progress($"calibration: sample {n}"); }), context.Sessions,
             () => DistillerLoader.Load(job.DistillerPath, job.DistillerNativePath, job.DiagnosticsFile, job.ModelPath));
         var prepared = planner.Prepare(context, original);
+        context.Progress("prefix: ready");
 
         IReadOnlyList<AutoTrial> trials = [];
         Candidate chosen;
@@ -157,16 +180,30 @@ public sealed class OptimizationEngine
         if (gate.NoInputsReason is { } noInputs) notes.Add(noInputs);
         LatencyResult? latency = null;
         IReadOnlyList<ValueSensitivity> nodeErrors = [];
-        if (gate.Inputs is { } inputs)
+        // The comparisons are over: the gate's sessions would only hold memory (as much as the
+        // models again, each) while latency and per-node error open sessions of their own.
+        ReleaseSessions(context, gate, chosen);
+        if (gate.Inputs is not null && largeGraph)
+        {
+            string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"latency and per-node error not measured: the graph has {nodeCount:N0} nodes, more than {MeasurementNodeLimit:N0}, where the ONNX Runtime sessions they need cost more time and memory than the rest of the job; they only inform (the load check and the accuracy gate ran)");
+            notes.Add(reason);
+            context.Diagnostics.WriteLine($"{job.DiagnosticsFile ?? job.ModelPath}: warning {DiagnosticCode.LargeGraphMeasurementsSkipped}: {job.ModelPath}: {reason}. Measure a smaller model of the same structure, or NoWarn MOPT0023.");
+        }
+        else if (gate.Inputs is { } inputs)
         {
             if (context.Options.LatencyRuns > 0)
             {
+                context.Progress("latency: measuring");
                 latency = Measured("latency", notes, () => LatencyMeasurement.Measure(context.Sessions, [gate.Original, chosen.Bytes], inputs.Samples().First(), LatencyWarmUpRuns, context.Options.LatencyRuns, modelPath: job.ModelPath));
+                ReleaseSessions(context, gate, chosen);
             }
+            context.Progress("per-node error: measuring");
             nodeErrors = Measured("per-node error", notes, () => NodeSensitivity.Measure(context.Sessions, chosen.Outcome.RescaledFloat ?? prepared.Reference, chosen.Model, inputs, NodeErrorSamples)) ?? [];
         }
         if (latency is not null && latency.Ratio(1) > 1 + SlowerMargin) WarnSlower(context, chosen, latency.Ratio(1));
 
+        context.Progress("write: model and reports");
         byte[] embedded = context.Options.ResourceCompression == ResourceCompression.Brotli ? Compress(chosen.Bytes) : chosen.Bytes;
         AtomicFile.Write(job.OutputPath, stream => stream.Write(embedded));
 
@@ -182,6 +219,7 @@ public sealed class OptimizationEngine
             Source = new ModelSource(ModelOrigin.Computed, Math.Round(context.Clock.Elapsed.TotalSeconds, 3), cache?.Key),
         };
         ReportFiles.Write(job, report);
+        context.Progress("write: done");
         // Only a model that passed the gate is shared: a build whose AccuracyGate is Error must
         // never receive, from the cache, a model another build let through with a warning.
         if (cache is not null && chosen.Check.Passed) cache.Store(embedded, report, warnings.Lines);
@@ -207,7 +245,9 @@ public sealed class OptimizationEngine
         var (model, outcome) = planner.Quantize(context, prepared, mode, kept);
         try
         {
+            context.Progress($"{configuration}: transformed");
             byte[] bytes = OnnxModelWriter.ToBytes(model);
+            context.Progress($"{configuration}: serialized, {bytes.LongLength / 1024} KiB");
             return new Candidate(model, bytes, mode, kept, outcome, gate.Check(bytes), configuration);
         }
         catch
@@ -215,6 +255,13 @@ public sealed class OptimizationEngine
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Disposes the sessions the job's factory holds for the original and the chosen model, so no session outlives the stage that needed it.</summary>
+    private static void ReleaseSessions(JobContext context, ModelGate gate, Candidate chosen)
+    {
+        context.Sessions.Release(gate.Original);
+        context.Sessions.Release(chosen.Bytes);
     }
 
     /// <summary>A candidate the job no longer needs: its model, and the sessions the job's factory holds for it.</summary>

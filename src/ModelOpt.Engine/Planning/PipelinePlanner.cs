@@ -76,8 +76,12 @@ public sealed class PipelinePlanner
         var reference = original;
         if (Folds)
         {
-            reference = context.Own(original.Clone());
-            context.Step("fold", () => Run(reference, new BatchNormFoldingPass()),
+            // Without a BatchNormalization there is nothing to fold, and a clone would only hold a
+            // second copy of the graph for the whole job (of a million-node graph, gigabytes):
+            // the original is then the reference itself, which no pass changes (candidates start from clones).
+            bool batchNorms = original.Graph.AllNodes().Any(n => n.OpType == "BatchNormalization");
+            if (batchNorms) reference = context.Own(original.Clone());
+            context.Step("fold", () => batchNorms ? Run(reference, new BatchNormFoldingPass()) : new BatchNormFoldingReport(0),
                 folded => $"{folded.FoldedCount} BatchNormalization folded into Conv", shared: true);
         }
 

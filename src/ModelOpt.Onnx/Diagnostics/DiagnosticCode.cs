@@ -56,6 +56,9 @@ public static class DiagnosticCode
     /// <summary>A graph has a cycle: a node reads, through other nodes, its own output.</summary>
     public const string CyclicGraph = "MOPT0022";
 
+    /// <summary>Warning: the graph has more nodes than the engine measures latency and per-node error for; both are left out of the report (the load check and the gate still run).</summary>
+    public const string LargeGraphMeasurementsSkipped = "MOPT0023";
+
     // MOPT01xx: the engine (ModelOpt.Core passes).
 
     /// <summary>A pass failed unexpectedly on a node; the message names the pass and the node. A bug: please report it.</summary>

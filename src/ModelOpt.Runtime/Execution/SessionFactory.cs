@@ -15,11 +15,10 @@ namespace ModelOpt.Runtime.Execution;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Settings per use (unchanged from when each use made its own session, so results stay the same):
-/// every session logs errors only; <see cref="Validation"/> and <see cref="Calibration"/> keep
-/// ONNX Runtime's default options; <see cref="Latency"/> fixes the intra-op thread count, one
-/// inter-op thread and sequential execution; <see cref="CheckLoads"/> uses basic graph
-/// optimizations.
+/// Settings per use: every session logs errors only; <see cref="Validation"/> and
+/// <see cref="Calibration"/> keep ONNX Runtime's default options; <see cref="Latency"/> fixes the
+/// intra-op thread count, one inter-op thread and sequential execution; <see cref="CheckLoads"/>
+/// uses no graph optimization and no memory arena (its session never runs).
 /// </para>
 /// <para>
 /// A model's bytes must not change once handed to the factory: they are its cache key (hashed
@@ -34,6 +33,7 @@ public sealed class SessionFactory : IDisposable
     // Content hashes by array identity, without keeping the arrays alive.
     private readonly ConditionalWeakTable<byte[], string> _hashes = new();
     private int _created;
+    private int _peakOpen;
     private bool _disposed;
 
     /// <summary>A factory for sessions on the CPU (tests, tools that run one model at a time).</summary>
@@ -58,6 +58,18 @@ public sealed class SessionFactory : IDisposable
         get
         {
             lock (_lock) return _created;
+        }
+    }
+
+    /// <summary>
+    /// The most sessions alive at once so far, the load checks' included: what bounds a job's
+    /// memory, since each session holds about as much as its model (ONNX Runtime's graph, kernels, weights).
+    /// </summary>
+    public int PeakOpenSessions
+    {
+        get
+        {
+            lock (_lock) return _peakOpen;
         }
     }
 
@@ -119,7 +131,7 @@ public sealed class SessionFactory : IDisposable
     }
 
     /// <summary>
-    /// Loads <paramref name="model"/> with basic optimizations and drops the session again: the
+    /// Loads <paramref name="model"/> without graph optimizations and drops the session again: the
     /// check only asks whether ONNX Runtime accepts the model, and nothing else runs a model with
     /// these settings, so keeping it would only hold memory. Counts in <see cref="SessionsCreated"/>.
     /// </summary>
@@ -129,7 +141,8 @@ public sealed class SessionFactory : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Create(model, SessionSettings.LoadCheck).Dispose();
+            using var loaded = Create(model, SessionSettings.LoadCheck);
+            _peakOpen = Math.Max(_peakOpen, _sessions.Count + 1);
         }
     }
 
@@ -175,6 +188,7 @@ public sealed class SessionFactory : IDisposable
             if (_sessions.TryGetValue(key, out var existing)) return existing.Session;
             var entry = Create(model, settings);
             _sessions.Add(key, entry);
+            _peakOpen = Math.Max(_peakOpen, _sessions.Count);
             return entry.Session;
         }
     }
@@ -186,6 +200,7 @@ public sealed class SessionFactory : IDisposable
         try
         {
             if (settings.OptimizationLevel is GraphOptimizationLevel level) options.GraphOptimizationLevel = level;
+            if (settings.NoMemoryArena) options.EnableCpuMemArena = false;
             if (settings.IntraOpThreads is int threads)
             {
                 options.IntraOpNumThreads = threads;

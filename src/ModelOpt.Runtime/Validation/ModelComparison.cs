@@ -25,7 +25,12 @@ public static class ModelComparison
     /// <param name="inputs">The samples.</param>
     /// <param name="modelPath">The model file, for messages.</param>
     /// <param name="maxSamples">Use at most this many samples (the first ones).</param>
-    public static ComparisonResult Compare(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, string? modelPath = null, int maxSamples = int.MaxValue)
+    /// <param name="oneSessionAtATime">
+    /// Load the models in turn, never both at once (for a graph too large to hold twice): the
+    /// original runs first and its session is released before the optimized model is loaded,
+    /// its outputs of every sample kept meanwhile. The result is the same.
+    /// </param>
+    public static ComparisonResult Compare(SessionFactory sessions, byte[] original, byte[] optimized, SampleSet inputs, string? modelPath = null, int maxSamples = int.MaxValue, bool oneSessionAtATime = false)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         ArgumentNullException.ThrowIfNull(original);
@@ -33,14 +38,8 @@ public static class ModelComparison
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSamples);
 
-        using var pair = SessionPair.Open(sessions, original, optimized, modelPath);
+        using var pair = SessionPair.Open(sessions, original, optimized, modelPath, oneSessionAtATime);
         string[] outputs = pair.Reference.OutputNames;
-        var missing = outputs.Where(o => !pair.Candidate.OutputNames.Contains(o)).ToArray();
-        if (missing.Length > 0)
-        {
-            throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
-                $"the optimized model lacks the output(s) {string.Join(", ", missing.Select(o => $"'{o}'"))} of the original, so it cannot be validated. This is a bug in the optimization; please report it with the model.");
-        }
 
         var accumulators = outputs.Select(_ => new ErrorAccumulator()).ToArray();
         var perSample = outputs.Select(_ => new List<SampleMetrics>()).ToArray();
@@ -74,6 +73,14 @@ public static class ModelComparison
                 perSample[i].Add(new SampleMetrics(index, sample.Name, one.Cosine, one.MaxAbsoluteError, one.MeanAbsoluteError, one.TopOneAgreement));
             }
             index++;
+        }, candidate =>
+        {
+            var missing = outputs.Where(o => !candidate.OutputNames.Contains(o)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new ModelOptException(DiagnosticCode.ValidationRunFailed, modelPath,
+                    $"the optimized model lacks the output(s) {string.Join(", ", missing.Select(o => $"'{o}'"))} of the original, so it cannot be validated. This is a bug in the optimization; please report it with the model.");
+            }
         });
         if (samples == 0)
         {

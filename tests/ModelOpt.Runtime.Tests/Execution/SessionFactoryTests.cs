@@ -72,6 +72,28 @@ public sealed class SessionFactoryTests : IDisposable
     }
 
     [Fact]
+    public void ThePeakCountsTheMostSessionsAliveAtOnceTheLoadChecksIncluded()
+    {
+        byte[] model = ValidationModels.Linear();
+        byte[] other = ValidationModels.Linear(biasShift: 1);
+        OrtModelCheck.Run(_sessions, model, "linear.onnx");
+        Assert.Equal(1, _sessions.PeakOpenSessions);
+
+        _sessions.Validation(model);
+        // A load check while a session is alive makes two alive for a moment.
+        OrtModelCheck.Run(_sessions, other, "linear.onnx");
+        Assert.Equal(2, _sessions.PeakOpenSessions);
+
+        _sessions.Release(model);
+        _sessions.Validation(other);
+        _sessions.Release(other);
+        _sessions.Latency(model, 1);
+        // Released sessions do not count: never more than two at a time.
+        Assert.Equal(2, _sessions.PeakOpenSessions);
+        Assert.Equal(1, _sessions.OpenSessions);
+    }
+
+    [Fact]
     public void AModelThatDoesNotLoadIsOnnxRuntimesErrorAndNotCached()
     {
         Assert.Throws<OnnxRuntimeException>(() => _sessions.Validation([1, 2, 3]));

@@ -164,6 +164,46 @@ public sealed class ModelComparisonTests : IDisposable
     }
 
     [Fact]
+    public void ModelsLoadedInTurnGiveTheSameResultWithOneSessionAliveAtATime()
+    {
+        byte[] original = ValidationModels.Linear();
+        byte[] shifted = ValidationModels.Linear(biasShift: 0.25f);
+        var inputs = SampleSet.Generate(ValidationModels.LinearModel(), null, count: 5);
+        var sideBySide = ModelComparison.Compare(_sessions, original, shifted, inputs, maxSamples: 4);
+
+        using var sessions = new SessionFactory();
+        var inTurn = ModelComparison.Compare(sessions, original, shifted, inputs, maxSamples: 4, oneSessionAtATime: true);
+
+        Assert.Equal(2, _sessions.PeakOpenSessions);
+        Assert.Equal(1, sessions.PeakOpenSessions);
+        // The original's session went before the optimized model's came; the latter is the caller's to release.
+        Assert.Equal(1, sessions.OpenSessions);
+        Assert.Equal(4, inTurn.SampleCount);
+        var expected = Assert.Single(sideBySide.Outputs);
+        var actual = Assert.Single(inTurn.Outputs);
+        Assert.Equal(expected.Samples, actual.Samples);
+        Assert.Equal(expected.WorstCosine, actual.WorstCosine);
+        Assert.Equal(expected.MaxAbsoluteError, actual.MaxAbsoluteError);
+        Assert.Equal(expected.Elements, actual.Elements);
+    }
+
+    [Fact]
+    public void InTurnAnOptimizedModelWithoutTheOriginalsOutputIsValidationRunFailedBeforeItRuns()
+    {
+        byte[] original = ValidationModels.Linear();
+        var g = new GraphBuilder("renamed");
+        var x = g.Input("x", ValidationModels.Rows, ValidationModels.Features);
+        var w = g.Weight("W", [ValidationModels.Features, ValidationModels.Classes], ValidationModels.Weights);
+        g.Output(g.Op("MatMul", [x, w], "z"));
+        byte[] renamed = OnnxModelWriter.ToBytes(g.Build(13));
+
+        using var sessions = new SessionFactory();
+        var e = Assert.Throws<ModelOptException>(() => ModelComparison.Compare(sessions, original, renamed, SampleSet.Generate(ValidationModels.LinearModel(), null), "m.onnx", oneSessionAtATime: true));
+        Assert.Equal(DiagnosticCode.ValidationRunFailed, e.Code);
+        Assert.Contains("lacks the output(s) 'y'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnOptimizedModelThatDoesNotLoadIsValidationRunFailed()
     {
         byte[] original = ValidationModels.Linear();

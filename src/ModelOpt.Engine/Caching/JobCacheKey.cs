@@ -20,8 +20,8 @@ public static class JobCacheKey
     /// <summary>What the tool's version means for the cache: the package version and the identity of each of its assemblies (deterministic builds: a code change changes them).</summary>
     public static string ToolVersion { get; } = ComputeToolVersion();
 
-    /// <summary>The key of <paramref name="job"/>, whose model is loaded as <paramref name="model"/>, on <paramref name="executionTarget"/>.</summary>
-    public static string Compute(OptimizationJob job, OnnxModel model, string executionTarget)
+    /// <summary>The key of <paramref name="job"/>, whose model is loaded as <paramref name="model"/>, on <paramref name="executionTarget"/>; <paramref name="pathDigest"/> names a data path by its content.</summary>
+    public static string Compute(OptimizationJob job, OnnxModel model, string executionTarget, Func<string, string> pathDigest)
     {
         using var key = new CacheKeyBuilder();
         key.Add("format", "modelopt-cache-key-1")
@@ -33,7 +33,7 @@ public static class JobCacheKey
             .DistinctBy(e => e.Location, StringComparer.Ordinal)
             .OrderBy(e => e.Location, StringComparer.Ordinal);
         foreach (var file in external) key.Add("external-location", file.Location).AddFile("external-data", file.FullPath);
-        key.Add("options", OptionTable.CanonicalText(job.Options, modelOnly: true, pathContent: CacheKeyBuilder.DigestOfPath));
+        key.Add("options", OptionTable.CanonicalText(job.Options, modelOnly: true, pathContent: pathDigest));
         return key.Finish();
     }
 

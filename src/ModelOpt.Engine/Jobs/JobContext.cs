@@ -58,6 +58,23 @@ public sealed class JobContext : IDisposable
     /// <summary>Time since the job started.</summary>
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
+    private readonly Dictionary<string, string> _pathDigests = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The digest of a file's or folder's content (<see cref="Cache.Keys.CacheKeyBuilder.DigestOfPath"/>),
+    /// computed once per job: the cache key and the report's model key both name the data folders
+    /// by content, and a large TrainingData folder should be read once, not twice.
+    /// </summary>
+    public string PathDigest(string path)
+    {
+        if (!_pathDigests.TryGetValue(path, out var digest))
+        {
+            digest = Cache.Keys.CacheKeyBuilder.DigestOfPath(path);
+            _pathDigests.Add(path, digest);
+        }
+        return digest;
+    }
+
     /// <summary>How many candidate models were made from the shared prefix (one outside Auto).</summary>
     public int Candidates { get; private set; }
 

@@ -131,7 +131,7 @@ public sealed class OptimizationEngine
                 $"the graph has a cycle: {cycle}. ONNX graphs must be acyclic (each node may only read graph inputs, initializers and the outputs of nodes that do not depend on it); re-export the model.");
         }
         // The key needs the external data files, which only the loaded model names.
-        var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name));
+        var cache = _cache is null ? null : new JobCache(_cache, job, JobCacheKey.Compute(job, original, context.Sessions.Target.Name, context.PathDigest));
         if (cache?.TryRestore(context.Diagnostics, context.Clock) is { } restored) return restored;
         // Progress starts after the cache: a job the cache answers does no model work, and its log says none.
         context.Progress(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"read: {nodeCount:N0} nodes"));

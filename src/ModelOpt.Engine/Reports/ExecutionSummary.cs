@@ -20,7 +20,7 @@ public sealed record ExecutionSummary(string Requested, string Device, string Pr
         ArgumentNullException.ThrowIfNull(context);
         var target = context.Execution.Target;
         var resolved = target.IsCuda ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
-        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(OptionTable.ModelKey(context.Options, resolved, ModelOpt.Cache.Keys.CacheKeyBuilder.DigestOfPath))));
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(OptionTable.ModelKey(context.Options, resolved, context.PathDigest))));
         return new ExecutionSummary(context.Execution.Requested.ToString(), target.Name, target.Provider, context.Execution.Reason,
         [
             new("load, fold, prune, quantize, write (graph rewrites)", "CPU", "managed code"),

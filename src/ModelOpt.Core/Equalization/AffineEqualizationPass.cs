@@ -209,7 +209,7 @@ public sealed class AffineEqualizationPass : IModelPass<AffineEqualizationReport
         var sites = new List<OutputSite>();
         foreach (var conv in model.Graph.Nodes)
         {
-            if (ConvChannels(model, conv) is not var (channelsOut, _, rank) || conv.Outputs[0] is not { } output) continue;
+            if (EqualizableConv.Channels(model, conv) is not var (channelsOut, _, rank) || conv.Outputs[0] is not { } output) continue;
             if (output.Uses.Count != 1 || GraphEdits.IsGraphOutput(model, output)) continue;
             var use = output.Uses[0];
             if (use.Node is not { OpType: "Mul", Domain: "" } mul || mul.Inputs.Count != 2) continue;
@@ -255,7 +255,7 @@ public sealed class AffineEqualizationPass : IModelPass<AffineEqualizationReport
             switch (node.OpType)
             {
                 case "Conv" when use.InputIndex == 0:
-                    if (ConvChannels(model, node) is not var (_, channelsIn, _)) return false;
+                    if (EqualizableConv.Channels(model, node) is not var (_, channelsIn, _)) return false;
                     bool depthwise = IsDepthwise(model, node, channelsIn);
                     if (!depthwise && (node.GetAttribute("group")?.Int ?? 1) != 1) return false;
                     readers.Add(new Reader(node, depthwise));
@@ -324,20 +324,6 @@ public sealed class AffineEqualizationPass : IModelPass<AffineEqualizationReport
     {
         long count = ConstantValues.TryGetTensor(model, use.Node.Inputs[use.InputIndex]!)!.ElementCount;
         return count == 1 || count == channels;
-    }
-
-    /// <summary>Output and input channels and the data's rank of a Conv with FLOAT constant weights (and bias) that nothing else reads; null otherwise.</summary>
-    private static (long ChannelsOut, long ChannelsIn, int Rank)? ConvChannels(OnnxModel model, Node node)
-    {
-        if (node.OpType != "Conv" || node.Domain.Length != 0 || node.Graph != model.Graph || node.Outputs.Count != 1 || node.Inputs.Count < 2) return null;
-        if (node.Inputs[1] is not { } w || w.Uses.Count != 1) return null;
-        if (ConstantValues.TryGetTensor(model, w) is not { ElementType: ElementType.Float, Dims.Count: >= 3 } weight || weight.ElementCount == 0) return null;
-        if (node.Inputs.Count > 2 && node.Inputs[2] is { } b)
-        {
-            if (b.Uses.Count != 1 || ConstantValues.TryGetTensor(model, b) is not { ElementType: ElementType.Float } bias || bias.ElementCount != weight.Dims[0]) return null;
-        }
-        long group = node.GetAttribute("group")?.Int ?? 1;
-        return (weight.Dims[0], weight.Dims[1] * group, weight.Dims.Count);
     }
 
     /// <summary>A depthwise Conv of multiplier 1: one weight channel per input channel.</summary>

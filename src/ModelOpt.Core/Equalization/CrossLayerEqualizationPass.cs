@@ -101,22 +101,11 @@ public sealed class CrossLayerEqualizationPass : IModelPass<CrossLayerEqualizati
         return pairs;
     }
 
-    private static bool IsConstantWeightConv(OnnxModel model, Node node)
-    {
-        if (node.OpType != "Conv" || node.Domain.Length != 0 || node.Outputs.Count != 1 || node.Inputs.Count < 2) return false;
-        if (node.Inputs[1] is not { } w || w.Uses.Count != 1) return false;
-        if (ConstantValues.TryGetTensor(model, w) is not { ElementType: ElementType.Float, Dims.Count: >= 3 } weight || weight.ElementCount == 0) return false;
-        if (node.Inputs.Count > 2 && node.Inputs[2] is { } b)
-        {
-            if (b.Uses.Count != 1 || ConstantValues.TryGetTensor(model, b) is not { ElementType: ElementType.Float } bias || bias.ElementCount != weight.Dims[0]) return false;
-        }
-        return true;
-    }
+    private static bool IsConstantWeightConv(OnnxModel model, Node node) => EqualizableConv.Channels(model, node) is not null;
 
-    private static long ChannelsOut(OnnxModel model, Node conv) => ConstantValues.TryGetTensor(model, conv.Inputs[1]!)!.Dims[0];
+    private static long ChannelsOut(OnnxModel model, Node conv) => EqualizableConv.Channels(model, conv)!.Value.ChannelsOut;
 
-    private static long ChannelsIn(OnnxModel model, Node conv)
-        => ConstantValues.TryGetTensor(model, conv.Inputs[1]!)!.Dims[1] * (conv.GetAttribute("group")?.Int ?? 1);
+    private static long ChannelsIn(OnnxModel model, Node conv) => EqualizableConv.Channels(model, conv)!.Value.ChannelsIn;
 
     private static void Equalize(OnnxModel model, Node first, Node second, Dictionary<Node, float[]> weights, Dictionary<Node, float[]> biases)
     {

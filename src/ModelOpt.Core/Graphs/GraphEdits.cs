@@ -21,6 +21,21 @@ public static class GraphEdits
     }
 
     /// <summary>
+    /// Puts <paramref name="replacement"/> (created without outputs) where <paramref name="original"/>
+    /// was: same position, same output values, so every reader and graph output follows; then the
+    /// original leaves the graph.
+    /// </summary>
+    public static void Replace(Node original, Node replacement)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(replacement);
+        InsertBefore(original, replacement);
+        var outputs = original.Outputs.ToArray();
+        original.Graph!.RemoveNode(original);
+        foreach (var output in outputs) replacement.AddOutput(output);
+    }
+
+    /// <summary>
     /// Removes <paramref name="follower"/>, whose work a fold moved into <paramref name="producer"/>:
     /// the follower's output value (its name, type and readers) now comes from the producer, and
     /// the producer's old output, which only the follower read, disappears.

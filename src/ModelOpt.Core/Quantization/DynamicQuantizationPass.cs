@@ -1,3 +1,4 @@
+using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Opsets;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Ir;
@@ -63,11 +64,7 @@ public sealed class DynamicQuantizationPass : IModelPass<QuantizationReport>
             entries.Add(new NodeQuantization(name, node.OpType, NodePrecision.Int8, granularity, note));
         }
         context.RemoveReplacedConstants();
-        // DynamicQuantizeLSTM is version 1 of ONNX Runtime's contrib domain; an existing import of it stays as it is.
-        if (entries.Any(e => e.OpType == "LSTM" && e.Precision == NodePrecision.Int8) && model.GetOpsetVersion(RecurrentQuantizer.MicrosoftDomain) is null)
-        {
-            model.SetOpsetVersion(RecurrentQuantizer.MicrosoftDomain, 1);
-        }
+        if (entries.Any(e => e.OpType == "LSTM" && e.Precision == NodePrecision.Int8)) ContribOperators.Import(model);
 
         var report = new QuantizationReport(entries, model.GetOpsetVersion(""));
         return PassResult.Create(this, report.QuantizedCount > 0, report);

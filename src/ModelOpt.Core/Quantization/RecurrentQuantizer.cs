@@ -15,9 +15,6 @@ namespace ModelOpt.Core.Quantization;
 /// </summary>
 internal sealed class RecurrentQuantizer : IDynamicOpQuantizer
 {
-    /// <summary>The contrib domain of DynamicQuantizeLSTM.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
-
     /// <summary>The attributes DynamicQuantizeLSTM shares with LSTM (not <c>layout</c>, which it lacks).</summary>
     private static readonly HashSet<string> SharedAttributes =
         ["activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size", "input_forget"];
@@ -47,12 +44,9 @@ internal sealed class RecurrentQuantizer : IDynamicOpQuantizer
         Value? Optional(int index) => index < node.Inputs.Count ? node.Inputs[index] : null;
         Value?[] inputs = [node.Inputs[0], w.Quantized, r.Quantized, Optional(3), Optional(4), Optional(5), Optional(6), Optional(7),
             w.Scale, w.ZeroPoint, r.Scale, r.ZeroPoint];
-        var replacement = new Node("DynamicQuantizeLSTM", inputs, [], node.Name, MicrosoftDomain);
+        var replacement = new Node("DynamicQuantizeLSTM", inputs, [], node.Name, ContribOperators.Domain);
         replacement.Attributes.AddRange(node.Attributes.Where(a => SharedAttributes.Contains(a.Name)));
-        GraphEdits.InsertBefore(node, replacement);
-        var outputs = node.Outputs.ToArray();
-        node.Graph!.RemoveNode(node);
-        foreach (var output in outputs) replacement.AddOutput(output);
+        GraphEdits.Replace(node, replacement);
         return (context.Options.PerChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor,
             context.Options.Symmetric ? null : "weights symmetric despite Symmetric=false: DynamicQuantizeLSTM takes zero point 0 only");
     }

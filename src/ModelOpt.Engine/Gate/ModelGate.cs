@@ -28,7 +28,7 @@ public sealed class ModelGate
         _context = context;
         OneSessionAtATime = oneSessionAtATime;
         _customNodes = [.. original.Graph.AllNodes()
-            .Where(n => n.Domain is not ("" or "ai.onnx" or "ai.onnx.ml" or "com.microsoft"))
+            .Where(n => n.Domain is not ("" or "ai.onnx" or "ai.onnx.ml" or Core.Graphs.ContribOperators.Domain))
             .Select(n => n.ToString())
             .Distinct(StringComparer.Ordinal)];
         // One self-contained copy (external data inlined) that ONNX Runtime runs as the reference.

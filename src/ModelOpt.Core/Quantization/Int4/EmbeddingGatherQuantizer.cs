@@ -51,11 +51,11 @@ internal sealed class EmbeddingGatherQuantizer : IInt4OpQuantizer
         Value?[] inputs = weight.ZeroPoints is null
             ? [weight.Data, node.Inputs[1], weight.Scales]
             : [weight.Data, node.Inputs[1], weight.Scales, weight.ZeroPoints];
-        var replacement = new Node("GatherBlockQuantized", inputs, [], node.Name, Int4QuantizationContext.MicrosoftDomain);
+        var replacement = new Node("GatherBlockQuantized", inputs, [], node.Name, ContribOperators.Domain);
         replacement.Attributes.Add(NodeAttribute.FromInt("bits", 4));
         replacement.Attributes.Add(NodeAttribute.FromInt("block_size", blockSize));
         replacement.Attributes.Add(NodeAttribute.FromInt("gather_axis", 0));
         replacement.Attributes.Add(NodeAttribute.FromInt("quantize_axis", 1));
-        Int4QuantizationContext.Replace(node, replacement);
+        GraphEdits.Replace(node, replacement);
     }
 }

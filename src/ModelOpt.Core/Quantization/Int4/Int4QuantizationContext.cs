@@ -15,7 +15,6 @@ internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationO
     : QuantizationRewriteContext<Int4QuantizationOptions>(model, options, pass)
 {
     /// <summary>ONNX Runtime's contrib operator domain, where MatMulNBits and GatherBlockQuantized live.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
 
     private readonly Dictionary<(Graph Graph, Value Weight, string Operator), Int4Weight> _weights = [];
 
@@ -73,18 +72,5 @@ internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationO
         _weights.Add(key, result);
         RemoveLaterIfUnused(source);
         return result;
-    }
-
-    /// <summary>
-    /// Puts <paramref name="replacement"/> (created without outputs) where <paramref name="original"/>
-    /// was: same position, same output values, so every reader and graph output follows; then the
-    /// original leaves the graph.
-    /// </summary>
-    public static void Replace(Node original, Node replacement)
-    {
-        GraphEdits.InsertBefore(original, replacement);
-        var outputs = original.Outputs.ToArray();
-        original.Graph!.RemoveNode(original);
-        foreach (var output in outputs) replacement.AddOutput(output);
     }
 }

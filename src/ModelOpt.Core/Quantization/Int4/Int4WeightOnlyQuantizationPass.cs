@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Passes;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
@@ -71,10 +72,7 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationRepo
         var report = new QuantizationReport(entries, model.GetOpsetVersion(""));
         if (report.QuantizedCount == 0) return PassResult.Create(this, false, report);
         // Both operators are version 1 of ONNX Runtime's contrib domain; an existing import of it stays as it is.
-        if (model.GetOpsetVersion(Int4QuantizationContext.MicrosoftDomain) is null)
-        {
-            model.SetOpsetVersion(Int4QuantizationContext.MicrosoftDomain, 1);
-        }
+        ContribOperators.Import(model);
         return PassResult.Create(this, true, report);
     }
 

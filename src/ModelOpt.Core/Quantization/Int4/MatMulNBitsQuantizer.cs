@@ -42,11 +42,11 @@ internal sealed class MatMulNBitsQuantizer : IInt4OpQuantizer
         Value?[] inputs = weight.ZeroPoints is null
             ? [node.Inputs[0], weight.Data, weight.Scales]
             : [node.Inputs[0], weight.Data, weight.Scales, weight.ZeroPoints];
-        var replacement = new Node("MatMulNBits", inputs, [], node.Name, Int4QuantizationContext.MicrosoftDomain);
+        var replacement = new Node("MatMulNBits", inputs, [], node.Name, ContribOperators.Domain);
         replacement.Attributes.Add(NodeAttribute.FromInt("K", k));
         replacement.Attributes.Add(NodeAttribute.FromInt("N", n));
         replacement.Attributes.Add(NodeAttribute.FromInt("bits", 4));
         replacement.Attributes.Add(NodeAttribute.FromInt("block_size", blockSize));
-        Int4QuantizationContext.Replace(node, replacement);
+        GraphEdits.Replace(node, replacement);
     }
 }

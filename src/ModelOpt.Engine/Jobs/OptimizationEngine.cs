@@ -178,6 +178,7 @@ public sealed class OptimizationEngine
         // so one that cannot run is skipped with the reason in the report instead of failing the build.
         var notes = new List<string>();
         if (gate.NoInputsReason is { } noInputs) notes.Add(noInputs);
+        notes.AddRange(planner.Notes);
         LatencyResult? latency = null;
         IReadOnlyList<ValueSensitivity> nodeErrors = [];
         // The comparisons are over: the gate's sessions would only hold memory (as much as the

@@ -58,6 +58,7 @@ public sealed record OptimizationOptions
     public bool BiasCorrection { get; init; } = true;
     public bool CrossLayerEqualization { get; init; } = true;
     public bool SmoothQuant { get; init; } = true;
+    public bool OutlierDecomposition { get; init; } = true;
     public bool AccuracyFallback { get; init; } = true;
     public string? ValidationData { get; init; }
     public IReadOnlyDictionary<string, long[]> InputShapes { get; init; } = new Dictionary<string, long[]>();

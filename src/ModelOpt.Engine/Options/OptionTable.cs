@@ -27,6 +27,7 @@ public static class OptionTable
         Bool("BiasCorrection", o => o.BiasCorrection, (o, v) => o with { BiasCorrection = v }),
         Bool("CrossLayerEqualization", o => o.CrossLayerEqualization, (o, v) => o with { CrossLayerEqualization = v }),
         Bool("SmoothQuant", o => o.SmoothQuant, (o, v) => o with { SmoothQuant = v }),
+        Bool("OutlierDecomposition", o => o.OutlierDecomposition, (o, v) => o with { OutlierDecomposition = v }),
         Bool("AccuracyFallback", o => o.AccuracyFallback, (o, v) => o with { AccuracyFallback = v }),
         Path("ValidationData", o => o.ValidationData, (o, v) => o with { ValidationData = v }),
         new("InputShapes", OptionKind.Shapes, true, null, [], (o, v) => o with { InputShapes = v.Shapes() }, o => FormatShapes(o.InputShapes)),

@@ -48,6 +48,7 @@ public sealed class PipelinePlanner
     private readonly Func<IModelDistiller>? _distiller;
     private readonly Dictionary<QuantizeMode, OnnxModel> _quantizationAwareStudents = [];
     private readonly List<DistillationSummary> _distillations = [];
+    private readonly List<string> _notes = [];
     private DistillationData? _distillationData;
 
     /// <summary>
@@ -62,6 +63,9 @@ public sealed class PipelinePlanner
         _sessions = sessions;
         _distiller = distiller;
     }
+
+    /// <summary>What the report should say about steps that were skipped (each once).</summary>
+    public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>The fine-tunings run so far (Distill=true), for the report.</summary>
     public IReadOnlyList<DistillationSummary> Distillations => _distillations;
@@ -238,7 +242,12 @@ public sealed class PipelinePlanner
         IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
     {
         rescaledFloat = null;
+        var decomposition = DecomposeOutliers(model, mode, original);
+        nonFinite = [.. nonFinite, .. decomposition];
         var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat, nonFinite);
+        // The decomposition changes what the layers' outputs hold (their outlier part joins
+        // later), so per-node error compares against the decomposed float model.
+        if (decomposition.Count > 0 && mode == QuantizeMode.Dynamic) rescaledFloat = model.Clone();
         return mode switch
         {
             QuantizeMode.None => model.Graph.AllNodes()
@@ -252,7 +261,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original, out rescaledFloat),
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original, decomposition.Count > 0, out rescaledFloat),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -269,6 +278,33 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
+    /// Mixed-precision decomposition (<see cref="OutlierChannelDecompositionPass"/>) before
+    /// <c>Dynamic</c> and <c>Static</c> quantize a model's MatMul/Gemm layers, when
+    /// OutlierDecomposition is on: the few input channels of a transformer's hidden states that
+    /// reach twenty times the rest leave the int8 product and are computed in float. The nodes it
+    /// adds, with the reason, for the quantization passes to keep in float; empty when it did nothing.
+    /// </summary>
+    private IReadOnlyList<KeyValuePair<string, string>> DecomposeOutliers(OnnxModel model, QuantizeMode mode, OnnxModel original)
+    {
+        if (!_options.OutlierDecomposition || mode is not (QuantizeMode.Dynamic or QuantizeMode.Static) || !OutlierChannelDecompositionPass.HasCandidates(model)) return [];
+        SampleSet samples;
+        try
+        {
+            samples = CalibrationSamples(model, original);
+        }
+        catch (ModelOptException e) when (mode == QuantizeMode.Dynamic)
+        {
+            // Dynamic needs no samples of its own: without any to find the outliers it quantizes
+            // every channel together, as it did before the decomposition existed.
+            string note = $"outlier decomposition skipped: no samples to find the outlier channels ({e.Message})";
+            if (!_notes.Contains(note)) _notes.Add(note);
+            return [];
+        }
+        var report = Run(model, new OutlierChannelDecompositionPass(samples, _calibration));
+        return [.. report.FloatNodes.Select(n => KeyValuePair.Create(n, OutlierChannelDecompositionPass.FloatReason))];
+    }
+
+    /// <summary>
     /// Static QDQ quantization, after cross-layer equalization and SmoothQuant when they are on
     /// (they change constants only, the float function stays; SmoothQuant also puts a Mul by s
     /// before the residual Add of a post-LN encoder, ~1% latency on arctic-embed-xs for worst
@@ -281,9 +317,9 @@ public sealed class PipelinePlanner
     /// would otherwise stay the largest float tensors of the file.
     /// </summary>
     private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, bool decomposed, out OnnxModel? rescaledFloat)
     {
-        var nodes = StaticQdq(model, exclusions, original, out rescaledFloat);
+        var nodes = StaticQdq(model, exclusions, original, decomposed, out rescaledFloat);
         var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -303,10 +339,11 @@ public sealed class PipelinePlanner
     /// <paramref name="rescaledFloat"/> is then a copy of the float model as the QDQ pass found
     /// it, the reference that per-node error and the accuracy fallback compare against.
     /// </summary>
-    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original, out OnnxModel? rescaledFloat)
+    /// <param name="decomposed">Whether <see cref="DecomposeOutliers"/> changed the model before: then the copy is made too.</param>
+    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original, bool decomposed, out OnnxModel? rescaledFloat)
     {
         var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
-        bool rescaled = false;
+        bool rescaled = decomposed;
         if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 })
         {
             // Affine equalization first: it fixes each activation's channel ranges from data, and

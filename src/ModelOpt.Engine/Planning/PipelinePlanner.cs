@@ -27,8 +27,9 @@ namespace ModelOpt.Engine.Planning;
 /// Turns a job's options into passes and runs them in the order the techniques need:
 /// BatchNormalization folding first (pruning and every quantization mode want Conv weights that
 /// already include the normalization), then pruning, then (later) distillation — the shared
-/// prefix, done once per job (<see cref="Prepare"/>) — then one quantization or conversion per
-/// candidate (<see cref="Quantize"/>), on a clone of the prefix. Pruning comes before
+/// prefix, done once per job (<see cref="Prepare"/>) — then, once per job and mode, the mode's
+/// equalization (<see cref="Equalization"/>), and one quantization or conversion per candidate
+/// (<see cref="Quantize"/>), on a clone of that equalized start. Pruning comes before
 /// quantization so the quantizer sees the final weights: zeros quantize exactly to the zero
 /// point, and removed channels are never calibrated.
 /// </summary>
@@ -46,7 +47,8 @@ public sealed class PipelinePlanner
     private readonly IActivationObserver _calibration;
     private readonly SessionFactory? _sessions;
     private readonly Func<IModelDistiller>? _distiller;
-    private readonly Dictionary<QuantizeMode, OnnxModel> _quantizationAwareStudents = [];
+    private readonly Dictionary<QuantizeMode, QuantizationStart> _equalizedStarts = [];
+    private readonly Dictionary<QuantizeMode, QuantizationStart> _quantizationAwareStudents = [];
     private readonly List<DistillationSummary> _distillations = [];
     private DistillationData? _distillationData;
 
@@ -131,25 +133,118 @@ public sealed class PipelinePlanner
 
     /// <summary>
     /// Quantization-aware fine-tuning for <paramref name="mode"/>, once per job and mode: the
-    /// prefix is quantized as usual, what that model rounds is read back
-    /// (<see cref="QuantizationSimulationReader"/>), and a copy of the prefix is trained with that
-    /// rounding in its forward pass; the caller then quantizes the trained copy for real. Modes
-    /// without integer arithmetic have nothing to simulate and use the prefix.
+    /// mode's equalized start (<see cref="Equalized"/>) is quantized as usual, what that model
+    /// rounds is read back (<see cref="QuantizationSimulationReader"/>), and a copy of the
+    /// equalized start is trained with that rounding in its forward pass; the trials then quantize
+    /// the trained copy, which is already equalized (they run the quantization passes only). The
+    /// student is the equalized model, not the prefix, because the simulation holds the scales of
+    /// the equalized values: on the prefix's values it would round at the wrong scale.
     /// </summary>
-    private OnnxModel QuantizationAwareStudent(JobContext context, PreparedModel prepared, QuantizeMode mode)
+    private QuantizationStart QuantizationAwareStudent(JobContext context, PreparedModel prepared, QuantizeMode mode)
     {
-        if (!_options.Distill || mode is not (QuantizeMode.Static or QuantizeMode.Dynamic)) return prepared.Prefix;
         if (_quantizationAwareStudents.TryGetValue(mode, out var trained)) return trained;
-        var student = context.Own(prepared.Prefix.Clone());
-        using (var quantized = prepared.Prefix.Clone())
+        var equalized = Equalized(context, prepared, mode);
+        var student = context.Own(equalized.Model.Clone());
+        using (var quantized = equalized.Model.Clone())
         {
-            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
-            rescaled?.Dispose();
+            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original);
             var simulation = QuantizationSimulationReader.Read(quantized, student);
-            context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", prepared.Reference, student, simulation), DistillationDetail, shared: true);
+            // Distillation also matches intermediate values by name, so the teacher must hold them at
+            // the student's scale: after equalization rescaled, that is the equalized start (the
+            // prefix's function: the reference's without pruning, else the pruned model that the
+            // distill step already trained toward the reference).
+            var teacher = equalized.RescaledFloat ?? prepared.Reference;
+            context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", teacher, student, simulation), DistillationDetail, shared: true);
         }
-        _quantizationAwareStudents.Add(mode, student);
-        return student;
+        // The trials' float reference is the trained student, not the untrained equalized start:
+        // it is the float model the quantizer rounds, so per-node error against it measures the
+        // rounding alone. Against the untrained start every node that training moved would show
+        // as quantization error, and the accuracy fallback would keep in float the nodes training
+        // changed most instead of those that round worst.
+        trained = new QuantizationStart(student, equalized.RescaledFloat is null ? null : student);
+        _quantizationAwareStudents.Add(mode, trained);
+        return trained;
+    }
+
+    /// <summary>
+    /// The prefix with <paramref name="mode"/>'s equalization applied, made once per job and
+    /// mode: every trial of the mode (each accuracy-fallback round, each of Auto's) clones it and
+    /// only quantizes, instead of equalizing again, with the calibration runs of the float model
+    /// that affine equalization and SmoothQuant take, a float model that is the same every time.
+    /// A mode without equalization, or whose equalization found nothing to rescale, starts from
+    /// the prefix itself, without a second copy for the job.
+    /// </summary>
+    private QuantizationStart Equalized(JobContext context, PreparedModel prepared, QuantizeMode mode)
+    {
+        if (_equalizedStarts.TryGetValue(mode, out var start)) return start;
+        start = new QuantizationStart(prepared.Prefix, null);
+        var passes = Equalization(mode, prepared.Original);
+        if (passes.Count > 0)
+        {
+            var model = prepared.Prefix.Clone();
+            bool rescaled;
+            try
+            {
+                rescaled = context.Step($"equalize ({mode})", () => Equalize(model, passes),
+                    r => r ? "channels rescaled; the mode's trials clone this model and compare against it" : "nothing to rescale", shared: true);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            if (rescaled) start = new QuantizationStart(context.Own(model), model);
+            else model.Dispose();
+        }
+        _equalizedStarts.Add(mode, start);
+        return start;
+    }
+
+    /// <summary>Runs every pass of <paramref name="passes"/> on <paramref name="model"/>, in order; whether any rescaled something.</summary>
+    private static bool Equalize(OnnxModel model, IReadOnlyList<Func<OnnxModel, bool>> passes)
+    {
+        bool rescaled = false;
+        foreach (var pass in passes) rescaled |= pass(model);
+        return rescaled;
+    }
+
+    /// <summary>
+    /// The equalization that <paramref name="mode"/>'s trials start from, as passes in the order
+    /// they run (none for most modes). Each rescales channels in place, keeping the float
+    /// function, and says whether it rescaled anything; one that rescales nothing leaves the model
+    /// as it found it. A mode that gains an equalization adds its arm here, nothing else.
+    /// </summary>
+    private IReadOnlyList<Func<OnnxModel, bool>> Equalization(QuantizeMode mode, OnnxModel original) => mode switch
+    {
+        QuantizeMode.Static => StaticEqualization(original),
+        _ => [],
+    };
+
+    /// <summary>
+    /// Static's: affine, then cross-layer equalization, with CrossLayerEqualization; SmoothQuant
+    /// with SmoothQuant (it also puts a Mul by s before the residual Add of a post-LN encoder, ~1%
+    /// latency on arctic-embed-xs for worst cosine 0.9799 → 0.9817). Data-free (ranges from
+    /// BatchNormalization statistics, see <see cref="StaticQdq"/>) without the first two: they
+    /// would rescale the channels those statistics describe.
+    /// </summary>
+    private List<Func<OnnxModel, bool>> StaticEqualization(OnnxModel original)
+    {
+        var passes = new List<Func<OnnxModel, bool>>();
+        if (_options.CrossLayerEqualization && DataFreeRanges(original) is not { Count: > 0 })
+        {
+            // Affine equalization first: it fixes each activation's channel ranges from data, and
+            // cross-layer equalization then balances the weights of the Conv pairs around them.
+            if (_options.PerChannel)
+            {
+                passes.Add(model => Run(model, new AffineEqualizationPass(CalibrationSamples(model, original), _calibration)) is { ConvOutputCount: > 0 } or { ConvInputCount: > 0 });
+            }
+            passes.Add(model => Run(model, new CrossLayerEqualizationPass()).PairCount > 0);
+        }
+        if (_options.SmoothQuant)
+        {
+            passes.Add(model => Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true)).Normalizations.Count > 0);
+        }
+        return passes;
     }
 
     private static string DistillationDetail(DistillationResult result)
@@ -167,22 +262,25 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
-    /// A new model: the prefix quantized with <paramref name="mode"/>, keeping
+    /// A new model: the prefix, equalized for <paramref name="mode"/> once per job
+    /// (<see cref="Equalized"/>), quantized with <paramref name="mode"/>, keeping
     /// <paramref name="keepInFloat"/> in full precision besides the options' ExcludeNodes. The
     /// caller owns (disposes) it. Quantize=None without pruning starts from the original, unfolded,
     /// so that an unquantized model is embedded exactly as it came.
     /// </summary>
     public (OnnxModel Model, TransformOutcome Outcome) Quantize(JobContext context, PreparedModel prepared, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
     {
-        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? prepared.Original : QuantizationAwareStudent(context, prepared, mode);
-        var model = start.Clone();
+        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? new QuantizationStart(prepared.Original, null)
+            : _options.Distill && mode is (QuantizeMode.Static or QuantizeMode.Dynamic) ? QuantizationAwareStudent(context, prepared, mode)
+            : Equalized(context, prepared, mode);
+        var model = start.Model.Clone();
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
+            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original);
             return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning)
             {
-                RescaledFloat = rescaled,
+                RescaledFloat = start.RescaledFloat,
             });
         }
         catch
@@ -233,11 +331,10 @@ public sealed class PipelinePlanner
         };
     }
 
-    /// <param name="rescaledFloat">The float model the quantizer rounded, when equalization rescaled values of the prefix (owned by the caller); null otherwise.</param>
+    /// <summary>Quantizes <paramref name="model"/> (already equalized for <paramref name="mode"/>) in place with the quantization passes of <paramref name="mode"/>.</summary>
     private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
-        rescaledFloat = null;
         var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat, nonFinite);
         return mode switch
         {
@@ -252,7 +349,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original, out rescaledFloat),
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -269,21 +366,18 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
-    /// Static QDQ quantization, after cross-layer equalization and SmoothQuant when they are on
-    /// (they change constants only, the float function stays; SmoothQuant also puts a Mul by s
-    /// before the residual Add of a post-LN encoder, ~1% latency on arctic-embed-xs for worst
-    /// cosine 0.9799 → 0.9817). Without CalibrationData it is data-free: calibrated on
-    /// generated inputs, with the ranges that <paramref name="original"/>'s BatchNormalization
-    /// statistics give where they reach; equalization then stays off, since it would rescale the
-    /// channels those statistics describe. Embedding tables (Gather on a constant table) then get
+    /// Static QDQ quantization of a model that <see cref="StaticEqualization"/> already equalized.
+    /// Without CalibrationData it is data-free: calibrated on generated inputs, with the ranges
+    /// that <paramref name="original"/>'s BatchNormalization statistics give where they reach.
+    /// Embedding tables (Gather on a constant table) then get
     /// Dynamic's int8 rows, and LSTMs Dynamic's DynamicQuantizeLSTM: static quantization has no
     /// QDQ form for either, and a transformer's word embeddings or a text recognizer's LSTMs
     /// would otherwise stay the largest float tensors of the file.
     /// </summary>
     private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
-        var nodes = StaticQdq(model, exclusions, original, out rescaledFloat);
+        var nodes = StaticQdq(model, exclusions, original);
         var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -296,26 +390,9 @@ public sealed class PipelinePlanner
             .. tables.Values.Where(t => !listed.Contains(t.NodeName))];
     }
 
-    /// <summary>
-    /// Equalization (affine, then cross-layer, with CrossLayerEqualization; SmoothQuant) and the
-    /// QDQ pass. Equalization keeps the float function but rescales the channels of the values it
-    /// touches, so comparing them by name with the prefix would report scale, not rounding:
-    /// <paramref name="rescaledFloat"/> is then a copy of the float model as the QDQ pass found
-    /// it, the reference that per-node error and the accuracy fallback compare against.
-    /// </summary>
-    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original, out OnnxModel? rescaledFloat)
+    /// <summary>The QDQ pass; data-free (no CalibrationData), with the ranges <paramref name="original"/>'s BatchNormalization statistics give.</summary>
+    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original)
     {
-        var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
-        bool rescaled = false;
-        if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 })
-        {
-            // Affine equalization first: it fixes each activation's channel ranges from data, and
-            // cross-layer equalization then balances the weights of the Conv pairs around them.
-            if (_options.PerChannel) rescaled |= Run(model, new AffineEqualizationPass(CalibrationSamples(model, original), _calibration)) is { ConvOutputCount: > 0 } or { ConvInputCount: > 0 };
-            rescaled |= Run(model, new CrossLayerEqualizationPass()).PairCount > 0;
-        }
-        if (_options.SmoothQuant) rescaled |= Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true)).Normalizations.Count > 0;
-        rescaledFloat = rescaled ? model.Clone() : null;
         return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -326,8 +403,12 @@ public sealed class PipelinePlanner
             CalibrationMethod = _options.CalibrationMethod,
             Percentile = _options.Percentile,
             Exclusions = exclusions,
-        }, CalibrationSamples(model, original), _calibration, batchNormRanges)).Nodes;
+        }, CalibrationSamples(model, original), _calibration, DataFreeRanges(original))).Nodes;
     }
+
+    /// <summary>Data-free Static's ranges from <paramref name="original"/>'s BatchNormalization statistics (before folding); null with CalibrationData.</summary>
+    private BatchNormRanges? DataFreeRanges(OnnxModel original)
+        => _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
 
     /// <summary>
     /// The CalibrationData folder, or — data-free — generated inputs in the model's own value

@@ -26,10 +26,10 @@ public sealed class EqualizationOnceTests
     {
         using var folder = new TempFolder();
         // No int8 model reaches cosine 1, so every fallback round fails and makes one more candidate.
-        var options = Options(("quantize", "Static"), ("calibration-data", WriteSamples(folder)), ("min-cosine-similarity", "1"),
-            ("accuracy-gate", "Warning"), ("latency-runs", "0"));
+        var options = Options(("quantize", "Static"), ("calibration-data", Encoder.WriteHiddenStateSamples(folder.File("samples"), 2)),
+            ("min-cosine-similarity", "1"), ("accuracy-gate", "Warning"), ("latency-runs", "0"));
 
-        var report = new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(WriteEncoder(folder), folder.File("out.onnx"), null, null, null, options));
+        var report = new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(Encoder.Save(folder.File("encoder.onnx")), folder.File("out.onnx"), null, null, null, options));
 
         var load = Assert.Single(report.Steps, s => s.Name == "load");
         var equalize = Assert.Single(report.Steps, s => s.Name == "equalize (Static)");
@@ -41,13 +41,8 @@ public sealed class EqualizationOnceTests
     [Fact]
     public void Trials_calibrate_equalization_once_and_share_the_rescaled_reference()
     {
-        using var folder = new TempFolder();
-        var options = Options(("quantize", "Static"), ("calibration-data", WriteSamples(folder)));
-        using var sessions = new SessionFactory();
-        using var context = new JobContext(new OptimizationJob(WriteEncoder(folder), folder.File("out.onnx"), null, null, null, options), TextWriter.Null, sessions);
-        var observer = new RecordingObserver(new ActivationCalibrator(sessions));
-        var planner = new PipelinePlanner(options, observer, sessions);
-        var prepared = planner.Prepare(context, context.Own(OnnxModelReader.Load(context.ModelPath)));
+        using var job = new PlannedJob(distill: false);
+        var (context, planner, prepared, observer) = (job.Context, job.Planner, job.Prepared, job.Observer);
 
         var trials = new List<(OnnxModel Model, TransformOutcome Outcome)> { planner.Quantize(context, prepared, QuantizeMode.Static, []) };
         var quantized = trials[0].Outcome.Nodes.Where(n => n.Precision != NodePrecision.Float).Select(n => n.NodeName).ToList();
@@ -73,12 +68,8 @@ public sealed class EqualizationOnceTests
     [Fact]
     public void A_candidate_leaves_the_shared_reference_to_the_job()
     {
-        using var folder = new TempFolder();
-        var options = Options(("quantize", "Static"), ("calibration-data", WriteSamples(folder)));
-        using var sessions = new SessionFactory();
-        using var context = new JobContext(new OptimizationJob(WriteEncoder(folder), folder.File("out.onnx"), null, null, null, options), TextWriter.Null, sessions);
-        var planner = new PipelinePlanner(options, new ActivationCalibrator(sessions), sessions);
-        var prepared = planner.Prepare(context, context.Own(OnnxModelReader.Load(context.ModelPath)));
+        using var job = new PlannedJob(distill: false);
+        var (context, planner, prepared) = (job.Context, job.Planner, job.Prepared);
 
         var (first, outcome) = planner.Quantize(context, prepared, QuantizeMode.Static, []);
         byte[] reference = OnnxModelWriter.ToBytes(outcome.RescaledFloat!);
@@ -94,14 +85,8 @@ public sealed class EqualizationOnceTests
     [Fact]
     public void Quantization_aware_fine_tuning_trains_the_equalized_start_and_equalizes_no_more()
     {
-        using var folder = new TempFolder();
-        string samples = WriteSamples(folder);
-        var options = Options(("quantize", "Static"), ("calibration-data", samples), ("training-data", samples), ("distill", "true"));
-        using var sessions = new SessionFactory();
-        using var context = new JobContext(new OptimizationJob(WriteEncoder(folder), folder.File("out.onnx"), null, null, null, options), TextWriter.Null, sessions);
-        var distiller = new RecordingDistiller();
-        var planner = new PipelinePlanner(options, new ActivationCalibrator(sessions), sessions, () => distiller);
-        var prepared = planner.Prepare(context, context.Own(OnnxModelReader.Load(context.ModelPath)));
+        using var job = new PlannedJob(distill: true);
+        var (context, planner, prepared, distiller) = (job.Context, job.Planner, job.Prepared, job.Distiller);
 
         var (first, outcome) = planner.Quantize(context, prepared, QuantizeMode.Static, []);
         using var firstModel = first;
@@ -127,26 +112,44 @@ public sealed class EqualizationOnceTests
     private static string[] SmoothedWeights(OnnxModel model)
         => [.. model.Graph.Initializers.Select(i => i.Name).Where(n => n.EndsWith("_smoothed", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
 
-    private static string WriteEncoder(TempFolder folder)
-    {
-        string path = folder.File("encoder.onnx");
-        using var model = Encoder.Build();
-        OnnxModelWriter.Save(model, path);
-        return path;
-    }
-
-    private static string WriteSamples(TempFolder folder)
-    {
-        string samples = Directory.CreateDirectory(folder.File("samples")).FullName;
-        for (int i = 0; i < 2; i++)
-        {
-            SampleFiles.NpyFloats(Path.Combine(samples, $"sample_{i}.npy"), Encoder.InputShape(1), Encoder.CreateHiddenStates(1, (ulong)i));
-        }
-        return samples;
-    }
-
     private static OptimizationOptions Options(params (string Option, string Value)[] pairs)
         => OptimizationOptions.Parse(pairs.Select(p => KeyValuePair.Create(p.Option, p.Value)), null, "test");
+
+    /// <summary>A Static job on the encoder, prepared (loaded and folded), whose planner calibrates through <see cref="Observer"/>.</summary>
+    private sealed class PlannedJob : IDisposable
+    {
+        private readonly TempFolder _folder = new();
+        private readonly SessionFactory _sessions = new();
+
+        public PlannedJob(bool distill)
+        {
+            string samples = Encoder.WriteHiddenStateSamples(_folder.File("samples"), 2);
+            var pairs = new List<(string, string)> { ("quantize", "Static"), ("calibration-data", samples) };
+            if (distill) pairs.AddRange([("training-data", samples), ("distill", "true")]);
+            var options = Options([.. pairs]);
+            Context = new JobContext(new OptimizationJob(Encoder.Save(_folder.File("encoder.onnx")), _folder.File("out.onnx"), null, null, null, options), TextWriter.Null, _sessions);
+            Observer = new RecordingObserver(new ActivationCalibrator(_sessions));
+            Planner = new PipelinePlanner(options, Observer, _sessions, () => Distiller);
+            Prepared = Planner.Prepare(Context, Context.Own(OnnxModelReader.Load(Context.ModelPath)));
+        }
+
+        public JobContext Context { get; }
+
+        public RecordingObserver Observer { get; }
+
+        public RecordingDistiller Distiller { get; } = new();
+
+        public PipelinePlanner Planner { get; }
+
+        public PreparedModel Prepared { get; }
+
+        public void Dispose()
+        {
+            Context.Dispose();
+            _sessions.Dispose();
+            _folder.Dispose();
+        }
+    }
 
     /// <summary>Calibrates as the engine does and remembers which model each run was on.</summary>
     private sealed class RecordingObserver(IActivationObserver inner) : IActivationObserver

@@ -168,11 +168,11 @@ public sealed class PipelinePlanner
 
     /// <summary>
     /// The prefix with <paramref name="mode"/>'s equalization applied, made once per job and
-    /// mode: every trial of the mode (each accuracy-fallback round, each of Auto's) clones it and
-    /// only quantizes, instead of equalizing again, with the calibration runs of the float model
-    /// that affine equalization and SmoothQuant take, a float model that is the same every time.
-    /// A mode without equalization, or whose equalization found nothing to rescale, starts from
-    /// the prefix itself, without a second copy for the job.
+    /// mode: the float model before quantization is the same in every trial of the mode (each
+    /// accuracy-fallback round, each of Auto's), so each clones this one and only quantizes,
+    /// rather than equalizing again with the calibration runs that affine equalization and
+    /// SmoothQuant take. A mode without equalization, or whose equalization found nothing to
+    /// rescale, starts from the prefix itself, without a second copy for the job.
     /// </summary>
     private QuantizationStart Equalized(JobContext context, PreparedModel prepared, QuantizeMode mode)
     {

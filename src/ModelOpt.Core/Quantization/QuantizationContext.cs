@@ -55,21 +55,9 @@ internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOp
         var key = (node.Graph!, source, variant, reduceRange);
         if (_weights.TryGetValue(key, out var existing)) return existing;
 
-        bool signed = reduceRange;
-        var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric, bits: signed ? 7 : 8);
-        var storage = signed ? ElementType.Int8 : ElementType.UInt8;
-        var graph = node.Graph!;
-        var quantized = AddInitializer(graph, source.Name + "_quantized",
-            name => Tensor.FromRawData(name, storage, dims, ToStored(weight.Values, signed)));
-        var scale = AddInitializer(graph, source.Name + "_scale",
-            name => Tensor.FromRawData(name, ElementType.Float, scaleDims, MemoryMarshal.AsBytes(weight.Scales.AsSpan()).ToArray()));
-        bool oneZeroPoint = weight.ZeroPoints.All(z => z == weight.ZeroPoints[0]);
-        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
-            name => Tensor.FromRawData(name, storage, oneZeroPoint ? [] : scaleDims,
-                ToStored(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints, signed)));
-        var result = new WeightValues(quantized, scale, zeroPoint);
+        var weight = WeightQuantizer.Quantize(values(), channels, innerStride, Options.Symmetric, bits: reduceRange ? 7 : 8);
+        var result = AddStored(node.Graph!, source, weight.Values, dims, weight, scaleDims, reduceRange, scalarZeroPoint: true);
         _weights.Add(key, result);
-        RemoveLaterIfUnused(source);
         return result;
     }
 
@@ -99,13 +87,27 @@ internal sealed class QuantizationContext(OnnxModel model, DynamicQuantizationOp
                 for (long k = 0; k < inner; k++) transposed[(((d * inner) + k) * gates) + g] = weight.Values[(((d * gates) + g) * inner) + k];
             }
         }
-        var storage = signed ? ElementType.Int8 : ElementType.UInt8;
         long[] parameterDims = perChannel ? [directions, gates] : [directions];
-        var graph = node.Graph!;
-        var quantized = AddInitializer(graph, source.Name + "_quantized",
-            name => Tensor.FromRawData(name, storage, [directions, inner, gates], ToStored(transposed, signed)));
-        var scale = AddFloats(graph, source.Name + "_scale", parameterDims, weight.Scales);
-        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point", name => Tensor.FromRawData(name, storage, parameterDims, ToStored(weight.ZeroPoints, signed)));
+        return AddStored(node.Graph!, source, transposed, [directions, inner, gates], weight, parameterDims, signed, scalarZeroPoint: false);
+    }
+
+    /// <summary>
+    /// The storage part of <see cref="AddQuantizedWeight"/> and <see cref="AddQuantizedRecurrentWeight"/>:
+    /// adds <paramref name="values"/> (the weight's values, in the layout the operator reads) with
+    /// <paramref name="dims"/>, its scales and zero points with <paramref name="scaleDims"/>, as
+    /// INT8 on the 7-bit grid when <paramref name="signed"/>, else shifted to UINT8 (see
+    /// <see cref="AddQuantizedWeight"/>), and marks <paramref name="source"/> for removal.
+    /// With <paramref name="scalarZeroPoint"/>, a zero point the same for every channel is stored
+    /// as a scalar; DynamicQuantizeLSTM wants it shaped like the scales always.
+    /// </summary>
+    private WeightValues AddStored(Graph graph, Value source, sbyte[] values, long[] dims, QuantizedWeight weight, long[] scaleDims, bool signed, bool scalarZeroPoint)
+    {
+        var storage = signed ? ElementType.Int8 : ElementType.UInt8;
+        var quantized = AddInitializer(graph, source.Name + "_quantized", name => Tensor.FromRawData(name, storage, dims, ToStored(values, signed)));
+        var scale = AddFloats(graph, source.Name + "_scale", scaleDims, weight.Scales);
+        bool oneZeroPoint = scalarZeroPoint && weight.ZeroPoints.All(z => z == weight.ZeroPoints[0]);
+        var zeroPoint = AddInitializer(graph, source.Name + "_zero_point",
+            name => Tensor.FromRawData(name, storage, oneZeroPoint ? [] : scaleDims, ToStored(oneZeroPoint ? weight.ZeroPoints.AsSpan(0, 1) : weight.ZeroPoints, signed)));
         RemoveLaterIfUnused(source);
         return new WeightValues(quantized, scale, zeroPoint);
     }

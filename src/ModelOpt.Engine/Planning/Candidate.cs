@@ -14,10 +14,6 @@ namespace ModelOpt.Engine.Planning;
 /// <param name="Configuration">How reports name it, e.g. <c>Static, 3 most sensitive nodes in float</c>.</param>
 public sealed record Candidate(OnnxModel Model, byte[] Bytes, QuantizeMode QuantizedWith, IReadOnlyList<string> KeptInFloat, TransformOutcome Outcome, AccuracyCheck Check, string Configuration) : IDisposable
 {
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        Model.Dispose();
-        Outcome.RescaledFloat?.Dispose();
-    }
+    /// <summary>Disposes <see cref="Model"/>; the outcome's <see cref="TransformOutcome.RescaledFloat"/> is the job's, shared by every candidate of the mode.</summary>
+    public void Dispose() => Model.Dispose();
 }

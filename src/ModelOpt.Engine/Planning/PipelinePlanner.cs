@@ -27,8 +27,9 @@ namespace ModelOpt.Engine.Planning;
 /// Turns a job's options into passes and runs them in the order the techniques need:
 /// BatchNormalization folding first (pruning and every quantization mode want Conv weights that
 /// already include the normalization), then pruning, then (later) distillation — the shared
-/// prefix, done once per job (<see cref="Prepare"/>) — then one quantization or conversion per
-/// candidate (<see cref="Quantize"/>), on a clone of the prefix. Pruning comes before
+/// prefix, done once per job (<see cref="Prepare"/>) — then, once per job and mode, the mode's
+/// equalization (<see cref="Equalization"/>), and one quantization or conversion per candidate
+/// (<see cref="Quantize"/>), on a clone of that equalized start. Pruning comes before
 /// quantization so the quantizer sees the final weights: zeros quantize exactly to the zero
 /// point, and removed channels are never calibrated.
 /// </summary>
@@ -46,7 +47,8 @@ public sealed class PipelinePlanner
     private readonly IActivationObserver _calibration;
     private readonly SessionFactory? _sessions;
     private readonly Func<IModelDistiller>? _distiller;
-    private readonly Dictionary<QuantizeMode, OnnxModel> _quantizationAwareStudents = [];
+    private readonly Dictionary<QuantizeMode, QuantizationStart> _equalizedStarts = [];
+    private readonly Dictionary<QuantizeMode, QuantizationStart> _quantizationAwareStudents = [];
     private readonly List<DistillationSummary> _distillations = [];
     private readonly List<string> _notes = [];
     private DistillationData? _distillationData;
@@ -135,25 +137,152 @@ public sealed class PipelinePlanner
 
     /// <summary>
     /// Quantization-aware fine-tuning for <paramref name="mode"/>, once per job and mode: the
-    /// prefix is quantized as usual, what that model rounds is read back
-    /// (<see cref="QuantizationSimulationReader"/>), and a copy of the prefix is trained with that
-    /// rounding in its forward pass; the caller then quantizes the trained copy for real. Modes
-    /// without integer arithmetic have nothing to simulate and use the prefix.
+    /// mode's equalized start (<see cref="Equalized"/>) is quantized as usual, what that model
+    /// rounds is read back (<see cref="QuantizationSimulationReader"/>), and a copy of the
+    /// equalized start is trained with that rounding in its forward pass; the trials then quantize
+    /// the trained copy, which is already equalized (they run the quantization passes only). The
+    /// student is the equalized model, not the prefix, because the simulation holds the scales of
+    /// the equalized values: on the prefix's values it would round at the wrong scale.
     /// </summary>
-    private OnnxModel QuantizationAwareStudent(JobContext context, PreparedModel prepared, QuantizeMode mode)
+    private QuantizationStart QuantizationAwareStudent(JobContext context, PreparedModel prepared, QuantizeMode mode)
     {
-        if (!_options.Distill || mode is not (QuantizeMode.Static or QuantizeMode.Dynamic)) return prepared.Prefix;
         if (_quantizationAwareStudents.TryGetValue(mode, out var trained)) return trained;
-        var student = context.Own(prepared.Prefix.Clone());
-        using (var quantized = prepared.Prefix.Clone())
+        var equalized = Equalized(context, prepared, mode);
+        var student = context.Own(equalized.Model.Clone());
+        using (var quantized = equalized.Model.Clone())
         {
-            Quantize(quantized, mode, [], prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
-            rescaled?.Dispose();
+            Quantize(quantized, mode, [], [.. prepared.NonFiniteWeightNodes, .. equalized.KeptInFloat], prepared.Original);
             var simulation = QuantizationSimulationReader.Read(quantized, student);
-            context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", prepared.Reference, student, simulation), DistillationDetail, shared: true);
+            // Distillation also matches intermediate values by name, so the teacher must hold them at
+            // the student's scale: after equalization rescaled, that is the equalized start (the
+            // prefix's function: the reference's without pruning, else the pruned model that the
+            // distill step already trained toward the reference).
+            var teacher = equalized.RescaledFloat ?? prepared.Reference;
+            context.Step($"quantization-aware fine-tuning ({mode})", () => Distill(context, $"quantization-aware ({mode})", teacher, student, simulation), DistillationDetail, shared: true);
         }
-        _quantizationAwareStudents.Add(mode, student);
-        return student;
+        // The trials' float reference is the trained student, not the untrained equalized start:
+        // it is the float model the quantizer rounds, so per-node error against it measures the
+        // rounding alone. Against the untrained start every node that training moved would show
+        // as quantization error, and the accuracy fallback would keep in float the nodes training
+        // changed most instead of those that round worst.
+        trained = new QuantizationStart(student, equalized.RescaledFloat is null ? null : student, equalized.KeptInFloat);
+        _quantizationAwareStudents.Add(mode, trained);
+        return trained;
+    }
+
+    /// <summary>
+    /// The prefix with <paramref name="mode"/>'s equalization applied, made once per job and
+    /// mode: the float model before quantization is the same in every trial of the mode (each
+    /// accuracy-fallback round, each of Auto's), so each clones this one and only quantizes,
+    /// rather than equalizing again with the calibration runs that affine equalization and
+    /// SmoothQuant take. A mode without equalization, or whose equalization found nothing to
+    /// rescale, starts from the prefix itself, without a second copy for the job.
+    /// </summary>
+    private QuantizationStart Equalized(JobContext context, PreparedModel prepared, QuantizeMode mode)
+    {
+        if (_equalizedStarts.TryGetValue(mode, out var start)) return start;
+        start = new QuantizationStart(prepared.Prefix, null, []);
+        var keptInFloat = new List<KeyValuePair<string, string>>();
+        var passes = Equalization(mode, prepared, keptInFloat);
+        if (passes.Count > 0)
+        {
+            var model = prepared.Prefix.Clone();
+            bool rescaled;
+            try
+            {
+                rescaled = context.Step($"equalize ({mode})", () => Equalize(model, passes),
+                    r => r ? "channels rescaled; the mode's trials clone this model and compare against it" : "nothing to rescale", shared: true);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+            if (rescaled) start = new QuantizationStart(context.Own(model), model, keptInFloat);
+            else model.Dispose();
+        }
+        _equalizedStarts.Add(mode, start);
+        return start;
+    }
+
+    /// <summary>Runs every pass of <paramref name="passes"/> on <paramref name="model"/>, in order; whether any rescaled something.</summary>
+    private static bool Equalize(OnnxModel model, IReadOnlyList<Func<OnnxModel, bool>> passes)
+    {
+        bool rescaled = false;
+        foreach (var pass in passes) rescaled |= pass(model);
+        return rescaled;
+    }
+
+    /// <summary>
+    /// The equalization that <paramref name="mode"/>'s trials start from, as passes in the order
+    /// they run (none for most modes). Each rescales channels in place, keeping the float
+    /// function, and says whether it rescaled anything; one that rescales nothing leaves the model
+    /// as it found it. A mode that gains an equalization adds its arm here, nothing else. Nodes a
+    /// pass adds that must stay in float go to <paramref name="keptInFloat"/>, with the reason.
+    /// </summary>
+    private IReadOnlyList<Func<OnnxModel, bool>> Equalization(QuantizeMode mode, PreparedModel prepared, List<KeyValuePair<string, string>> keptInFloat) => mode switch
+    {
+        QuantizeMode.Static => [.. OutlierDecomposition(mode, prepared, keptInFloat), .. StaticEqualization(prepared.Original)],
+        QuantizeMode.Dynamic => OutlierDecomposition(mode, prepared, keptInFloat),
+        _ => [],
+    };
+
+    /// <summary>
+    /// Mixed-precision decomposition (<see cref="OutlierChannelDecompositionPass"/>), first of
+    /// <c>Dynamic</c>'s and <c>Static</c>'s equalization when OutlierDecomposition is on and the
+    /// prefix has a MatMul/Gemm input to look at: the few input channels of a transformer's hidden
+    /// states that reach twenty times the rest leave the int8 product and are computed in float;
+    /// the nodes it adds go to <paramref name="keptInFloat"/>. It changes what a layer's output
+    /// holds (the outlier part joins after it), so, like equalization, it makes the decomposed
+    /// model the trials' float reference. <c>Dynamic</c> needs no samples of its own: when none
+    /// can be generated it quantizes every channel together, as before, with a note in the report.
+    /// </summary>
+    private List<Func<OnnxModel, bool>> OutlierDecomposition(QuantizeMode mode, PreparedModel prepared, List<KeyValuePair<string, string>> keptInFloat)
+    {
+        if (!_options.OutlierDecomposition || !OutlierChannelDecompositionPass.HasCandidates(prepared.Prefix)) return [];
+        return [model =>
+        {
+            SampleSet samples;
+            try
+            {
+                samples = CalibrationSamples(model, prepared.Original);
+            }
+            catch (ModelOptException e) when (mode == QuantizeMode.Dynamic)
+            {
+                _notes.Add($"outlier decomposition skipped: no samples to find the outlier channels ({e.Message})");
+                return false;
+            }
+            var report = Run(model, new OutlierChannelDecompositionPass(samples, _calibration));
+            keptInFloat.AddRange(report.FloatNodes.Select(n => KeyValuePair.Create(n, OutlierChannelDecompositionPass.FloatReason)));
+            return report.Values.Count > 0;
+        }];
+    }
+
+    /// <summary>
+    /// Static's: affine, then cross-layer equalization, with CrossLayerEqualization; SmoothQuant
+    /// with SmoothQuant (it also puts a Mul by s before the residual Add of a post-LN encoder, ~1%
+    /// latency on arctic-embed-xs for worst cosine 0.9799 → 0.9817). Data-free (ranges from
+    /// BatchNormalization statistics, see <see cref="StaticQdq"/>) without the first two: they
+    /// would rescale the channels those statistics describe.
+    /// </summary>
+    private List<Func<OnnxModel, bool>> StaticEqualization(OnnxModel original)
+    {
+        var passes = new List<Func<OnnxModel, bool>>();
+        if (_options.CrossLayerEqualization && DataFreeRanges(original) is not { Count: > 0 })
+        {
+            // Affine equalization first: it fixes each activation's channel ranges from data, and
+            // cross-layer equalization then balances the weights of the Conv pairs around them.
+            if (_options.PerChannel)
+            {
+                passes.Add(model => Run(model, new AffineEqualizationPass(CalibrationSamples(model, original), _calibration)) is { ConvOutputCount: > 0 } or { ConvInputCount: > 0 });
+            }
+            passes.Add(model => Run(model, new CrossLayerEqualizationPass()).PairCount > 0);
+        }
+        if (_options.SmoothQuant)
+        {
+            passes.Add(model => Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true)).Normalizations.Count > 0);
+        }
+        return passes;
     }
 
     private static string DistillationDetail(DistillationResult result)
@@ -171,22 +300,25 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
-    /// A new model: the prefix quantized with <paramref name="mode"/>, keeping
+    /// A new model: the prefix, equalized for <paramref name="mode"/> once per job
+    /// (<see cref="Equalized"/>), quantized with <paramref name="mode"/>, keeping
     /// <paramref name="keepInFloat"/> in full precision besides the options' ExcludeNodes. The
     /// caller owns (disposes) it. Quantize=None without pruning starts from the original, unfolded,
     /// so that an unquantized model is embedded exactly as it came.
     /// </summary>
     public (OnnxModel Model, TransformOutcome Outcome) Quantize(JobContext context, PreparedModel prepared, QuantizeMode mode, IReadOnlyList<string> keepInFloat)
     {
-        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? prepared.Original : QuantizationAwareStudent(context, prepared, mode);
-        var model = start.Clone();
+        var start = mode == QuantizeMode.None && _options.Prune == PruneMode.None ? new QuantizationStart(prepared.Original, null, [])
+            : _options.Distill && mode is (QuantizeMode.Static or QuantizeMode.Dynamic) ? QuantizationAwareStudent(context, prepared, mode)
+            : Equalized(context, prepared, mode);
+        var model = start.Model.Clone();
         try
         {
             context.CountCandidate();
-            var nodes = Quantize(model, mode, keepInFloat, prepared.NonFiniteWeightNodes, prepared.Original, out var rescaled);
+            var nodes = Quantize(model, mode, keepInFloat, [.. prepared.NonFiniteWeightNodes, .. start.KeptInFloat], prepared.Original);
             return (model, new TransformOutcome(nodes, prepared.CostBefore, prepared.CostAfter, prepared.MagnitudePruning, prepared.StructuredPruning)
             {
-                RescaledFloat = rescaled,
+                RescaledFloat = start.RescaledFloat,
             });
         }
         catch
@@ -237,17 +369,11 @@ public sealed class PipelinePlanner
         };
     }
 
-    /// <param name="rescaledFloat">The float model the quantizer rounded, when equalization rescaled values of the prefix (owned by the caller); null otherwise.</param>
+    /// <summary>Quantizes <paramref name="model"/> (already equalized for <paramref name="mode"/>) in place with the quantization passes of <paramref name="mode"/>.</summary>
     private IReadOnlyList<NodeQuantization> Quantize(OnnxModel model, QuantizeMode mode, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, out OnnxModel? rescaledFloat)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
-        rescaledFloat = null;
-        var decomposition = DecomposeOutliers(model, mode, original);
-        nonFinite = [.. nonFinite, .. decomposition];
         var exclusions = new NodeFilter(_options.ExcludeNodes, _options.ExcludeOpTypes, keepInFloat, nonFinite);
-        // The decomposition changes what the layers' outputs hold (their outlier part joins
-        // later), so per-node error compares against the decomposed float model.
-        if (decomposition.Count > 0 && mode == QuantizeMode.Dynamic) rescaledFloat = model.Clone();
         return mode switch
         {
             QuantizeMode.None => model.Graph.AllNodes()
@@ -261,7 +387,7 @@ public sealed class PipelinePlanner
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
             })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original, decomposition.Count > 0, out rescaledFloat),
+            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
@@ -278,48 +404,18 @@ public sealed class PipelinePlanner
     }
 
     /// <summary>
-    /// Mixed-precision decomposition (<see cref="OutlierChannelDecompositionPass"/>) before
-    /// <c>Dynamic</c> and <c>Static</c> quantize a model's MatMul/Gemm layers, when
-    /// OutlierDecomposition is on: the few input channels of a transformer's hidden states that
-    /// reach twenty times the rest leave the int8 product and are computed in float. The nodes it
-    /// adds, with the reason, for the quantization passes to keep in float; empty when it did nothing.
-    /// </summary>
-    private IReadOnlyList<KeyValuePair<string, string>> DecomposeOutliers(OnnxModel model, QuantizeMode mode, OnnxModel original)
-    {
-        if (!_options.OutlierDecomposition || mode is not (QuantizeMode.Dynamic or QuantizeMode.Static) || !OutlierChannelDecompositionPass.HasCandidates(model)) return [];
-        SampleSet samples;
-        try
-        {
-            samples = CalibrationSamples(model, original);
-        }
-        catch (ModelOptException e) when (mode == QuantizeMode.Dynamic)
-        {
-            // Dynamic needs no samples of its own: without any to find the outliers it quantizes
-            // every channel together, as it did before the decomposition existed.
-            string note = $"outlier decomposition skipped: no samples to find the outlier channels ({e.Message})";
-            if (!_notes.Contains(note)) _notes.Add(note);
-            return [];
-        }
-        var report = Run(model, new OutlierChannelDecompositionPass(samples, _calibration));
-        return [.. report.FloatNodes.Select(n => KeyValuePair.Create(n, OutlierChannelDecompositionPass.FloatReason))];
-    }
-
-    /// <summary>
-    /// Static QDQ quantization, after cross-layer equalization and SmoothQuant when they are on
-    /// (they change constants only, the float function stays; SmoothQuant also puts a Mul by s
-    /// before the residual Add of a post-LN encoder, ~1% latency on arctic-embed-xs for worst
-    /// cosine 0.9799 → 0.9817). Without CalibrationData it is data-free: calibrated on
-    /// generated inputs, with the ranges that <paramref name="original"/>'s BatchNormalization
-    /// statistics give where they reach; equalization then stays off, since it would rescale the
-    /// channels those statistics describe. Embedding tables (Gather on a constant table) then get
+    /// Static QDQ quantization of a model that <see cref="StaticEqualization"/> already equalized.
+    /// Without CalibrationData it is data-free: calibrated on generated inputs, with the ranges
+    /// that <paramref name="original"/>'s BatchNormalization statistics give where they reach.
+    /// Embedding tables (Gather on a constant table) then get
     /// Dynamic's int8 rows, and LSTMs Dynamic's DynamicQuantizeLSTM: static quantization has no
     /// QDQ form for either, and a transformer's word embeddings or a text recognizer's LSTMs
     /// would otherwise stay the largest float tensors of the file.
     /// </summary>
     private IReadOnlyList<NodeQuantization> Static(OnnxModel model, NodeFilter exclusions, IReadOnlyList<string> keepInFloat,
-        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original, bool decomposed, out OnnxModel? rescaledFloat)
+        IReadOnlyList<KeyValuePair<string, string>> nonFinite, OnnxModel original)
     {
-        var nodes = StaticQdq(model, exclusions, original, decomposed, out rescaledFloat);
+        var nodes = StaticQdq(model, exclusions, original);
         var tables = Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -332,27 +428,9 @@ public sealed class PipelinePlanner
             .. tables.Values.Where(t => !listed.Contains(t.NodeName))];
     }
 
-    /// <summary>
-    /// Equalization (affine, then cross-layer, with CrossLayerEqualization; SmoothQuant) and the
-    /// QDQ pass. Equalization keeps the float function but rescales the channels of the values it
-    /// touches, so comparing them by name with the prefix would report scale, not rounding:
-    /// <paramref name="rescaledFloat"/> is then a copy of the float model as the QDQ pass found
-    /// it, the reference that per-node error and the accuracy fallback compare against.
-    /// </summary>
-    /// <param name="decomposed">Whether <see cref="DecomposeOutliers"/> changed the model before: then the copy is made too.</param>
-    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original, bool decomposed, out OnnxModel? rescaledFloat)
+    /// <summary>The QDQ pass; data-free (no CalibrationData), with the ranges <paramref name="original"/>'s BatchNormalization statistics give.</summary>
+    private IReadOnlyList<NodeQuantization> StaticQdq(OnnxModel model, NodeFilter exclusions, OnnxModel original)
     {
-        var batchNormRanges = _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
-        bool rescaled = decomposed;
-        if (_options.CrossLayerEqualization && batchNormRanges is not { Count: > 0 })
-        {
-            // Affine equalization first: it fixes each activation's channel ranges from data, and
-            // cross-layer equalization then balances the weights of the Conv pairs around them.
-            if (_options.PerChannel) rescaled |= Run(model, new AffineEqualizationPass(CalibrationSamples(model, original), _calibration)) is { ConvOutputCount: > 0 } or { ConvInputCount: > 0 };
-            rescaled |= Run(model, new CrossLayerEqualizationPass()).PairCount > 0;
-        }
-        if (_options.SmoothQuant) rescaled |= Run(model, new SmoothQuantPass(CalibrationSamples(model, original), _calibration, compensate: true)).Normalizations.Count > 0;
-        rescaledFloat = rescaled ? model.Clone() : null;
         return Run(model, new StaticQuantizationPass(new StaticQuantizationOptions
         {
             PerChannel = _options.PerChannel,
@@ -363,8 +441,12 @@ public sealed class PipelinePlanner
             CalibrationMethod = _options.CalibrationMethod,
             Percentile = _options.Percentile,
             Exclusions = exclusions,
-        }, CalibrationSamples(model, original), _calibration, batchNormRanges)).Nodes;
+        }, CalibrationSamples(model, original), _calibration, DataFreeRanges(original))).Nodes;
     }
+
+    /// <summary>Data-free Static's ranges from <paramref name="original"/>'s BatchNormalization statistics (before folding); null with CalibrationData.</summary>
+    private BatchNormRanges? DataFreeRanges(OnnxModel original)
+        => _options.CalibrationData is null ? BatchNormRanges.Capture(original) : null;
 
     /// <summary>
     /// The CalibrationData folder, or — data-free — generated inputs in the model's own value

@@ -27,7 +27,8 @@ public sealed record TransformOutcome(
     /// <summary>
     /// The float model the quantizer rounded, when equalization rescaled channels of its values
     /// (null otherwise): per-node error compares against it, since the prefix holds those values
-    /// at another scale. Owned by the candidate that holds this outcome.
+    /// at another scale. The mode's equalized start (or quantization-aware student), shared by
+    /// every candidate of the mode and owned by the job's context: never disposed with a candidate.
     /// </summary>
     public OnnxModel? RescaledFloat { get; init; }
 }

@@ -1,6 +1,5 @@
 using ModelOpt.Engine.Jobs;
 using ModelOpt.Engine.Options;
-using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Engine.Tests.Jobs;
@@ -25,9 +24,9 @@ public sealed class SessionUseTests
     public void A_job_opens_one_session_per_model_and_use(string mode, int expected)
     {
         using var folder = new TempFolder();
-        string model = WriteEncoder(folder);
+        string model = Encoder.Save(folder.File("encoder.onnx"));
         var pairs = new List<(string, string)> { ("quantize", mode), ("latency-runs", "1"), ("min-cosine-similarity", "0") };
-        if (mode == "Static") pairs.Add(("calibration-data", WriteSamples(folder)));
+        if (mode == "Static") pairs.Add(("calibration-data", Encoder.WriteHiddenStateSamples(folder.File("samples"), 2)));
 
         using var sessions = new SessionFactory();
         new OptimizationEngine(TextWriter.Null).Run(new OptimizationJob(model, folder.File("out.onnx"), null, null, null, Options(pairs)), sessions);
@@ -36,24 +35,6 @@ public sealed class SessionUseTests
         // Each use's sessions were released when it ended: never more than a pair alive, none left.
         Assert.Equal(2, sessions.PeakOpenSessions);
         Assert.Equal(0, sessions.OpenSessions);
-    }
-
-    private static string WriteEncoder(TempFolder folder)
-    {
-        string path = folder.File("encoder.onnx");
-        using var model = Encoder.Build();
-        OnnxModelWriter.Save(model, path);
-        return path;
-    }
-
-    private static string WriteSamples(TempFolder folder)
-    {
-        string samples = Directory.CreateDirectory(folder.File("samples")).FullName;
-        for (int i = 0; i < 2; i++)
-        {
-            SampleFiles.NpyFloats(Path.Combine(samples, $"sample_{i}.npy"), Encoder.InputShape(1), Encoder.CreateHiddenStates(1, (ulong)i));
-        }
-        return samples;
     }
 
     private static OptimizationOptions Options(IEnumerable<(string Option, string Value)> pairs)

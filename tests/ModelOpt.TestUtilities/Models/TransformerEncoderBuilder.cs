@@ -1,5 +1,6 @@
 using System.Globalization;
 using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Serialization;
 
 namespace ModelOpt.TestUtilities;
 
@@ -86,6 +87,25 @@ public sealed class TransformerEncoderBuilder
         }
         if (BatchSize is <= 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "A fixed batch size must be positive.");
         return new EncoderGraphWriter(this).Write();
+    }
+
+    /// <summary>Builds the model and writes it to <paramref name="path"/>; returns the path.</summary>
+    public string Save(string path)
+    {
+        using var model = Build();
+        OnnxModelWriter.Save(model, path);
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="count"/> single-sequence hidden-state samples (seeds 0, 1, …) as .npy files into a new <paramref name="folder"/>; returns it.</summary>
+    public string WriteHiddenStateSamples(string folder, int count)
+    {
+        string samples = Directory.CreateDirectory(folder).FullName;
+        for (int i = 0; i < count; i++)
+        {
+            SampleFiles.NpyFloats(Path.Combine(samples, string.Create(CultureInfo.InvariantCulture, $"sample_{i}.npy")), InputShape(1), CreateHiddenStates(1, (ulong)i));
+        }
+        return samples;
     }
 
     /// <summary>Embedded-sequence input from N(0, 1), as after an embedding layer norm, for <paramref name="batch"/> sequences.</summary>

@@ -22,6 +22,7 @@ internal static class ModelMetadata
         Number("BlockSize"),
         Path("CalibrationData"),
         Enum("CalibrationMethod", "MinMax", "Percentile", "Entropy"),
+        Enum("WeightRounding", "Nearest", "Gptq"),
         Number("Percentile"),
         Enum("ActivationType", "UInt8", "Int8"),
         Bool("KeepIoTypes"),

@@ -51,6 +51,7 @@ public sealed record OptimizationOptions
     public int BlockSize { get; init; } = 32;
     public string? CalibrationData { get; init; }
     public CalibrationMethod CalibrationMethod { get; init; } = CalibrationMethod.MinMax;
+    public WeightRounding WeightRounding { get; init; } = WeightRounding.Gptq;
     public double Percentile { get; init; } = 99.999;
     public ActivationType ActivationType { get; init; } = ActivationType.UInt8;
     public bool KeepIoTypes { get; init; } = true;

@@ -20,6 +20,7 @@ public static class OptionTable
         Number("BlockSize", new NumberRange(32, 128, Allowed: [32, 64, 128]), o => o.BlockSize, (o, v) => o with { BlockSize = (int)v }),
         Path("CalibrationData", o => o.CalibrationData, (o, v) => o with { CalibrationData = v }),
         Enum("CalibrationMethod", o => o.CalibrationMethod, (o, v) => o with { CalibrationMethod = v }),
+        Enum("WeightRounding", o => o.WeightRounding, (o, v) => o with { WeightRounding = v }),
         Number("Percentile", new NumberRange(50, 100), o => o.Percentile, (o, v) => o with { Percentile = v }),
         Enum("ActivationType", o => o.ActivationType, (o, v) => o with { ActivationType = v }),
         Bool("KeepIoTypes", o => o.KeepIoTypes, (o, v) => o with { KeepIoTypes = v }),

@@ -439,6 +439,7 @@ public sealed class PipelinePlanner
             ReduceWeightRange = _options.ReduceWeightRange,
             BiasCorrection = _options.BiasCorrection,
             CalibrationMethod = _options.CalibrationMethod,
+            WeightRounding = _options.WeightRounding,
             Percentile = _options.Percentile,
             Exclusions = exclusions,
         }, CalibrationSamples(model, original), _calibration, DataFreeRanges(original))).Nodes;

@@ -44,7 +44,9 @@ public sealed class ActivationCalibrator : IActivationObserver
     /// <param name="activations">FLOAT values of the main graph to observe.</param>
     /// <param name="data">The samples.</param>
     /// <param name="withHistograms">Whether the method needs histograms (all but MinMax).</param>
-    public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms)
+    /// <param name="visitor">Hears each FLOAT activation of each sample; null when none.</param>
+    public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms,
+        ActivationVisitor? visitor = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(activations);
@@ -78,6 +80,7 @@ public sealed class ActivationCalibrator : IActivationObserver
                         long[] dims = outputs[i].GetTensorTypeAndShape().Shape;
                         if (dims.Length >= 1) statistics[i].AddLastAxis(tensor, checked((int)dims[^1]));
                         if (dims.Length >= 2) statistics[i].AddChannels(tensor, checked((int)dims[1]), dims.Skip(2).Aggregate(1L, (a, d) => a * d));
+                        visitor?.Invoke(i, tensor, dims);
                     }
                 }
                 finally

@@ -156,10 +156,11 @@ public sealed class EqualizationOnceTests
     {
         public List<OnnxModel> Models { get; } = [];
 
-        public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms)
+        public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms,
+            ActivationVisitor? visitor = null)
         {
             Models.Add(model);
-            return inner.Collect(model, activations, data, withHistograms);
+            return inner.Collect(model, activations, data, withHistograms, visitor);
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
 
         double size = (double)report.OptimizedBytes / report.OriginalBytes;
         Assert.True(size <= 0.27, $"size {size:P1} of fp32");
-        // Without the decomposition: 0.9108.
+        // Without the decomposition: 0.9187.
         Assert.All(report.Accuracy.Comparison.Outputs, o => Assert.True(o.WorstCosine >= 0.984, $"'{o.Output}' worst cosine {o.WorstCosine} ({o.WorstCosineSampleName})"));
     }
 
@@ -140,7 +140,8 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
         var offsets = corrected.Accuracy.Comparison.Outputs.Single(o => o.Output == "offsets");
         var without = uncorrected.Accuracy.Comparison.Outputs.Single(o => o.Output == "offsets");
         // ReLU6 (Clip) merged into the Convs and bias correction: before them the offsets map's worst cosine was 0.28.
-        Assert.True(offsets.WorstCosine >= 0.75, $"offsets: worst {offsets.WorstCosine}");
+        // 0.92 with bias correction and rounding to nearest, 0.95 with error-compensated rounding.
+        Assert.True(offsets.WorstCosine >= 0.93, $"offsets: worst {offsets.WorstCosine}");
         Assert.True(offsets.MeanCosine > without.MeanCosine, $"bias correction: mean {offsets.MeanCosine} against {without.MeanCosine} without");
         Assert.Contains(corrected.Nodes, n => n.OpType == "Clip" && n.Reason!.StartsWith("merged into", StringComparison.Ordinal));
     }
@@ -190,10 +191,11 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
             [("quantize", "Static"), ("calibration-data", calibration), ("accuracy-fallback", "false"), .. image]);
 
         // The probability map over text: Float16 holds it; Static int8 of PP-LCNetV3 loses part of it (docs/benchmarks.md):
-        // worst 0.82 and mean 0.90 before affine equalization, 0.88 and 0.93 with it.
+        // worst 0.82 and mean 0.90 before affine equalization, 0.88 and 0.93 with it, 0.981 and 0.989 with
+        // error-compensated weight rounding (its weights, not its activations, were the error).
         Assert.True(Assert.Single(halved.Accuracy.Comparison.Outputs).WorstCosine >= 0.999, "Float16");
         var map = Assert.Single(quantized.Accuracy.Comparison.Outputs);
-        Assert.True(map.WorstCosine >= 0.85 && map.MeanCosine >= 0.92, $"Static: worst {map.WorstCosine}, mean {map.MeanCosine}");
+        Assert.True(map.WorstCosine >= 0.97 && map.MeanCosine >= 0.98, $"Static: worst {map.WorstCosine}, mean {map.MeanCosine}");
         Assert.Contains(quantized.Nodes, n => n.OpType == "Conv" && n.Precision == Core.Quantization.NodePrecision.StaticInt8);
     }
 
@@ -209,10 +211,11 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
             [("quantize", "Static"), ("calibration-data", calibration), ("accuracy-fallback", "false"), .. image]);
 
         // CTC probabilities over 6,625 characters: Float16 holds them; Static int8 worst 0.928 and mean 0.950 before
-        // affine equalization, 0.911 and 0.949 with it on this split (0.808/0.935 -> 0.904/0.966 with the split swapped).
+        // affine equalization, 0.911 and 0.949 with it on this split (0.808/0.935 -> 0.904/0.966 with the split swapped),
+        // 0.938 and 0.964 with the outlier decomposition of its MatMuls and error-compensated weight rounding.
         Assert.True(Assert.Single(halved.Accuracy.Comparison.Outputs).WorstCosine >= 0.999, "Float16");
         var probabilities = Assert.Single(quantized.Accuracy.Comparison.Outputs);
-        Assert.True(probabilities.WorstCosine >= 0.89 && probabilities.MeanCosine >= 0.94, $"Static: worst {probabilities.WorstCosine}, mean {probabilities.MeanCosine}");
+        Assert.True(probabilities.WorstCosine >= 0.925 && probabilities.MeanCosine >= 0.955, $"Static: worst {probabilities.WorstCosine}, mean {probabilities.MeanCosine}");
         Assert.True(quantized.OptimizedBytes <= 0.3 * quantized.OriginalBytes, $"size {quantized.OptimizedBytes} of {quantized.OriginalBytes}");
     }
 

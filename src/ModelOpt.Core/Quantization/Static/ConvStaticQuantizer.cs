@@ -48,12 +48,17 @@ internal sealed class ConvStaticQuantizer : IStaticOpQuantizer
         float[]? bias = node.Inputs.Count > 2 && node.Inputs[2] is not null ? StaticBias.Read(context, node, 2) : null;
         int channels = perChannel ? outputChannels : 1;
         long inner = perChannel ? perChannelElements : values.Length;
-        var quantized = StaticWeightQuantizer.Quantize(values, channels, inner, options.Symmetric, context.WeightBits, bias, input.Scale);
         int groups = (int)(node.GetAttribute("group")?.Int ?? 1);
+        int rowLength = (int)perChannelElements, perGroup = outputChannels / groups;
+        // Rows are output channels (W is [M, C/group, k…], a row contiguous), each reading its group's inputs.
+        StaticWeight Quantize(float[]? withBias) => context.ErrorCompensated(node, values,
+            StaticWeightQuantizer.Quantize(values, channels, inner, options.Symmetric, context.WeightBits, withBias, input.Scale),
+            outputChannels, rowLength, 1, row => row / perGroup);
+        var quantized = Quantize(bias);
         if (options.BiasCorrection && bias is not null && context.InputChannelMeans(node.Inputs[0]!) is { } means && means.Length == dims[1] * groups)
         {
             bias = BiasCorrection.Correct(values, quantized.Weight.Dequantize(inner), outputChannels, groups, means, bias);
-            quantized = StaticWeightQuantizer.Quantize(values, channels, inner, options.Symmetric, context.WeightBits, bias, input.Scale);
+            quantized = Quantize(bias);
         }
 
         var weight = quantized.Weight;

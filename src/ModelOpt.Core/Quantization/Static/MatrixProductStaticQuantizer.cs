@@ -56,6 +56,8 @@ internal sealed class MatrixProductStaticQuantizer : IStaticOpQuantizer
         // Per column: with transB the stored B is [N, K] (channel = row), else [K, N] (channel = column).
         var quantized = StaticWeightQuantizer.Quantize(values, perChannel ? (int)n : 1,
             perChannel ? (transB ? dims[1] : 1) : values.Length, context.Options.Symmetric, context.WeightBits, bias, input.Scale);
+        // Rows are output columns: B [K, N] holds row r at stride N, B [N, K] (transB) contiguously.
+        quantized = context.ErrorCompensated(node, values, quantized, (int)n, transB ? (int)dims[1] : 1, transB ? 1 : (int)n, _ => 0);
         var weight = quantized.Weight;
         context.DequantizeWeight(node, 1, weight.Values, dims, weight.Scales, weight.ZeroPoints, perChannel ? (transB ? 0 : 1) : null);
         if (!gemm) return (perChannel ? QuantizationGranularity.PerChannel : QuantizationGranularity.PerTensor, null);

@@ -24,6 +24,36 @@ internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizat
     /// <summary>Records what calibration measured of <paramref name="activation"/>'s channels.</summary>
     public void SetChannelMeans(Value activation, double[] means) => _channelMeans[activation] = means;
 
+    private readonly Dictionary<Node, Rounding.InputGram> _inputGrams = [];
+    private readonly Dictionary<Node, (float[] Scales, sbyte[] Values)> _compensated = [];
+
+    /// <summary>Records the Gram matrix of what <paramref name="node"/>'s weights multiply, for error-compensated rounding.</summary>
+    public void SetInputGram(Node node, Rounding.InputGram gram) => _inputGrams[node] = gram;
+
+    /// <summary>
+    /// <paramref name="quantized"/> with its weights rounded with error compensation
+    /// (<see cref="Rounding.GptqRounding"/>) on the same grid, when calibration measured the
+    /// node's input Gram matrix; as it is otherwise. A node quantized twice on the same grid (bias
+    /// correction quantizes again) is rounded once.
+    /// </summary>
+    public StaticWeight ErrorCompensated(Node node, float[] values, StaticWeight quantized, int rows, int rowStride, int columnStride,
+        Func<int, int> groupOfRow)
+    {
+        if (!_inputGrams.TryGetValue(node, out var gram)) return quantized;
+        var weight = quantized.Weight;
+        if (!_compensated.TryGetValue(node, out var done) || !done.Scales.AsSpan().SequenceEqual(weight.Scales))
+        {
+            bool symmetric = Options.Symmetric;
+            int high = (1 << (WeightBits - 1)) - 1, low = symmetric ? -high : -(1 << (WeightBits - 1));
+            int channels = weight.Scales.Length;
+            int rowsPerChannel = rows / channels;
+            var rounded = Rounding.GptqRounding.Round(values, weight, rows, rowStride, columnStride, r => channels == 1 ? 0 : r / rowsPerChannel, groupOfRow, gram, low, high);
+            done = (weight.Scales, rounded ?? weight.Values);
+            _compensated[node] = done;
+        }
+        return quantized with { Weight = weight with { Values = done.Values } };
+    }
+
     /// <summary>
     /// Bits of the weight grid: 7 with <see cref="StaticQuantizationOptions.ReduceWeightRange"/>,
     /// else 8. Measured with ONNX Runtime 1.31.1 on an x86-64 CPU without VNNI (AVX2): its fused

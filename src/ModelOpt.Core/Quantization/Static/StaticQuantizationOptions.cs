@@ -51,6 +51,16 @@ public sealed record StaticQuantizationOptions
     /// </summary>
     public bool BiasCorrection { get; init; } = true;
 
+    /// <summary>How each weight picks its grid point: <see cref="WeightRounding.Gptq"/> by default.</summary>
+    public WeightRounding WeightRounding { get; init; } = WeightRounding.Gptq;
+
+    /// <summary>
+    /// The longest weight row (C/group·kH·kW for a Conv, K for a MatMul) that
+    /// <see cref="WeightRounding.Gptq"/> rounds: its cost grows with the cube of it (a 1,536-column
+    /// layer takes about a second), and its Gram matrix takes that squared in float64.
+    /// </summary>
+    public int MaxErrorCompensatedColumns { get; init; } = 1536;
+
     /// <summary>How activation ranges are estimated from the calibration data.</summary>
     public CalibrationMethod CalibrationMethod { get; init; } = CalibrationMethod.MinMax;
 

@@ -142,8 +142,14 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
     /// </summary>
     private Dictionary<Value, ActivationHistogram> Calibrate(OnnxModel model, SampleSet data, ref QdqPlan plan, StaticQuantizationContext context, Dictionary<Node, string> forced)
     {
-        var observed = plan.Calibrated.ToArray();
-        var (histograms, types) = Observer.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax);
+        var grams = InputGrams(model, plan, context);
+        var observed = plan.Calibrated.Concat(grams.Keys).Distinct().ToArray();
+        var listeners = observed.Select(v => grams.GetValueOrDefault(v) ?? []).ToArray();
+        var (histograms, types) = Observer.Collect(model, observed, data, Options.CalibrationMethod != CalibrationMethod.MinMax,
+            (index, values, dims) =>
+            {
+                foreach (var gram in listeners[index]) gram.Add(values, dims);
+            });
         var notFloat = new Dictionary<Value, ElementType>();
         for (int i = 0; i < observed.Length; i++)
         {
@@ -165,6 +171,36 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
         var result = new Dictionary<Value, ActivationHistogram>();
         for (int i = 0; i < observed.Length; i++) result[observed[i]] = histograms[i];
         return result;
+    }
+
+    /// <summary>
+    /// With <see cref="WeightRounding.Gptq"/>, an input Gram accumulator for every Conv, MatMul
+    /// and Gemm the plan quantizes with weights whose rows are at most
+    /// <see cref="StaticQuantizationOptions.MaxErrorCompensatedColumns"/> long, registered with the
+    /// context and listed by the activation it reads; layers that read the same value the same way
+    /// (a transformer's Q, K and V) share one.
+    /// </summary>
+    private Dictionary<Value, List<Rounding.InputGram>> InputGrams(OnnxModel model, QdqPlan plan, StaticQuantizationContext context)
+    {
+        var byValue = new Dictionary<Value, List<Rounding.InputGram>>();
+        if (Options.WeightRounding != WeightRounding.Gptq) return byValue;
+        var shared = new Dictionary<string, Rounding.InputGram>(StringComparer.Ordinal);
+        foreach (var (node, quantizer) in plan.Nodes)
+        {
+            if (!quantizer.HasWeights || node.Inputs[0] is not { } input || node.Inputs.Count < 2 || node.Inputs[1] is not { } weight) continue;
+            if (ConstantValues.TryGetTensor(model, weight) is not { } tensor) continue;
+            if (Rounding.InputGram.For(node, tensor.Dims) is not { } gram || gram.Columns > Options.MaxErrorCompensatedColumns) continue;
+            string key = input.Name + "|" + node.OpType + "|" + string.Join(",", tensor.Dims.Skip(node.OpType == "Conv" ? 1 : 0))
+                + "|" + string.Join(";", node.Attributes.Where(a => a.Name is "strides" or "pads" or "dilations" or "group" or "auto_pad" or "transB").Select(a => $"{a.Name}={a.Int}:{string.Join(",", a.Ints)}:{a.String}"));
+            if (!shared.TryGetValue(key, out var existing))
+            {
+                shared[key] = existing = gram;
+                if (!byValue.TryGetValue(input, out var list)) byValue[input] = list = [];
+                list.Add(gram);
+            }
+            context.SetInputGram(node, existing);
+        }
+        return byValue;
     }
 
     /// <summary>Grid steps a one-sided activation range gets, for the entropy search: all 256 when asymmetric, half when symmetric.</summary>

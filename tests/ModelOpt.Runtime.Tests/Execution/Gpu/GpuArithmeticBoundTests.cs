@@ -73,9 +73,10 @@ public sealed class GpuArithmeticBoundTests
     /// <summary>The CPU's statistics with every range widened by a relative epsilon at both ends, as another device's rounding could.</summary>
     private sealed class WidenedRanges(IActivationObserver inner, float epsilon) : IActivationObserver
     {
-        public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms)
+        public (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms,
+            ActivationVisitor? visitor = null)
         {
-            var (statistics, types) = inner.Collect(model, activations, data, withHistograms);
+            var (statistics, types) = inner.Collect(model, activations, data, withHistograms, visitor);
             var widened = statistics.Select(s =>
             {
                 var h = new ActivationHistogram(withHistograms);

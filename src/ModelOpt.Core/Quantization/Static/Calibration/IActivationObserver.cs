@@ -18,5 +18,10 @@ public interface IActivationObserver
     /// <param name="activations">FLOAT values of the main graph to observe.</param>
     /// <param name="data">The samples.</param>
     /// <param name="withHistograms">Whether the method needs histograms (all but MinMax).</param>
-    (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms);
+    /// <param name="visitor">Hears each FLOAT activation of each sample as it is produced, for statistics a caller gathers itself (the input Gram matrices of error-compensated rounding); null when none.</param>
+    (ActivationHistogram[] Statistics, ElementType[] Types) Collect(OnnxModel model, IReadOnlyList<Value> activations, SampleSet data, bool withHistograms,
+        ActivationVisitor? visitor = null);
 }
+
+/// <summary>One activation of one sample: its index in the observed list, its values and its shape.</summary>
+public delegate void ActivationVisitor(int activation, ReadOnlySpan<float> values, IReadOnlyList<long> dims);

@@ -61,6 +61,13 @@ public sealed record StaticQuantizationOptions
     /// </summary>
     public int MaxErrorCompensatedColumns { get; init; } = 1536;
 
+    /// <summary>
+    /// The memory the input Gram matrices of <see cref="WeightRounding.Gptq"/> may take together
+    /// (they are all accumulated in the one calibration run): layers beyond it, in graph order,
+    /// round to nearest. 1 GiB holds a hundred 1,152-column layers.
+    /// </summary>
+    public long MaxErrorCompensationBytes { get; init; } = 1L << 30;
+
     /// <summary>How activation ranges are estimated from the calibration data.</summary>
     public CalibrationMethod CalibrationMethod { get; init; } = CalibrationMethod.MinMax;
 

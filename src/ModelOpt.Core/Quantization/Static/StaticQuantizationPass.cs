@@ -176,7 +176,8 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
     /// <summary>
     /// With <see cref="WeightRounding.Gptq"/>, an input Gram accumulator for every Conv, MatMul
     /// and Gemm the plan quantizes with weights whose rows are at most
-    /// <see cref="StaticQuantizationOptions.MaxErrorCompensatedColumns"/> long, registered with the
+    /// <see cref="StaticQuantizationOptions.MaxErrorCompensatedColumns"/> long, in graph order while
+    /// they fit in <see cref="StaticQuantizationOptions.MaxErrorCompensationBytes"/>, registered with the
     /// context and listed by the activation it reads; layers that read the same value the same way
     /// (a transformer's Q, K and V) share one.
     /// </summary>
@@ -185,6 +186,7 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
         var byValue = new Dictionary<Value, List<Rounding.InputGram>>();
         if (Options.WeightRounding != WeightRounding.Gptq) return byValue;
         var shared = new Dictionary<string, Rounding.InputGram>(StringComparer.Ordinal);
+        long bytes = 0;
         foreach (var (node, quantizer) in plan.Nodes)
         {
             if (!quantizer.HasWeights || node.Inputs[0] is not { } input || node.Inputs.Count < 2 || node.Inputs[1] is not { } weight) continue;
@@ -194,6 +196,9 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
                 + "|" + string.Join(";", node.Attributes.Where(a => a.Name is "strides" or "pads" or "dilations" or "group" or "auto_pad" or "transB").Select(a => $"{a.Name}={a.Int}:{string.Join(",", a.Ints)}:{a.String}"));
             if (!shared.TryGetValue(key, out var existing))
             {
+                long size = (long)gram.Groups * gram.Columns * gram.Columns * sizeof(double);
+                if (bytes + size > Options.MaxErrorCompensationBytes) continue;
+                bytes += size;
                 shared[key] = existing = gram;
                 if (!byValue.TryGetValue(input, out var list)) byValue[input] = list = [];
                 list.Add(gram);

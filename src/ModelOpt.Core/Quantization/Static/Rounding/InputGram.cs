@@ -20,7 +20,8 @@ internal sealed class InputGram
     private readonly int[] _pads;
     private readonly string _autoPad;
     private readonly bool _convolution;
-    private readonly double[][] _sums;
+    // Allocated on the first sample: a layer that is only looked at (too long, over the memory budget) costs nothing.
+    private double[][]? _sums;
 
     private InputGram(int columns, int groups, bool convolution, int[] kernel, int[] strides, int[] pads, int[] dilations, string autoPad)
     {
@@ -32,7 +33,6 @@ internal sealed class InputGram
         (_dilationHeight, _dilationWidth) = (dilations[0], dilations[1]);
         _pads = pads;
         _autoPad = autoPad;
-        _sums = [.. Enumerable.Range(0, groups).Select(_ => new double[columns * columns])];
     }
 
     /// <summary>The length d of the vectors (a weight row's length): K for a MatMul, C/group·kH·kW for a Conv.</summary>
@@ -71,11 +71,12 @@ internal sealed class InputGram
     }
 
     /// <summary>Group <paramref name="group"/>'s matrix, row-major d × d (only the upper triangle is filled).</summary>
-    public ReadOnlySpan<double> Matrix(int group) => _sums[group];
+    public ReadOnlySpan<double> Matrix(int group) => Sums()[group];
 
     /// <summary>Adds one sample's input (NCHW for a Conv, [..., K] for a MatMul).</summary>
     public void Add(ReadOnlySpan<float> values, IReadOnlyList<long> dims)
     {
+        Sums();
         if (_convolution) AddPatches(values, dims);
         else AddRows(values, dims);
     }
@@ -90,7 +91,7 @@ internal sealed class InputGram
         {
             var row = values.Slice((int)(r * Columns), Columns);
             for (int j = 0; j < Columns; j++) x[j] = row[j];
-            Accumulate(_sums[0], x);
+            Accumulate(_sums![0], x);
             Positions++;
         }
     }
@@ -126,11 +127,13 @@ internal sealed class InputGram
                         }
                     }
                 }
-                Accumulate(_sums[g], x);
+                Accumulate(_sums![g], x);
             }
             Positions++;
         }
     }
+
+    private double[][] Sums() => _sums ??= [.. Enumerable.Range(0, Groups).Select(_ => new double[Columns * Columns])];
 
     /// <summary>Every position, or an even subsample within <see cref="WorkPerSample"/> (at least 64 positions).</summary>
     private long Step(long positions)

@@ -77,6 +77,22 @@ public sealed class ErrorCompensatedRoundingTests
     }
 
     [Fact]
+    public void A_layer_stops_adding_samples_at_its_work_bound()
+    {
+        // 512 columns: a sample of 1,024 rows costs 2^28 multiply-adds, so eight samples reach the layer's bound.
+        const int Columns = 512, Rows = 1024;
+        var gram = InputGram.For(new Node("MatMul", [], ["y"], "m"), [Columns, 4])!;
+        var x = Numbers.Uniform(Rows * Columns, 7);
+        for (int s = 0; s < 8; s++) gram.Add(x, [Rows, Columns]);
+        double corner = gram.Matrix(0)[0];
+
+        gram.Add(x, [Rows, Columns]);
+
+        Assert.Equal(8L * Rows, gram.Positions);
+        Assert.Equal(corner, gram.Matrix(0)[0]);
+    }
+
+    [Fact]
     public void With_uncorrelated_inputs_of_equal_size_it_is_rounding_to_nearest()
     {
         // H = n·I: no column's error can be compensated by another, so the grid points are the nearest ones.

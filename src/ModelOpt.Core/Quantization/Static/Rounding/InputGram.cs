@@ -9,12 +9,19 @@ namespace ModelOpt.Core.Quantization.Static.Rounding;
 /// Conv the receptive-field patches of each output position (im2col), one matrix per group. It
 /// weighs each weight's rounding error by how large and how correlated the inputs it multiplies
 /// are, which is what <see cref="GptqRounding"/> minimizes. Positions are subsampled evenly so
-/// that one sample costs at most <see cref="WorkPerSample"/> multiply-adds per layer.
+/// that one sample costs at most <see cref="WorkPerSample"/> multiply-adds per layer, and the
+/// samples after the first <see cref="WorkPerLayer"/> multiply-adds are not added: the cost stays
+/// bounded however many calibration samples there are (their activation ranges still count).
 /// </summary>
 internal sealed class InputGram
 {
     /// <summary>The multiply-adds one sample may cost one layer (≈0.3 s): the early layers of a 640×640 detector have 100,000 positions.</summary>
     public const long WorkPerSample = 1L << 28;
+
+    /// <summary>The multiply-adds all samples together may cost one layer: eight samples at the per-sample bound.</summary>
+    public const long WorkPerLayer = 1L << 31;
+
+    private long _work;
 
     private readonly int _kernelHeight, _kernelWidth, _strideHeight, _strideWidth, _dilationHeight, _dilationWidth;
     private readonly int[] _pads;
@@ -76,9 +83,12 @@ internal sealed class InputGram
     /// <summary>Adds one sample's input (NCHW for a Conv, [..., K] for a MatMul).</summary>
     public void Add(ReadOnlySpan<float> values, IReadOnlyList<long> dims)
     {
+        if (_work >= WorkPerLayer) return;
         Sums();
+        long before = Positions;
         if (_convolution) AddPatches(values, dims);
         else AddRows(values, dims);
+        _work += (Positions - before) * Groups * Columns * (long)Columns;
     }
 
     private void AddRows(ReadOnlySpan<float> values, IReadOnlyList<long> dims)

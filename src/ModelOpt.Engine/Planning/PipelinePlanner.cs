@@ -191,7 +191,7 @@ public sealed class PipelinePlanner
             try
             {
                 rescaled = context.Step($"equalize ({mode})", () => Equalize(model, passes),
-                    r => r ? "channels rescaled; the mode's trials clone this model and compare against it" : "nothing to rescale", shared: true);
+                    r => r ? "channels rescaled or activations fused; the mode's trials clone this model and compare against it" : "nothing to rescale or fuse", shared: true);
             }
             catch
             {
@@ -222,10 +222,20 @@ public sealed class PipelinePlanner
     /// </summary>
     private IReadOnlyList<Func<OnnxModel, bool>> Equalization(QuantizeMode mode, PreparedModel prepared, List<KeyValuePair<string, string>> keptInFloat) => mode switch
     {
-        QuantizeMode.Static => [.. OutlierDecomposition(mode, prepared, keptInFloat), .. StaticEqualization(prepared.Original)],
-        QuantizeMode.Dynamic => OutlierDecomposition(mode, prepared, keptInFloat),
+        QuantizeMode.Static => [.. OutlierDecomposition(mode, prepared, keptInFloat), .. StaticEqualization(prepared.Original), .. HardSwishFusion(prepared)],
+        QuantizeMode.Dynamic => [.. OutlierDecomposition(mode, prepared, keptInFloat), .. HardSwishFusion(prepared)],
         _ => [],
     };
+
+    /// <summary>
+    /// Last of <c>Static</c>'s and <c>Dynamic</c>'s preparation, after equalization (which may
+    /// take a decomposed HardSwish's constant Div to absorb a per-channel scale): each decomposed
+    /// HardSwish becomes one node (<see cref="HardSwishFusionPass"/>). Between a quantized mobile
+    /// net's int8 Convs these chains run in float, so the island reads its activation once instead
+    /// of four times. None when the prefix has no such chain.
+    /// </summary>
+    private static List<Func<OnnxModel, bool>> HardSwishFusion(PreparedModel prepared)
+        => new HardSwishFusionPass().RequiredOpset(prepared.Prefix) is null ? [] : [model => Run(model, new HardSwishFusionPass()).FusedCount > 0];
 
     /// <summary>
     /// Mixed-precision decomposition (<see cref="OutlierChannelDecompositionPass"/>), first of

@@ -57,6 +57,26 @@ public sealed class HardSwishFusionPassTests
         Numbers.AssertClose(expected, OrtRunner.Run(model, input)[0], 1e-5);
     }
 
+    [Theory]
+    [InlineData(1f / 6f, true)]
+    [InlineData(0.2f, false)]
+    public void MultiplicationByItsHardSigmoidIsHardSwishOnlyWithASixthAsSlope(float alpha, bool fused)
+    {
+        var b = new GraphBuilder();
+        var x = b.Input("X", 2, Channels, Side, Side);
+        var gate = b.Op("HardSigmoid", [x], "gate", NodeAttribute.FromFloat("alpha", alpha), NodeAttribute.FromFloat("beta", 0.5f));
+        var y = b.Op("Mul", [x, gate], "Y");
+        var model = b.Output(y).Build(13);
+        var input = new FloatInput("X", Numbers.Uniform(2 * Channels * Side * Side, 9, -6f, 6f), [2, Channels, Side, Side]);
+        var expected = OrtRunner.Run(model, input)[0];
+
+        var result = new PassPipeline(new HardSwishFusionPass()).Run(model);
+
+        Assert.Equal(fused, result.Modified);
+        Assert.Equal(fused ? ["HardSwish"] : ["HardSigmoid", "Mul"], model.Graph.Nodes.Select(n => n.OpType));
+        Numbers.AssertClose(expected, OrtRunner.Run(model, input)[0], 1e-5);
+    }
+
     [Fact]
     public void ChainsThatAreNotHardSwishStay()
     {

@@ -398,12 +398,14 @@ public sealed class PipelinePlanner
                 Exclusions = exclusions,
             })).Nodes,
             QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
+            // Error-compensated codes need real inputs: generated token ids or noise would fit the rounding to inputs the model never sees.
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
                 BlockSize = _options.BlockSize,
                 Symmetric = _options.Symmetric,
+                WeightRounding = _options.WeightRounding,
                 Exclusions = exclusions,
-            })).Nodes,
+            }, _options.CalibrationData is null ? null : CalibrationSamples(model, original), _calibration)).Nodes,
             QuantizeMode.Float16 => Run(model, new Float16ConversionPass(new Float16ConversionOptions
             {
                 KeepIoTypes = _options.KeepIoTypes,

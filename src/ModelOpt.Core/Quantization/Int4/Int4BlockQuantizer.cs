@@ -92,8 +92,11 @@ internal static class Int4BlockQuantizer
     private static int Code(float value, float scale, int zeroPoint)
         => (int)Math.Clamp(MathF.Round(value / scale, MidpointRounding.ToEven) + zeroPoint, 0, MaxCode);
 
+    /// <summary>Reads code <paramref name="index"/> of packed codes: even indices in the low nibble.</summary>
+    public static int GetCode(ReadOnlySpan<byte> packed, int index) => (packed[index >> 1] >> ((index & 1) * 4)) & 0x0F;
+
     /// <summary>Writes code <paramref name="index"/> of a packed row: even indices in the low nibble.</summary>
-    private static void SetCode(Span<byte> packed, int index, int code)
+    public static void SetCode(Span<byte> packed, int index, int code)
     {
         int shift = (index & 1) * 4;
         packed[index >> 1] = (byte)((packed[index >> 1] & ~(0x0F << shift)) | (code << shift));

@@ -18,6 +18,11 @@ internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationO
 
     private readonly Dictionary<(Graph Graph, Value Weight, string Operator), Int4Weight> _weights = [];
 
+    private readonly Dictionary<Node, Static.Rounding.InputGram> _inputGrams = [];
+
+    /// <summary>Records the Gram matrix of what <paramref name="node"/>'s weight multiplies, for error-compensated rounding.</summary>
+    public void SetInputGram(Node node, Static.Rounding.InputGram gram) => _inputGrams[node] = gram;
+
     /// <summary>Why input <paramref name="index"/> is not a constant FLOAT matrix; null when it is.</summary>
     public string? WeightProblem(Node node, int index) => WeightProblem(node, index, minRank: 2, maxRank: 2);
 
@@ -50,7 +55,8 @@ internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationO
     /// <summary>
     /// Adds the 4-bit form of weight input <paramref name="index"/> of <paramref name="node"/> as
     /// initializers of the node's graph, once per (weight, layout), and marks the float weight for
-    /// removal once nothing reads it.
+    /// removal once nothing reads it. The codes are error-compensated when calibration measured the
+    /// node's input Gram matrix (<see cref="SetInputGram"/>), rounded to nearest otherwise.
     /// </summary>
     public Int4Weight AddQuantizedWeight(Node node, int index, Int4Layout layout)
     {
@@ -59,7 +65,9 @@ internal sealed class Int4QuantizationContext(OnnxModel model, Int4QuantizationO
         var key = (graph, source, layout.Operator);
         if (_weights.TryGetValue(key, out var existing)) return existing;
 
-        var blocks = Int4BlockQuantizer.Quantize(ReadWeight(node, index), layout, Options.Symmetric);
+        var values = ReadWeight(node, index);
+        var blocks = Int4BlockQuantizer.Quantize(values, layout, Options.Symmetric);
+        if (_inputGrams.TryGetValue(node, out var gram)) blocks = Int4ErrorCompensation.Round(values, blocks, layout, gram) ?? blocks;
         var data = AddInitializer(graph, source.Name + "_q4",
             name => Tensor.FromRawData(name, ElementType.UInt8, layout.DataDims, blocks.Data));
         var scales = AddInitializer(graph, source.Name + "_scales",

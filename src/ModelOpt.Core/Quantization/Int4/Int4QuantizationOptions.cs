@@ -25,6 +25,23 @@ public sealed record Int4QuantizationOptions
     /// </summary>
     public bool Symmetric { get; init; } = true;
 
+    /// <summary>
+    /// How MatMul weights pick their codes when the pass is given calibration samples:
+    /// <see cref="Static.WeightRounding.Gptq"/> (the default) compensates each rounding error with
+    /// the input Gram matrix measured on them; without samples, or with
+    /// <see cref="Static.WeightRounding.Nearest"/>, each weight rounds to the nearest code.
+    /// </summary>
+    public Static.WeightRounding WeightRounding { get; init; } = Static.WeightRounding.Gptq;
+
+    /// <summary>
+    /// The longest K whose weights are error-compensated (the cost grows with its cube; see
+    /// <see cref="Static.StaticQuantizationOptions.MaxErrorCompensatedColumns"/>); longer ones round to nearest.
+    /// </summary>
+    public int MaxErrorCompensatedColumns { get; init; } = 1536;
+
+    /// <summary>The most bytes the input Gram matrices of one run may take (K² float64 each); later layers round to nearest.</summary>
+    public long MaxErrorCompensationBytes { get; init; } = 1L << 30;
+
     /// <summary>Nodes kept in float (ExcludeNodes, ExcludeOpTypes; the operator types quantized are <c>MatMul</c> and <c>Gather</c>).</summary>
     public NodeFilter Exclusions { get; init; } = NodeFilter.None;
 }

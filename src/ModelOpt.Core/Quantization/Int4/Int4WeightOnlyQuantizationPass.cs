@@ -1,6 +1,9 @@
 using System.Globalization;
+using ModelOpt.Core.Data;
 using ModelOpt.Core.Graphs;
 using ModelOpt.Core.Passes;
+using ModelOpt.Core.Quantization.Static.Calibration;
+using ModelOpt.Core.Quantization.Static.Rounding;
 using ModelOpt.Onnx.Diagnostics;
 using ModelOpt.Onnx.Ir;
 
@@ -14,14 +17,21 @@ namespace ModelOpt.Core.Quantization.Int4;
 /// scale (and zero point when asymmetric); activations stay in float. The result needs ONNX
 /// Runtime, since both operators are contrib operators; the pass adds the <c>com.microsoft</c>
 /// opset import. Nodes that cannot or may not be quantized stay in float and are listed, with the
-/// reason, in the report. It needs no particular default-domain opset: the operators it writes
+/// reason, in the report. Given calibration samples, MatMul codes are error-compensated
+/// (<see cref="Int4ErrorCompensation"/>) on the same blocks and scales. It needs no particular default-domain opset: the operators it writes
 /// are version 1 of ONNX Runtime's contrib domain.
 /// </summary>
 public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationReport>
 {
     /// <summary>Creates the pass; a block size other than 32, 64 or 128 is <see cref="DiagnosticCode.InvalidOption"/>.</summary>
-    public Int4WeightOnlyQuantizationPass(Int4QuantizationOptions? options = null)
+    /// <param name="options">How to quantize; <see cref="Int4QuantizationOptions.Default"/> when null.</param>
+    /// <param name="calibrationData">Samples whose MatMul inputs give the Gram matrices of error-compensated rounding (<see cref="Int4QuantizationOptions.WeightRounding"/>); null to round to nearest.</param>
+    /// <param name="observer">Runs the float model on them (ONNX Runtime, from ModelOpt.Runtime); needed with <paramref name="calibrationData"/>.</param>
+    public Int4WeightOnlyQuantizationPass(Int4QuantizationOptions? options = null, SampleSet? calibrationData = null, IActivationObserver? observer = null)
     {
+        if (calibrationData is not null) ArgumentNullException.ThrowIfNull(observer);
+        _calibrationData = calibrationData;
+        _observer = observer;
         Options = options ?? Int4QuantizationOptions.Default;
         if (!Int4QuantizationOptions.SupportedBlockSizes.Contains(Options.BlockSize))
         {
@@ -29,6 +39,9 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationRepo
                 $"BlockSize {Options.BlockSize} is not supported for Int4 quantization; use {string.Join(", ", Int4QuantizationOptions.SupportedBlockSizes)}."));
         }
     }
+
+    private readonly SampleSet? _calibrationData;
+    private readonly IActivationObserver? _observer;
 
     /// <summary>The options.</summary>
     public Int4QuantizationOptions Options { get; }
@@ -51,6 +64,8 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationRepo
             if (Int4Quantizers.Registry.Find(model, node) is not { } quantizer || !quantizer.IsCandidate(context, node)) continue;
             decisions.Add((node, quantizer, NodeFilter.IdentityOf(node), Options.Exclusions.Exclusion(node) ?? quantizer.WhyNot(context, node)));
         }
+
+        MeasureInputGrams(model, context, decisions.Where(d => d.Reason is null && d.Quantizer is MatMulNBitsQuantizer).Select(d => d.Node));
 
         var entries = new List<NodeQuantization>(decisions.Count);
         foreach (var (node, quantizer, name, reason) in decisions)
@@ -77,4 +92,37 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationRepo
     }
 
     PassResult IModelPass.Run(OnnxModel model) => Run(model);
+
+    /// <summary>
+    /// With samples and <see cref="Static.WeightRounding.Gptq"/>: one run of the float model over
+    /// them, accumulating the input Gram matrix of every MatMul in <paramref name="matMuls"/> whose
+    /// K is at most <see cref="Int4QuantizationOptions.MaxErrorCompensatedColumns"/>, in graph
+    /// order while they fit in <see cref="Int4QuantizationOptions.MaxErrorCompensationBytes"/>;
+    /// MatMuls that read the same input with the same K (a transformer's Q, K and V) share one.
+    /// </summary>
+    private void MeasureInputGrams(OnnxModel model, Int4QuantizationContext context, IEnumerable<Node> matMuls)
+    {
+        if (_calibrationData is null || _observer is null || Options.WeightRounding != Static.WeightRounding.Gptq) return;
+        var byInput = new Dictionary<Value, InputGram>();
+        long bytes = 0;
+        foreach (var node in matMuls)
+        {
+            // The observer runs the main graph; a MatMul inside a subgraph rounds to nearest.
+            if (node.Graph != model.Graph || node.Inputs[0] is not { } input || ConstantValues.TryGetTensor(model, node.Inputs[1]!) is not { } weight) continue;
+            if (InputGram.For(node, weight.Dims) is not { } gram || gram.Columns > Options.MaxErrorCompensatedColumns) continue;
+            // One input has one K (its last axis), so readers of the same input can share the matrix.
+            if (!byInput.TryGetValue(input, out var shared))
+            {
+                long size = (long)gram.Columns * gram.Columns * sizeof(double);
+                if (bytes + size > Options.MaxErrorCompensationBytes) continue;
+                bytes += size;
+                byInput[input] = shared = gram;
+            }
+            context.SetInputGram(node, shared);
+        }
+        if (byInput.Count == 0) return;
+        var inputs = byInput.Keys.ToArray();
+        var grams = inputs.Select(v => byInput[v]).ToArray();
+        _observer.Collect(model, inputs, _calibrationData, withHistograms: false, (index, values, dims) => grams[index].Add(values, dims));
+    }
 }

@@ -36,6 +36,15 @@ internal static class GptqRounding
     /// </summary>
     public static sbyte[]? Round(ReadOnlySpan<float> values, QuantizedWeight grid, int rows, int rowStride, int columnStride,
         Func<int, int> channelOfRow, Func<int, int> groupOfRow, InputGram gram, int low, int high)
+        => Round(values, grid, rows, rowStride, columnStride, (row, _) => channelOfRow(row), groupOfRow, gram, low, high);
+
+    /// <summary>
+    /// As the overload above, for grids whose scale changes along a row too: weight (row r,
+    /// column j) takes the scale and zero point at index <paramref name="gridOf"/>(r, j) of
+    /// <paramref name="grid"/> (Int4's blocks: one scale per block of columns).
+    /// </summary>
+    public static sbyte[]? Round(ReadOnlySpan<float> values, QuantizedWeight grid, int rows, int rowStride, int columnStride,
+        Func<int, int, int> gridOf, Func<int, int> groupOfRow, InputGram gram, int low, int high)
     {
         ArgumentNullException.ThrowIfNull(grid);
         ArgumentNullException.ThrowIfNull(gram);
@@ -62,8 +71,6 @@ internal static class GptqRounding
                 int r = members[i];
                 for (int j = 0; j < d; j++) w[(i * d) + j] = values[(r * rowStride) + (j * columnStride)];
             }
-            var scale = members.Select(r => (double)grid.Scales[channelOfRow(r)]).ToArray();
-            var zero = members.Select(r => (double)grid.ZeroPoints[channelOfRow(r)]).ToArray();
             int width = Vector<double>.Count;
             for (int j = 0; j < d; j++)
             {
@@ -71,11 +78,13 @@ internal static class GptqRounding
                 var tail = u.AsSpan((j * d) + j + 1, d - j - 1);
                 for (int i = 0; i < members.Length; i++)
                 {
+                    int point = gridOf(members[i], j);
+                    double scale = grid.Scales[point], zero = grid.ZeroPoints[point];
                     double value = w[(i * d) + j];
-                    double q = Math.Clamp(Math.Round(value / scale[i], MidpointRounding.ToEven) + zero[i], low, high);
+                    double q = Math.Clamp(Math.Round(value / scale, MidpointRounding.ToEven) + zero, low, high);
                     result[(members[i] * rowStride) + (j * columnStride)] = (sbyte)q;
                     if (dead[j]) continue;
-                    double error = (value - ((q - zero[i]) * scale[i])) / pivot;
+                    double error = (value - ((q - zero) * scale)) / pivot;
                     if (error == 0) continue;
                     var row = w.AsSpan((i * d) + j + 1, d - j - 1);
                     var factor = new Vector<double>(error);

@@ -103,26 +103,19 @@ public sealed class Int4WeightOnlyQuantizationPass : IModelPass<QuantizationRepo
     private void MeasureInputGrams(OnnxModel model, Int4QuantizationContext context, IEnumerable<Node> matMuls)
     {
         if (_calibrationData is null || _observer is null || Options.WeightRounding != Static.WeightRounding.Gptq) return;
-        var byInput = new Dictionary<Value, InputGram>();
-        long bytes = 0;
+        var grams = new InputGramSet(Options.MaxErrorCompensatedColumns, Options.MaxErrorCompensationBytes);
         foreach (var node in matMuls)
         {
             // The observer runs the main graph; a MatMul inside a subgraph rounds to nearest.
-            if (node.Graph != model.Graph || node.Inputs[0] is not { } input || ConstantValues.TryGetTensor(model, node.Inputs[1]!) is not { } weight) continue;
-            if (InputGram.For(node, weight.Dims) is not { } gram || gram.Columns > Options.MaxErrorCompensatedColumns) continue;
-            // One input has one K (its last axis), so readers of the same input can share the matrix.
-            if (!byInput.TryGetValue(input, out var shared))
-            {
-                long size = (long)gram.Columns * gram.Columns * sizeof(double);
-                if (bytes + size > Options.MaxErrorCompensationBytes) continue;
-                bytes += size;
-                byInput[input] = shared = gram;
-            }
-            context.SetInputGram(node, shared);
+            if (node.Graph != model.Graph || ConstantValues.TryGetTensor(model, node.Inputs[1]!) is not { } weight) continue;
+            if (grams.Add(node, weight.Dims) is { } gram) context.SetInputGram(node, gram);
         }
-        if (byInput.Count == 0) return;
-        var inputs = byInput.Keys.ToArray();
-        var grams = inputs.Select(v => byInput[v]).ToArray();
-        _observer.Collect(model, inputs, _calibrationData, withHistograms: false, (index, values, dims) => grams[index].Add(values, dims));
+        if (grams.ByInput.Count == 0) return;
+        var inputs = grams.ByInput.Keys.ToArray();
+        var listeners = inputs.Select(v => grams.ByInput[v]).ToArray();
+        _observer.Collect(model, inputs, _calibrationData, withHistograms: false, (index, values, dims) =>
+        {
+            foreach (var gram in listeners[index]) gram.Add(values, dims);
+        });
     }
 }

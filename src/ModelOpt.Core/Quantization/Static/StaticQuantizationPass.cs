@@ -181,31 +181,16 @@ public sealed class StaticQuantizationPass : IModelPass<StaticQuantizationReport
     /// context and listed by the activation it reads; layers that read the same value the same way
     /// (a transformer's Q, K and V) share one.
     /// </summary>
-    private Dictionary<Value, List<Rounding.InputGram>> InputGrams(OnnxModel model, QdqPlan plan, StaticQuantizationContext context)
+    private IReadOnlyDictionary<Value, List<Rounding.InputGram>> InputGrams(OnnxModel model, QdqPlan plan, StaticQuantizationContext context)
     {
-        var byValue = new Dictionary<Value, List<Rounding.InputGram>>();
-        if (Options.WeightRounding != WeightRounding.Gptq) return byValue;
-        var shared = new Dictionary<string, Rounding.InputGram>(StringComparer.Ordinal);
-        long bytes = 0;
+        var grams = new Rounding.InputGramSet(Options.MaxErrorCompensatedColumns, Options.MaxErrorCompensationBytes);
+        if (Options.WeightRounding != WeightRounding.Gptq) return grams.ByInput;
         foreach (var (node, quantizer) in plan.Nodes)
         {
-            if (!quantizer.HasWeights || node.Inputs[0] is not { } input || node.Inputs.Count < 2 || node.Inputs[1] is not { } weight) continue;
-            if (ConstantValues.TryGetTensor(model, weight) is not { } tensor) continue;
-            if (Rounding.InputGram.For(node, tensor.Dims) is not { } gram || gram.Columns > Options.MaxErrorCompensatedColumns) continue;
-            string key = input.Name + "|" + node.OpType + "|" + string.Join(",", tensor.Dims.Skip(node.OpType == "Conv" ? 1 : 0))
-                + "|" + string.Join(";", node.Attributes.Where(a => a.Name is "strides" or "pads" or "dilations" or "group" or "auto_pad" or "transB").Select(a => $"{a.Name}={a.Int}:{string.Join(",", a.Ints)}:{a.String}"));
-            if (!shared.TryGetValue(key, out var existing))
-            {
-                long size = (long)gram.Groups * gram.Columns * gram.Columns * sizeof(double);
-                if (bytes + size > Options.MaxErrorCompensationBytes) continue;
-                bytes += size;
-                shared[key] = existing = gram;
-                if (!byValue.TryGetValue(input, out var list)) byValue[input] = list = [];
-                list.Add(gram);
-            }
-            context.SetInputGram(node, existing);
+            if (!quantizer.HasWeights || node.Inputs.Count < 2 || node.Inputs[1] is not { } weight) continue;
+            if (ConstantValues.TryGetTensor(model, weight) is { } tensor && grams.Add(node, tensor.Dims) is { } gram) context.SetInputGram(node, gram);
         }
-        return byValue;
+        return grams.ByInput;
     }
 
     /// <summary>Grid steps a one-sided activation range gets, for the entropy search: all 256 when asymmetric, half when symmetric.</summary>

@@ -48,6 +48,13 @@ internal sealed class InputGram
     /// <summary>How many separate matrices: the Conv's groups (the channels of a depthwise Conv), 1 for a MatMul.</summary>
     public int Groups { get; }
 
+    /// <summary>
+    /// What decides the vectors taken from an input: two layers of equal geometry reading the same
+    /// value (a transformer's Q, K and V) multiply the same vectors and can share one matrix.
+    /// </summary>
+    public GramGeometry Geometry => new(Columns, Groups, _convolution, _kernelHeight, _kernelWidth, _strideHeight, _strideWidth,
+        _dilationHeight, _dilationWidth, string.Join(",", _pads), _autoPad);
+
     /// <summary>How many vectors were added.</summary>
     public long Positions { get; private set; }
 
@@ -191,3 +198,7 @@ internal sealed class InputGram
     private static int[] Ints(Node node, string name, int[] fallback)
         => node.GetAttribute(name) is { } attribute && attribute.Ints.Count == fallback.Length ? [.. attribute.Ints.Select(v => (int)v)] : fallback;
 }
+
+/// <summary>The geometry of an <see cref="InputGram"/> (see <see cref="InputGram.Geometry"/>); equal geometries take equal vectors.</summary>
+internal readonly record struct GramGeometry(int Columns, int Groups, bool Convolution, int KernelHeight, int KernelWidth, int StrideHeight, int StrideWidth,
+    int DilationHeight, int DilationWidth, string Pads, string AutoPad);

@@ -14,7 +14,7 @@ public static class ValueTypes
     {
         "Abs", "Add", "AveragePool", "BatchNormalization", "Ceil", "Clip", "Concat", "Conv", "ConvTranspose",
         "DepthToSpace", "Div", "Dropout", "Elu", "Exp", "Expand", "Flatten", "Floor", "Gather", "Gemm",
-        "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "Identity", "InstanceNormalization", "LRN",
+        "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "InstanceNormalization", "LRN",
         "LeakyRelu", "Log", "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mul", "Neg", "PRelu",
         "Pad", "Pow", "Reciprocal", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceSum", "Relu", "Reshape",
         "Resize", "Selu", "Sigmoid", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt",
@@ -39,6 +39,10 @@ public static class ValueTypes
                     return ConstantValues.FromConstantNode(producer)?.ElementType ?? ElementType.Undefined;
                 case "Cast":
                     return producer.GetAttribute("to") is { } to ? (ElementType)to.Int : ElementType.Undefined;
+                case "DequantizeLinear":
+                    // Its output has the element type of its scale (ONNX Operators.md).
+                    current = producer.Inputs.Count > 1 ? producer.Inputs[1] : null;
+                    break;
                 case var op when SameTypeAsFirstInput.Contains(op) && current.ProducerOutputIndex == 0:
                     current = producer.Inputs.Count > 0 ? producer.Inputs[0] : null;
                     break;

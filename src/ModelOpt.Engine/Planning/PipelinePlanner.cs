@@ -390,14 +390,14 @@ public sealed class PipelinePlanner
                 .Where(n => n.Domain.Length == 0 && QuantizableOps.Contains(n.OpType))
                 .Select(n => new NodeQuantization(n.Name, n.OpType, NodePrecision.Float, null, "Quantize=None"))
                 .ToArray(),
-            QuantizeMode.Dynamic => Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
+            QuantizeMode.Dynamic => WithAffinesFused(model, Run(model, new DynamicQuantizationPass(new DynamicQuantizationOptions
             {
                 PerChannel = _options.PerChannel,
                 Symmetric = _options.Symmetric,
                 ReduceRange = _options.ReduceWeightRange,
                 Exclusions = exclusions,
-            })).Nodes,
-            QuantizeMode.Static => Static(model, exclusions, keepInFloat, nonFinite, original),
+            })).Nodes),
+            QuantizeMode.Static => WithAffinesFused(model, Static(model, exclusions, keepInFloat, nonFinite, original)),
             // Error-compensated codes need real inputs: generated token ids or noise would fit the rounding to inputs the model never sees.
             QuantizeMode.Int4 => Run(model, new Int4WeightOnlyQuantizationPass(new Int4QuantizationOptions
             {
@@ -413,6 +413,19 @@ public sealed class PipelinePlanner
             }, RangeSamples(model, original), _calibration)).Nodes,
             _ => throw new InvalidOperationException($"Quantize={mode} reached the planner; Auto chooses a mode first, and option parsing refuses the rest."),
         };
+    }
+
+    /// <summary>
+    /// Last of <c>Static</c> and <c>Dynamic</c>: each per-channel <c>Mul</c>-then-<c>Add</c> by
+    /// constants left in float (a mobile net's affine blocks around its activations, per channel
+    /// after equalization) becomes one BatchNormalization (<see cref="ChannelAffineFusionPass"/>),
+    /// the same arithmetic in one pass over the activation. After quantization, so that neither
+    /// data-free calibration nor the quantizer reads it as a trained BatchNormalization.
+    /// </summary>
+    private IReadOnlyList<NodeQuantization> WithAffinesFused(OnnxModel model, IReadOnlyList<NodeQuantization> nodes)
+    {
+        Run(model, new ChannelAffineFusionPass());
+        return nodes;
     }
 
     /// <summary>

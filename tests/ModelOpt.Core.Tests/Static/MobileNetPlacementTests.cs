@@ -80,6 +80,46 @@ public sealed class MobileNetPlacementTests
         Assert.True(Numbers.Cosine(expected[1], actual[1]) >= 0.99);
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(32, false)]
+    public void ALastConvWithAWiderKernelKeepsFloatWeightsWhenTheyAreASmallPartOfTheModel(int headChannels, bool floatWeights)
+    {
+        // A 3x3 head Conv before a Sigmoid map writes float; ONNX Runtime would run it in float
+        // either way, so 8-bit weights only cost a dequantization per run. 1 channel: 576 weights,
+        // under 1/32 of the model's; 32 channels: 18,432, over it, so the file keeps them 8-bit.
+        var b = new GraphBuilder();
+        var x = b.Input("X", 1, 4, 8, 8);
+        var pads = NodeAttribute.FromInts("pads", [1, 1, 1, 1]);
+        var stem = b.Op("Relu", [b.Op("Conv", [x, b.Weight("W1", [64, 4, 3, 3], Numbers.Uniform(2304, 21)), b.Weight("B1", [64], Numbers.Uniform(64, 22))], "stem_conv", pads)], "stem");
+        var trunk = b.Op("Relu", [b.Op("Conv", [stem, b.Weight("W2", [64, 64, 3, 3], Numbers.Uniform(36864, 23, -0.1f, 0.1f)), b.Weight("B2", [64], Numbers.Uniform(64, 24))], "trunk_conv", pads)], "trunk");
+        var head = b.Op("Conv", [trunk, b.Weight("Wh", [headChannels, 64, 3, 3], Numbers.Uniform(headChannels * 576, 25, -0.1f, 0.1f)), b.Weight("Bh", [headChannels], new float[headChannels])], "head", pads);
+        var model = b.Output(b.Op("Sigmoid", [head], "map")).Build(13);
+        var input = Input([1, 4, 8, 8], 97, 1f);
+        var expected = OrtRunner.Run(model, input)[0];
+
+        var report = Quantize(model, StaticQuantizationOptions.Default, Samples([1, 4, 8, 8], 8, 40, scale: 1f));
+
+        var row = report.Nodes.Single(n => n.NodeName == "head");
+        var headNode = model.Graph.Nodes.Single(n => n.Name == "head");
+        if (floatWeights)
+        {
+            Assert.Equal(NodePrecision.Float, row.Precision);
+            Assert.Contains("no integer Conv with a float output", row.Reason, StringComparison.Ordinal);
+            Assert.Equal("Wh", headNode.Inputs[1]!.Name);
+            Assert.Equal(ElementType.Float, headNode.Inputs[1]!.Initializer!.ElementType);
+        }
+        else
+        {
+            Assert.Equal(NodePrecision.StaticInt8, row.Precision);
+            Assert.Equal("DequantizeLinear", headNode.Inputs[1]!.Producer!.OpType);
+        }
+        // The trunk stays 8-bit either way, and the head still reads its rounded input.
+        Assert.Equal(2, OrtRunner.OptimizedOpTypes(model).Count(o => o == "QLinearConv"));
+        Assert.Equal("DequantizeLinear", headNode.Inputs[0]!.Producer!.OpType);
+        Assert.True(Numbers.Cosine(expected, OrtRunner.Run(model, input)[0]) >= 0.999);
+    }
+
     [Fact]
     public void BiasCorrectionCancelsTheMeanErrorOfRoundedDepthwiseWeights()
     {

@@ -23,6 +23,9 @@ namespace ModelOpt.Core.Quantization.Static;
 /// <item>A graph output is never quantized, so the model's results are not rounded to 8 bits. The
 /// <see cref="OutputTail"/> (nodes without weights that only lead to the outputs) stays float,
 /// and a quantized node that writes only into it or to a graph output writes float.</item>
+/// <item>A Conv that writes float with a kernel larger than 1×1 keeps its float weights when they
+/// are at most 1/32 of the model's: ONNX Runtime would run it in float anyway, on weights
+/// dequantized at every run and through im2col instead of its prepacked kernels.</item>
 /// </list>
 /// </remarks>
 internal sealed class QdqPlan
@@ -58,6 +61,14 @@ internal sealed class QdqPlan
         return value;
     }
 
+    /// <summary>A Conv whose output stays float keeps float weights when they are at most this share (1/32) of the model's float weights.</summary>
+    private const long SmallWeightShare = 32;
+
+    private const string FloatOutputConv =
+        "its output stays float (it goes only to graph outputs or to layers kept in float), and ONNX Runtime has no integer Conv with a float output: "
+        + "with 8-bit weights it would run in float on weights dequantized at every run, unpacking its input for a kernel larger than 1×1 instead of using its prepacked kernels; "
+        + "its weights are a small part of the model, so they stay float";
+
     /// <summary>Decides what to quantize; <paramref name="forcedFloat"/> keeps nodes in float with a reason (found by calibration).</summary>
     public static QdqPlan Create(StaticQuantizationContext context, IReadOnlyDictionary<Node, string> forcedFloat)
     {
@@ -85,11 +96,18 @@ internal sealed class QdqPlan
         DropIsolatedOps(context, candidates, plan);
 
         var candidateNodes = candidates.Select(c => c.Node).ToHashSet();
+        long smallWeights = FloatWeightElements(model) / SmallWeightShare;
         foreach (var (node, quantizer) in candidates.Where(c => c.Quantizer.Output == OutputParameters.Calibrated))
         {
             var output = node.Outputs[0]!;
             bool graphOutput = GraphEdits.IsGraphOutput(model, output) || tail.FeedsOnlyTail(model, output);
-            if (!graphOutput && quantizer.HasWeights && FeedsOnlyFloatLayers(context, output, candidateNodes))
+            bool feedsFloatLayers = !graphOutput && quantizer.HasWeights && FeedsOnlyFloatLayers(context, output, candidateNodes);
+            if ((graphOutput || feedsFloatLayers) && node.OpType == "Conv" && HasSpatialKernel(model, node) && WeightElements(model, node) <= smallWeights)
+            {
+                plan.FloatReasons[node] = FloatOutputConv;
+                continue;
+            }
+            if (feedsFloatLayers)
             {
                 plan.Nodes.Add((node, quantizer));
                 foreach (int i in quantizer.ActivationInputs(node)) plan.Add(node.Inputs[i]!);
@@ -190,6 +208,18 @@ internal sealed class QdqPlan
         }
         return value.Uses.Count > 0 && value.Uses.All(u => u.Node.OpType is "Conv" or "ConvTranspose" or "MatMul" or "Gemm" && IsDefaultDomain(u.Node) && !quantized.Contains(u.Node));
     }
+
+    /// <summary>The elements of every FLOAT initializer of the main graph.</summary>
+    private static long FloatWeightElements(OnnxModel model)
+        => model.Graph.Initializers.Sum(v => v.Initializer is { ElementType: ElementType.Float } tensor ? tensor.ElementCount : 0L);
+
+    /// <summary>Whether <paramref name="node"/>'s kernel covers more than one position (W [M, C/group, k…] with some k above 1).</summary>
+    private static bool HasSpatialKernel(OnnxModel model, Node node)
+        => node.Inputs.Count > 1 && node.Inputs[1] is { } weight && ConstantValues.TryGetTensor(model, weight) is { } tensor && tensor.Dims.Skip(2).Any(k => k > 1);
+
+    /// <summary>The elements of <paramref name="node"/>'s constant weight (input 1).</summary>
+    private static long WeightElements(OnnxModel model, Node node)
+        => node.Inputs.Count > 1 && node.Inputs[1] is { } weight && ConstantValues.TryGetTensor(model, weight) is { } tensor ? tensor.ElementCount : long.MaxValue;
 
     private void Add(Value value)
     {

@@ -121,6 +121,37 @@ public sealed class MobileNetPlacementTests
     }
 
     [Fact]
+    public void AConvExcludedBetweenQuantizedValuesStaysFloatInOnnxRuntime()
+    {
+        // A depthwise Conv between a quantized value and a quantized residual Add. Read through a
+        // per-tensor DequantizeLinear, ONNX Runtime would quantize its float weights itself and fuse
+        // it into a QLinearConv; the pass gives it a per-channel one, so it runs in float.
+        var b = new GraphBuilder();
+        var x = b.Input("X", 1, 4, 8, 8);
+        var pads = NodeAttribute.FromInts("pads", [1, 1, 1, 1]);
+        var block = b.Op("Relu", [b.Op("Conv", [x, b.Weight("W1", [8, 4, 3, 3], Numbers.Uniform(288, 31)), b.Weight("B1", [8], Numbers.Uniform(8, 32))], "expand", pads)], "block");
+        var depthwise = b.Op("Conv", [block, b.Weight("Wd", [8, 1, 3, 3], Numbers.Uniform(72, 33)), b.Weight("Bd", [8], Numbers.Uniform(8, 34))], "depthwise",
+            pads, NodeAttribute.FromInt("group", 8));
+        var residual = b.Op("Add", [block, depthwise], "residual");
+        var model = b.Output(b.Op("Conv", [residual, b.Weight("W3", [2, 8, 1, 1], Numbers.Uniform(16, 35))], "Y")).Build(13);
+        var input = Input([1, 4, 8, 8], 96, 1f);
+        var expected = OrtRunner.Run(model, input)[0];
+
+        var report = Quantize(model, StaticQuantizationOptions.Default with { Exclusions = new NodeFilter(["depthwise"], []) }, Samples([1, 4, 8, 8], 8, 50, scale: 1f));
+
+        Assert.Equal(NodePrecision.Float, report.Nodes.Single(n => n.NodeName == "depthwise").Precision);
+        var reading = model.Graph.Nodes.Single(n => n.Name == "depthwise").Inputs[0]!.Producer!;
+        Assert.Equal("DequantizeLinear", reading.OpType);
+        Assert.Equal(1, reading.GetAttribute("axis")!.Int);
+        Assert.Equal([8L], reading.Inputs[1]!.Initializer!.Dims);
+        // The expanding Conv is the one QLinearConv (the last Conv writes the float output).
+        var ops = OrtRunner.OptimizedOpTypes(model);
+        Assert.Equal(1, ops.Count(o => o == "QLinearConv"));
+        Assert.Contains("com.microsoft.QLinearAdd", ops);
+        Assert.True(Numbers.Cosine(expected, OrtRunner.Run(model, input)[0]) >= 0.999);
+    }
+
+    [Fact]
     public void BiasCorrectionCancelsTheMeanErrorOfRoundedDepthwiseWeights()
     {
         // A depthwise 3x3 conv reading inputs with a large common offset: rounding its 9 weights

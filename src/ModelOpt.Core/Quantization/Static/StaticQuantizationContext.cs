@@ -159,14 +159,58 @@ internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizat
         GraphEdits.InsertBefore(readers[0], quantize);
         foreach (var reader in readers)
         {
-            var dequantize = new Node("DequantizeLinear", [quantize.Outputs[0], shared.Scale, shared.ZeroPoint],
-                [Names.Reserve(activation.Name + "_dequantized")], Names.Reserve(activation.Name + "_DequantizeLinear"));
+            var dequantize = FloatLayerChannels(reader, activation) is { } channels
+                ? PerAxisDequantize(quantize.Outputs[0]!, activation.Name, parameters, channels)
+                : new Node("DequantizeLinear", [quantize.Outputs[0], shared.Scale, shared.ZeroPoint],
+                    [Names.Reserve(activation.Name + "_dequantized")], Names.Reserve(activation.Name + "_DequantizeLinear"));
             GraphEdits.InsertBefore(reader, dequantize);
             for (int i = 0; i < reader.Inputs.Count; i++)
             {
                 if (ReferenceEquals(reader.Inputs[i], activation)) reader.SetInput(i, dequantize.Outputs[0]);
             }
         }
+    }
+
+    /// <summary>
+    /// The input channels of <paramref name="reader"/> when it is a Conv, ConvTranspose or Gemm
+    /// left in float (a FLOAT constant weight) that reads <paramref name="activation"/> as its
+    /// input 0 (axis and count); null otherwise. ONNX Runtime quantizes the weights of such a
+    /// layer when its input comes from a per-tensor DequantizeLinear (its WeightBiasQuantization
+    /// transformer, per tensor to 8 bits) and then fuses it like any quantized node, which would undo
+    /// an exclusion or an accuracy-fallback decision (measured with ONNX Runtime 1.31.1: BlazeFace
+    /// with its 16 depthwise Convs excluded ran all 16 as QLinearConv).
+    /// </summary>
+    private (int Axis, long Count)? FloatLayerChannels(Node reader, Value activation)
+    {
+        if (reader.Domain is not ("" or "ai.onnx") || reader.OpType is not ("Conv" or "ConvTranspose" or "Gemm")) return null;
+        if (reader.Inputs.Count < 2 || !ReferenceEquals(reader.Inputs[0], activation) || reader.Inputs.Skip(1).Any(i => ReferenceEquals(i, activation))) return null;
+        if (ConstantValues.TryGetTensor(Model, reader.Inputs[1]!) is not { ElementType: ElementType.Float } weight || weight.Dims.Count < 2) return null;
+        var dims = weight.Dims;
+        return reader.OpType switch
+        {
+            "Conv" => (1, dims[1] * (reader.GetAttribute("group")?.Int ?? 1)),
+            "ConvTranspose" => (1, dims[0]),
+            // Gemm's A is [M, K], or [K, M] with transA; K is B's axis 0, or axis 1 with transB.
+            _ => ((reader.GetAttribute("transA")?.Int ?? 0) != 0 ? 0 : 1, (reader.GetAttribute("transB")?.Int ?? 0) != 0 ? dims[1] : dims[0]),
+        };
+    }
+
+    /// <summary>
+    /// A DequantizeLinear of <paramref name="quantized"/> on <paramref name="channels"/>'s axis with
+    /// the per-tensor <paramref name="parameters"/> repeated for every channel: the same values, but
+    /// not the per-tensor DequantizeLinear that ONNX Runtime's WeightBiasQuantization looks for.
+    /// </summary>
+    private Node PerAxisDequantize(Value quantized, string activationName, QuantizationParameters parameters, (int Axis, long Count) channels)
+    {
+        var graph = Model.Graph;
+        var scale = AddFloats(graph, activationName + "_channel_scale", [channels.Count], Enumerable.Repeat(parameters.Scale, (int)channels.Count).ToArray());
+        byte zero = parameters.Type == ElementType.UInt8 ? (byte)parameters.ZeroPoint : unchecked((byte)(sbyte)parameters.ZeroPoint);
+        var zeroPoint = AddInitializer(graph, activationName + "_channel_zero_point",
+            name => Tensor.FromRawData(name, parameters.Type, [channels.Count], Enumerable.Repeat(zero, (int)channels.Count).ToArray()));
+        var dequantize = new Node("DequantizeLinear", [quantized, scale, zeroPoint],
+            [Names.Reserve(activationName + "_dequantized")], Names.Reserve(activationName + "_DequantizeLinear"));
+        dequantize.Attributes.Add(NodeAttribute.FromInt("axis", channels.Axis));
+        return dequantize;
     }
 
     private void ReadThroughDequantize(Node node, int index, Value source, Value[] inputs, int? axis)

@@ -27,6 +27,23 @@ public sealed class AccuracyGateTests
     }
 
     [Fact]
+    public void The_accuracy_fallback_does_not_pass_off_a_model_with_every_node_in_float_as_quantized()
+    {
+        // The model's one MatMul is the node the fallback would keep in float: what is left
+        // quantizes nothing, so it is the original under the mode's name, and the gate fails instead.
+        using var folder = new TempFolder();
+        string model = TinyModels.MatMul(folder.Path, "m.onnx", Size, Outlier);
+        string output = Path.Combine(folder.Path, "out.onnx");
+
+        var run = Cli.Run("optimize", model, "-o", output, "--quantize", "Int4");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("accuracy fallback: Int4, 1 most sensitive node in float", run.Output + run.Error, StringComparison.Ordinal);
+        Assert.Contains($"{model}: error MOPT0180:", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
     public void Relaxed_the_same_model_passes_and_the_reported_metrics_are_ONNX_Runtimes()
     {
         using var folder = new TempFolder();

@@ -47,7 +47,8 @@ internal sealed class FloatFallbackSearch
 
     /// <summary>
     /// Keeps more nodes of <paramref name="failed"/>'s mode in float each round until a model
-    /// passes; returns it, or null when none did (or there was nothing to rank). Every trial but the
+    /// passes; returns it, or null when none did, when the passing one quantizes nothing (or there
+    /// was nothing to rank). Every trial but the
     /// returned one goes to <paramref name="discard"/>, <paramref name="failed"/> excepted: it stays the caller's.
     /// </summary>
     /// <param name="failed">The model that failed the gate with nothing kept in float.</param>
@@ -72,7 +73,15 @@ internal sealed class FloatFallbackSearch
             var next = attempt(Configuration(failed.QuantizedWith, kept.Count), [.. kept]);
             if (current != failed) discard(current);
             if (next is null) return null;
-            if (next.Check.Passed) return Trim(failed.QuantizedWith, previous, added, next, attempt, discard, overBudget);
+            if (next.Check.Passed)
+            {
+                var trimmed = Trim(failed.QuantizedWith, previous, added, next, attempt, discard, overBudget);
+                if (Quantized(trimmed).Count > 0) return trimmed;
+                // Everything ended in float (the nodes left between kept ones had no quantized
+                // neighbours): that is the original under the mode's name, not a passing model.
+                discard(trimmed);
+                return null;
+            }
             current = next;
         }
         if (current != failed) discard(current);

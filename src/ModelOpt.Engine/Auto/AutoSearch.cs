@@ -98,7 +98,7 @@ public sealed class AutoSearch
                 if (OverBudget(mode)) continue;
                 var candidate = Try(mode, mode.ToString(), []);
                 if (candidate is null) continue;
-                if (!candidate.Outcome.Nodes.Any(n => n.Precision != NodePrecision.Float))
+                if (candidate.QuantizesNothing)
                 {
                     _trials[^1] = _trials[^1] with { Passed = false, Note = $"not a candidate: {mode} quantizes none of this model's nodes" };
                     Discard(candidate);

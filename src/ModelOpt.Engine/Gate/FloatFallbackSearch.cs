@@ -76,7 +76,7 @@ internal sealed class FloatFallbackSearch
             if (next.Check.Passed)
             {
                 var trimmed = Trim(failed.QuantizedWith, previous, added, next, attempt, discard, overBudget);
-                if (Quantized(trimmed).Count > 0) return trimmed;
+                if (!trimmed.QuantizesNothing) return trimmed;
                 // Everything ended in float (the nodes left between kept ones had no quantized
                 // neighbours): that is the original under the mode's name, not a passing model.
                 discard(trimmed);

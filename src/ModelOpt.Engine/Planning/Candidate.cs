@@ -14,6 +14,12 @@ namespace ModelOpt.Engine.Planning;
 /// <param name="Configuration">How reports name it, e.g. <c>Static, 3 most sensitive nodes in float</c>.</param>
 public sealed record Candidate(OnnxModel Model, byte[] Bytes, QuantizeMode QuantizedWith, IReadOnlyList<string> KeptInFloat, TransformOutcome Outcome, AccuracyCheck Check, string Configuration) : IDisposable
 {
+    /// <summary>
+    /// Whether every node stayed in float: the original under a mode's name, never a result of
+    /// <c>Auto</c> or of the accuracy fallback.
+    /// </summary>
+    public bool QuantizesNothing => Outcome.Nodes.All(n => n.Precision == Core.Quantization.NodePrecision.Float);
+
     /// <summary>Disposes <see cref="Model"/>; the outcome's <see cref="TransformOutcome.RescaledFloat"/> is the job's, shared by every candidate of the mode.</summary>
     public void Dispose() => Model.Dispose();
 }

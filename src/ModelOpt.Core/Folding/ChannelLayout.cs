@@ -35,8 +35,10 @@ internal sealed record ChannelLayout(int Rank, int Channels)
             if (current.Producer is not { } producer || producer.Domain is not ("" or "ai.onnx") || current.ProducerOutputIndex != 0) return null;
             if (producer.OpType is "Conv" or "ConvTranspose")
             {
+                // A valid layer has at least one weight per output channel; a group attribute that claims more (a corrupt model) proves nothing.
                 return producer.Inputs.Count > 1 && producer.Inputs[1] is { } weight && WeightDims(model, weight) is { Count: >= 3 } dims
-                    ? Checked(model, new ChannelLayout(dims.Count, OutputChannels(producer, dims)), constants)
+                    && OutputChannels(producer, dims) is var channels && channels > 0 && channels <= dims.Aggregate(1L, (a, d) => a * d)
+                    ? Checked(model, new ChannelLayout(dims.Count, (int)channels), constants)
                     : null;
             }
             Value? next;
@@ -92,8 +94,8 @@ internal sealed record ChannelLayout(int Rank, int Channels)
     }
 
     /// <summary>A Conv's output channels are W's axis 0 ([M, C/group, k…]); a ConvTranspose's are W's axis 1 times the groups ([C, M/group, k…]).</summary>
-    private static int OutputChannels(Node producer, IReadOnlyList<long> weightDims)
-        => producer.OpType == "Conv" ? (int)weightDims[0] : (int)(weightDims[1] * (producer.GetAttribute("group")?.Int ?? 1));
+    private static long OutputChannels(Node producer, IReadOnlyList<long> weightDims)
+        => producer.OpType == "Conv" ? weightDims[0] : weightDims[1] * (producer.GetAttribute("group")?.Int ?? 1);
 
     /// <summary>The layout a value's declared shape gives, when its rank and channel count are numbers.</summary>
     private static ChannelLayout? Declared(Value value)

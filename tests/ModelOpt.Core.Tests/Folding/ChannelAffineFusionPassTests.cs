@@ -78,6 +78,11 @@ public sealed class ChannelAffineFusionPassTests
         // Nothing tells the layout of an input of unknown shape.
         Assert.False(new ChannelAffineFusionPass().Run(AffineOn(b2 => b2.InputOfUnknownShape("X"), [Channels, 1, 1], 13)).Modified);
 
+        // A ConvTranspose whose group claims more output channels than it has weights (a corrupt model) proves no layout.
+        Assert.False(new ChannelAffineFusionPass().Run(AffineOn(b2 => b2.Op("ConvTranspose",
+            [b2.Input("X", 2, Channels, Side, Side), b2.Weight("W", [Channels, Channels, 3, 3], Numbers.Uniform(Channels * Channels * 9, 1))], "deconv",
+            NodeAttribute.FromInt("group", (1L << 40) + 1)), [Channels, 1, 1], 13)).Modified);
+
         // Before opset 9, BatchNormalization has the spatial attribute; such a model keeps its pairs.
         Assert.False(new ChannelAffineFusionPass().Run(AffineOn(b2 => Conv(b2, b2.Input("X", 2, Channels, Side, Side)), [Channels, 1, 1], 8)).Modified);
     }

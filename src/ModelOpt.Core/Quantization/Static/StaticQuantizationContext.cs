@@ -186,13 +186,16 @@ internal sealed class StaticQuantizationContext(OnnxModel model, StaticQuantizat
         if (reader.Inputs.Count < 2 || !ReferenceEquals(reader.Inputs[0], activation) || reader.Inputs.Skip(1).Any(i => ReferenceEquals(i, activation))) return null;
         if (ConstantValues.TryGetTensor(Model, reader.Inputs[1]!) is not { ElementType: ElementType.Float } weight || weight.Dims.Count < 2) return null;
         var dims = weight.Dims;
-        return reader.OpType switch
+        (int Axis, long Count) channels = reader.OpType switch
         {
             "Conv" => (1, dims[1] * (reader.GetAttribute("group")?.Int ?? 1)),
             "ConvTranspose" => (1, dims[0]),
             // Gemm's A is [M, K], or [K, M] with transA; K is B's axis 0, or axis 1 with transB.
             _ => ((reader.GetAttribute("transA")?.Int ?? 0) != 0 ? 0 : 1, (reader.GetAttribute("transB")?.Int ?? 0) != 0 ? dims[1] : dims[0]),
         };
+        // A valid layer has at least one weight per input channel; a group attribute that claims
+        // more (a corrupt model) keeps the per-tensor DequantizeLinear, and ONNX Runtime reports the model.
+        return channels.Count > 0 && channels.Count <= weight.ElementCount ? channels : null;
     }
 
     /// <summary>

@@ -167,16 +167,20 @@ public sealed class OptimizationEngine
         }
         context.Own(chosen);
 
+        // Latency, per-node error and calibration coverage inform; they never decide whether the model is embedded,
+        // so one that cannot run is skipped with the reason in the report instead of failing the build.
+        var notes = new List<string>();
+        var coverage = MeasureCoverage(context, gate, prepared, chosen, largeGraph, notes);
+        // A passing model's clipped samples are worth a note; a failing one's explain the failure.
+        var blamed = chosen.Check.Passed ? coverage.Select(o => o.Sample) : chosen.Check.Violations.Select(v => v.Sample).OfType<int>();
+        string? cause = CalibrationCoverage.Explain(coverage, blamed, context.Options.CalibrationData is not null);
+        if (cause is not null) notes.Add(cause);
         if (!chosen.Check.Passed)
         {
-            var failure = AccuracyGate.ToException(job.ModelPath, chosen.Check.Comparison, chosen.Check.Violations);
+            var failure = AccuracyGate.ToException(job.ModelPath, chosen.Check.Comparison, chosen.Check.Violations, cause);
             if (context.Options.AccuracyGate == GateSeverity.Error) throw failure;
             context.Diagnostics.WriteLine($"{job.ModelPath}: warning {failure.Code}: {failure.Message} (AccuracyGate=\"Warning\": the model is embedded anyway)");
         }
-
-        // Latency and per-node error inform; they never decide whether the model is embedded,
-        // so one that cannot run is skipped with the reason in the report instead of failing the build.
-        var notes = new List<string>();
         if (gate.NoInputsReason is { } noInputs) notes.Add(noInputs);
         notes.AddRange(planner.Notes);
         LatencyResult? latency = null;
@@ -215,6 +219,7 @@ public sealed class OptimizationEngine
         {
             ResolvedInputShapes = gate.Inputs?.ResolvedShapes ?? [],
             ValidationInputs = gate.InputKind,
+            CalibrationCoverage = coverage,
             Notes = notes,
             Distillation = planner.Distillations,
             Source = new ModelSource(ModelOrigin.Computed, Math.Round(context.Clock.Elapsed.TotalSeconds, 3), cache?.Key),
@@ -346,6 +351,20 @@ public sealed class OptimizationEngine
     }
 
     /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>
+    /// <summary>
+    /// For a <c>Static</c> model checked on held-out ValidationData: per validation sample, the
+    /// activation furthest outside its calibrated range (<see cref="CalibrationCoverage"/>). Other
+    /// inputs say nothing about the calibration data (in-sample ones were calibrated on; generated
+    /// ones are noise), so nothing is measured for them.
+    /// </summary>
+    private static IReadOnlyList<RangeOvershoot> MeasureCoverage(JobContext context, ModelGate gate, PreparedModel prepared, Candidate chosen, bool largeGraph, List<string> notes)
+    {
+        if (chosen.QuantizedWith != QuantizeMode.Static || gate.InputKind != ValidationInputKind.HeldOut || gate.Inputs is not { } inputs || largeGraph) return [];
+        context.Progress("calibration coverage: measuring");
+        return Measured("calibration coverage", notes,
+            () => CalibrationCoverage.Measure(context.Sessions, chosen.Outcome.RescaledFloat ?? prepared.Reference, chosen.Model, inputs, context.ModelPath, AccuracyCheck.MaxSamples)) ?? [];
+    }
+
     private static T? Measured<T>(string what, List<string> notes, Func<T> measure) where T : class
     {
         try

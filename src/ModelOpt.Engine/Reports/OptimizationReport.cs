@@ -54,6 +54,12 @@ public sealed record OptimizationReport(
     /// <summary>With TargetExecutionProvider Cuda: the optimized model's nodes that have no CUDA kernel in ONNX Runtime (they would run on the CPU); empty otherwise.</summary>
     public IReadOnlyList<CpuFallbackNode> CpuFallbackNodes { get; init; } = [];
 
+    /// <summary>
+    /// For <c>Static</c> checked on held-out ValidationData: per validation sample whose values
+    /// leave a calibrated range, the activation furthest outside it (<see cref="CalibrationCoverage"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<RangeOvershoot> CalibrationCoverage { get; init; } = [];
+
     /// <summary>What the job could not measure and why (no inputs with the gate off, a latency run ONNX Runtime refused).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 

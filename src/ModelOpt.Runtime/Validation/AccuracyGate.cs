@@ -60,20 +60,23 @@ public static class AccuracyGate
     /// <param name="modelPath">The original model's path.</param>
     /// <param name="result">The comparison the gate was checked on.</param>
     /// <param name="violations">The failed checks (non-empty).</param>
-    public static string FormatMessage(string modelPath, ComparisonResult result, IReadOnlyList<AccuracyViolation> violations)
+    /// <param name="cause">A sentence on the likely cause, placed before the advice (see <see cref="CalibrationCoverage.Explain"/>), or null.</param>
+    public static string FormatMessage(string modelPath, ComparisonResult result, IReadOnlyList<AccuracyViolation> violations, string? cause = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(violations);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"the optimized model of '{modelPath}' fails the accuracy gate on {result.SampleCount} sample{(result.SampleCount == 1 ? "" : "s")} ({result.Source}): ");
         text.AppendJoin("; ", violations.Select(Describe));
-        text.Append(". Relax the threshold (e.g. MinCosineSimilarity; 0 switches a check off), exclude the sensitive nodes from optimization (ExcludeNodes/ExcludeOpTypes), or choose another Quantize mode.");
+        text.Append('.');
+        if (cause is not null) text.Append(' ').Append(cause);
+        text.Append(" Relax the threshold (e.g. MinCosineSimilarity; 0 switches a check off), exclude the sensitive nodes from optimization (ExcludeNodes/ExcludeOpTypes), or choose another Quantize mode.");
         return text.ToString();
     }
 
     /// <summary>The MOPT0180 exception for <see cref="FormatMessage"/>, filed against <paramref name="modelPath"/>.</summary>
-    public static ModelOptException ToException(string modelPath, ComparisonResult result, IReadOnlyList<AccuracyViolation> violations)
-        => new(DiagnosticCode.AccuracyGateFailed, modelPath, FormatMessage(modelPath, result, violations));
+    public static ModelOptException ToException(string modelPath, ComparisonResult result, IReadOnlyList<AccuracyViolation> violations, string? cause = null)
+        => new(DiagnosticCode.AccuracyGateFailed, modelPath, FormatMessage(modelPath, result, violations, cause));
 
     private static string Describe(AccuracyViolation v)
     {

@@ -55,8 +55,9 @@ public sealed record OptimizationReport(
     public IReadOnlyList<CpuFallbackNode> CpuFallbackNodes { get; init; } = [];
 
     /// <summary>
-    /// For <c>Static</c> checked on held-out ValidationData: per validation sample whose values
-    /// leave a calibrated range, the activation furthest outside it (<see cref="CalibrationCoverage"/>); empty otherwise.
+    /// For <c>Static</c> that failed the gate on held-out ValidationData: per validation sample whose
+    /// values leave a calibrated range, the activation furthest outside it and the outputs under
+    /// clipping alone (<see cref="CalibrationCoverage"/>); empty otherwise.
     /// </summary>
     public IReadOnlyList<RangeOvershoot> CalibrationCoverage { get; init; } = [];
 

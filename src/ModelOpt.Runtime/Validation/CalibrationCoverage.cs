@@ -4,35 +4,37 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using ModelOpt.Core.Data;
 using ModelOpt.Core.Distillation;
 using ModelOpt.Onnx.Ir;
+using ModelOpt.Onnx.Protos;
+using ModelOpt.Onnx.Serialization;
 using ModelOpt.Runtime.Execution;
 
 namespace ModelOpt.Runtime.Validation;
 
 /// <summary>
-/// Whether the ranges a statically quantized model was calibrated to cover the validation
-/// inputs. Every activation that a per-tensor <c>QuantizeLinear</c> reads is exposed in the float
-/// model, each validation sample runs through it, and the value furthest outside its range is
-/// kept per sample. A sample far outside is one the calibration data did not represent (a face
-/// for a face detector calibrated on scenes without one): its activations clip, which costs more
-/// than any rounding, and no placement of float nodes fixes what better calibration data would.
+/// Whether the ranges a statically quantized model was calibrated to cover the validation inputs,
+/// and what it costs where they do not. The float model runs each validation sample twice: as it
+/// is, with every activation that a per-tensor <c>QuantizeLinear</c> reads exposed, and with each
+/// of those activations clipped to its range (a <c>Clip</c> after it, nothing rounded). The first
+/// run finds the activation furthest outside its range; comparing the two runs' outputs gives the
+/// error of clipping alone. Where clipping alone explains most of a failing sample's error, the
+/// calibration data did not represent the sample (a face for a face detector calibrated on scenes
+/// without one), and no placement of float nodes repairs what calibration data like it would.
 /// </summary>
 /// <remarks>
 /// The float model is the one the QDQ pass quantized (after equalization, whose rescaled values
-/// the ranges belong to); the quantized model's value names are its names. Memory: one sample at
-/// a time, with its exposed activations.
+/// the ranges belong to); the quantized model's value names are its names. Memory: two sessions of
+/// the float model, one sample at a time.
 /// </remarks>
 public static class CalibrationCoverage
 {
     /// <summary>
-    /// An overshoot from which the accuracy gate's message names the calibration data as the
-    /// likely cause: a value half the range's width beyond it. Ranges from a few calibration
-    /// inputs are exceeded by less on inputs of the same kind (BlazeFace on other scenes: up to
-    /// 0.2); faces the calibration scenes lacked reach 0.7 (docs/benchmarks.md).
+    /// The share of a failing output's error (1 − cosine) that clipping alone must cause before the
+    /// gate's message names the calibration data as the cause: most of it.
     /// </summary>
-    public const double NotableOvershoot = 0.5;
+    public const double ClippingShare = 0.5;
 
-    /// <summary>Per sample of <paramref name="inputs"/> whose values leave a calibrated range, the furthest one, in sample order.</summary>
-    /// <param name="sessions">The job's session factory; the float model with extra outputs is released when the measurement ends.</param>
+    /// <summary>Per sample of <paramref name="inputs"/> whose values leave a calibrated range, what the ranges do to it, in sample order.</summary>
+    /// <param name="sessions">The job's session factory; both copies of the float model are released when the measurement ends.</param>
     /// <param name="source">The float model the quantized one was made from (with its value names).</param>
     /// <param name="quantized">The quantized model.</param>
     /// <param name="inputs">The validation samples.</param>
@@ -47,16 +49,16 @@ public static class CalibrationCoverage
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSamples);
 
-        var ranges = new Dictionary<string, (double Min, double Max)>(StringComparer.Ordinal);
+        var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
         foreach (var (name, grid) in QuantizationSimulationReader.Read(quantized, source).Activations)
         {
             if (grid.Scales.Length != 1 || !(grid.Scales[0] > 0f) || !float.IsFinite(grid.Scales[0])) continue;
-            double scale = grid.Scales[0];
+            float scale = grid.Scales[0];
             ranges[name] = ((grid.Min - grid.ZeroPoints[0]) * scale, (grid.Max - grid.ZeroPoints[0]) * scale);
         }
         if (ranges.Count == 0) return [];
 
-        var producers = new Dictionary<string, string>(StringComparer.Ordinal);
+        var producers = source.Graph.Inputs.Where(v => ranges.ContainsKey(v.Name)).ToDictionary(v => v.Name, _ => "", StringComparer.Ordinal);
         var exposed = new List<string>();
         foreach (var node in source.Graph.Nodes)
         {
@@ -65,68 +67,170 @@ public static class CalibrationCoverage
                 if (value is not null && ranges.ContainsKey(value.Name) && producers.TryAdd(value.Name, node.Name)) exposed.Add(value.Name);
             }
         }
+        string[] graphOutputs = [.. source.Graph.Outputs.Select(v => v.Name)];
+        string[] asked = [.. graphOutputs.Concat(exposed.Where(n => !graphOutputs.Contains(n, StringComparer.Ordinal)))];
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < asked.Length; i++) position.TryAdd(asked[i], i);
 
         var result = new List<RangeOvershoot>();
-        byte[] model = ExtraOutputs.Serialize(source, exposed);
+        byte[] reference = ExtraOutputs.Serialize(source, exposed);
+        byte[] clipped = WithClippedActivations(source, exposed, producers.Keys, ranges);
         try
         {
-            using var session = ValidationSession.Open(sessions, model, modelPath, "original");
+            using var pair = SessionPair.Open(sessions, reference, clipped, modelPath);
             int index = 0;
-            foreach (var sample in inputs.Samples().Take(maxSamples))
+            pair.Run(inputs, asked, maxSamples, (sample, expected, actual) =>
             {
                 RangeOvershoot? furthest = null;
-                var bound = session.Bind(sample);
+                var bound = pair.Reference.Bind(sample);
                 try
                 {
-                    // Graph inputs are read as bound; the activations come from the run.
-                    for (int i = 0; i < session.InputNames.Length; i++)
+                    // Graph inputs are read as bound; the activations from the float model's run.
+                    for (int i = 0; i < pair.Reference.InputNames.Length; i++)
                     {
-                        Consider(ref furthest, index, sample.Name, session.InputNames[i], "", bound[i], ranges);
-                    }
-                    using var outputs = session.Run(bound, exposed, sample.Name);
-                    int k = 0;
-                    foreach (var output in outputs)
-                    {
-                        Consider(ref furthest, index, sample.Name, exposed[k], producers[exposed[k]], output, ranges);
-                        k++;
+                        Consider(ref furthest, index, sample.Name, pair.Reference.InputNames[i], "", bound[i], ranges);
                     }
                 }
                 finally
                 {
                     foreach (var value in bound) value.Dispose();
                 }
-                if (furthest is not null) result.Add(furthest);
+                foreach (string name in exposed)
+                {
+                    Consider(ref furthest, index, sample.Name, name, producers[name], expected[position[name]], ranges);
+                }
+                if (furthest is not null)
+                {
+                    var cosines = new SortedDictionary<string, double>(StringComparer.Ordinal);
+                    for (int i = 0; i < graphOutputs.Length; i++)
+                    {
+                        var accumulator = new ErrorAccumulator();
+                        if (accumulator.TryAdd(expected[i], actual[i], withTopOne: false) is null) cosines[graphOutputs[i]] = accumulator.Cosine;
+                    }
+                    result.Add(furthest with { ClippedCosines = cosines });
+                }
                 index++;
-            }
+            });
         }
         finally
         {
-            sessions.Release(model);
+            sessions.Release(reference);
+            sessions.Release(clipped);
         }
         return result;
     }
 
-    /// <summary>The sentence the gate's message adds when a failing sample left its ranges far behind, or null.</summary>
+    /// <summary>
+    /// The sentence the gate's message adds when clipping to the calibrated ranges alone causes
+    /// at least <see cref="ClippingShare"/> of a failed cosine check's error, or null.
+    /// </summary>
     /// <param name="coverage">What <see cref="Measure"/> found.</param>
-    /// <param name="failingSamples">The indices of the samples the gate failed on.</param>
+    /// <param name="violations">The gate's failed checks.</param>
     /// <param name="calibrated">Whether the ranges came from CalibrationData (otherwise from the model's own statistics).</param>
-    public static string? Explain(IReadOnlyList<RangeOvershoot> coverage, IEnumerable<int> failingSamples, bool calibrated)
+    public static string? Explain(IReadOnlyList<RangeOvershoot> coverage, IReadOnlyList<AccuracyViolation> violations, bool calibrated)
     {
         ArgumentNullException.ThrowIfNull(coverage);
-        ArgumentNullException.ThrowIfNull(failingSamples);
-        var failing = failingSamples.ToHashSet();
-        var worst = coverage.Where(o => failing.Contains(o.Sample) && o.Overshoot >= NotableOvershoot)
-            .OrderByDescending(o => o.Overshoot).ThenBy(o => o.Sample).FirstOrDefault();
-        if (worst is null) return null;
+        ArgumentNullException.ThrowIfNull(violations);
+        var bySample = coverage.ToDictionary(o => o.Sample);
+        (AccuracyViolation Violation, RangeOvershoot Overshoot, double Clipped, double Share)? strongest = null;
+        foreach (var v in violations)
+        {
+            if (v.Metric != AccuracyGate.MinCosineSimilarity || v.Sample is not int sample || !bySample.TryGetValue(sample, out var overshoot)
+                || !overshoot.ClippedCosines.TryGetValue(v.Output, out double clippedCosine) || !(v.Measured < 1)) continue;
+            double share = (1 - clippedCosine) / (1 - v.Measured);
+            if (share >= ClippingShare && (strongest is null || share > strongest.Value.Share)) strongest = (v, overshoot, clippedCosine, share);
+        }
+        if (strongest is not { } s) return null;
+        var o = s.Overshoot;
         string remedy = calibrated
             ? "the calibration data do not cover inputs like it: add such inputs to CalibrationData"
             : "the ranges were derived without CalibrationData: give CalibrationData with inputs like it";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Validation sample {worst.Sample} '{worst.SampleName}' drives '{worst.Value}' to [{Format(worst.SeenMin)}, {Format(worst.SeenMax)}], {Format(worst.Overshoot)} of its calibrated range's width beyond [{Format(worst.RangeMin)}, {Format(worst.RangeMax)}] ({worst.Clipped} of {worst.Elements} values clipped): {remedy}.");
+            $"The calibrated ranges cause it: with every quantized activation clipped to its range and nothing rounded, the float model's output '{s.Violation.Output}' on sample {o.Sample} '{o.SampleName}' has cosine {Format(s.Clipped)} (quantized: {Format(s.Violation.Measured)}); the sample drives '{o.Value}' to [{Format(o.SeenMin)}, {Format(o.SeenMax)}] against [{Format(o.RangeMin)}, {Format(o.RangeMax)}] ({o.Clipped} of {o.Elements} values clipped): {remedy}.");
+    }
+
+    /// <summary>
+    /// <paramref name="source"/> serialized with each of <paramref name="activations"/> (node
+    /// outputs, kept under their names as extra graph outputs) and <paramref name="inputs"/> (graph
+    /// inputs) passed through a <c>Clip</c> to its range before any node reads it.
+    /// </summary>
+    private static byte[] WithClippedActivations(OnnxModel source, IReadOnlyList<string> activations, IEnumerable<string> inputs,
+        Dictionary<string, (float Min, float Max)> ranges)
+    {
+        var proto = OnnxModelWriter.ToProto(source);
+        var graph = proto.Graph;
+        long opset = proto.OpsetImport.Where(o => o.Domain.Length == 0).Select(o => o.Version).DefaultIfEmpty(1).Max();
+        var taken = new HashSet<string>(graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name)).Concat(graph.Initializer.Select(i => i.Name)), StringComparer.Ordinal);
+        string Unique(string name)
+        {
+            string candidate = name;
+            for (int k = 2; !taken.Add(candidate); k++) candidate = name + k.ToString(CultureInfo.InvariantCulture);
+            return candidate;
+        }
+        NodeProto ClipNode(string from, string to, (float Min, float Max) range)
+        {
+            var (min, max) = range;
+            var clip = new NodeProto { OpType = "Clip", Name = Unique(to + "_clip") };
+            clip.Input.Add(from);
+            clip.Output.Add(to);
+            if (opset >= 11)
+            {
+                string low = Unique(to + "_clip_min"), high = Unique(to + "_clip_max");
+                graph.Initializer.Add(new TensorProto { Name = low, DataType = (int)TensorProto.Types.DataType.Float, FloatData = { min } });
+                graph.Initializer.Add(new TensorProto { Name = high, DataType = (int)TensorProto.Types.DataType.Float, FloatData = { max } });
+                clip.Input.Add(low);
+                clip.Input.Add(high);
+            }
+            else
+            {
+                clip.Attribute.Add(new AttributeProto { Name = "min", Type = AttributeProto.Types.AttributeType.Float, F = min });
+                clip.Attribute.Add(new AttributeProto { Name = "max", Type = AttributeProto.Types.AttributeType.Float, F = max });
+            }
+            return clip;
+        }
+
+        // A node output keeps its name on the Clip's output, so every reader (and graph output) reads the clipped value.
+        var wanted = activations.ToHashSet(StringComparer.Ordinal);
+        var nodes = new List<NodeProto>(graph.Node.Count + wanted.Count);
+        foreach (var node in graph.Node)
+        {
+            nodes.Add(node);
+            for (int i = 0; i < node.Output.Count; i++)
+            {
+                string name = node.Output[i];
+                if (!wanted.Remove(name)) continue;
+                string raw = Unique(name + "_unclipped");
+                node.Output[i] = raw;
+                nodes.Add(ClipNode(raw, name, ranges[name]));
+            }
+        }
+        // A graph input keeps its name; its readers read the clipped copy instead.
+        var inputClips = new List<NodeProto>();
+        foreach (string input in inputs)
+        {
+            string clippedName = Unique(input + "_clipped");
+            foreach (var node in nodes)
+            {
+                for (int i = 0; i < node.Input.Count; i++)
+                {
+                    if (node.Input[i] == input) node.Input[i] = clippedName;
+                }
+            }
+            inputClips.Add(ClipNode(input, clippedName, ranges[input]));
+        }
+        graph.Node.Clear();
+        graph.Node.AddRange(inputClips);
+        graph.Node.AddRange(nodes);
+        var existing = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in activations)
+        {
+            if (existing.Add(name)) graph.Output.Add(new ValueInfoProto { Name = name });
+        }
+        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
     }
 
     private static void Consider(ref RangeOvershoot? furthest, int sample, string sampleName, string name, string node, OrtValue value,
-        Dictionary<string, (double Min, double Max)> ranges)
+        Dictionary<string, (float Min, float Max)> ranges)
     {
         if (!ranges.TryGetValue(name, out var range) || !value.IsTensor
             || value.GetTensorTypeAndShape().ElementDataType != TensorElementType.Float) return;
@@ -146,9 +250,10 @@ public static class CalibrationCoverage
         double overshoot = Math.Max(max - range.Max, range.Min - min) / width;
         if (furthest is null || overshoot > furthest.Overshoot)
         {
-            furthest = new RangeOvershoot(sample, sampleName, name, node, range.Min, range.Max, min, max, clipped, elements, overshoot);
+            furthest = new RangeOvershoot(sample, sampleName, name, node, range.Min, range.Max, min, max, clipped, elements, overshoot,
+                new SortedDictionary<string, double>(StringComparer.Ordinal));
         }
     }
 
-    private static string Format(double value) => value.ToString("G3", CultureInfo.InvariantCulture);
+    private static string Format(double value) => value.ToString("G4", CultureInfo.InvariantCulture);
 }

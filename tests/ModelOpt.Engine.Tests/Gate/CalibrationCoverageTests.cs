@@ -9,8 +9,9 @@ namespace ModelOpt.Engine.Tests.Gate;
 
 /// <summary>
 /// A Static model checked on held-out inputs that its calibration data did not represent: the
-/// gate's message and the report name the sample and the activation that left its calibrated
-/// range, and say to calibrate on inputs like it; inputs like the calibration ones get no such word.
+/// gate's message and the report say that clipping to the calibrated ranges causes the failure,
+/// name the sample and the activation that left its range, and ask for calibration inputs like it;
+/// inputs like the calibration ones get no such word.
 /// </summary>
 public sealed class CalibrationCoverageTests
 {
@@ -28,7 +29,9 @@ public sealed class CalibrationCoverageTests
         var error = Assert.Throws<ModelOptException>(() => Run(folder, model, calibration, validation, "Error"));
 
         Assert.Equal(DiagnosticCode.AccuracyGateFailed, error.Code);
-        Assert.Contains("Validation sample 0 'bright.npy' drives 'x' to", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The calibrated ranges cause it", error.Message, StringComparison.Ordinal);
+        Assert.Contains("on sample 0 'bright.npy'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the sample drives 'x' to", error.Message, StringComparison.Ordinal);
         Assert.Contains("add such inputs to CalibrationData", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(folder.File("out.onnx")));
 
@@ -38,23 +41,33 @@ public sealed class CalibrationCoverageTests
         Assert.True(bright.Overshoot >= 0.5 && bright.Clipped > 0 && bright.SeenMax > bright.RangeMax, $"{bright}");
         Assert.Equal(("x", ""), (bright.Value, bright.Node));
         Assert.InRange(bright.Overshoot, 3.5, 4.5);
+        // Clipping alone explains the failure: the clipped float model is about as far off as the quantized one.
+        double quantized = Assert.Single(report.Accuracy.Comparison.Outputs).Samples.Single(s => s.Name == "bright.npy").Cosine;
+        Assert.True(1 - bright.ClippedCosines["y"] >= 0.5 * (1 - quantized), $"clipped {bright.ClippedCosines["y"]}, quantized {quantized}");
         Assert.DoesNotContain(report.CalibrationCoverage, o => o.SampleName == "like.npy" && o.Overshoot >= 0.5);
-        Assert.Contains(report.Notes, n => n.StartsWith("Validation sample 0 'bright.npy'", StringComparison.Ordinal));
-        Assert.Contains("'bright.npy' drives", diagnostics.ToString(), StringComparison.Ordinal);
+        Assert.Contains(report.Notes, n => n.StartsWith("The calibrated ranges cause it", StringComparison.Ordinal) && n.Contains("'bright.npy'", StringComparison.Ordinal));
+        Assert.Contains("on sample 0 'bright.npy'", diagnostics.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Held_out_samples_like_the_calibration_ones_get_no_word_on_calibration()
+    public void A_failure_from_rounding_is_not_blamed_on_the_calibration_data()
     {
         using var folder = new TempFolder();
         string model = SaveConvNet(folder.File("net.onnx"));
         string calibration = WriteSamples(folder.File("calibration"), ("c0", 1f, 0), ("c1", 1f, 1), ("c2", 1f, 2), ("c3", 1f, 3));
         string validation = WriteSamples(folder.File("validation"), ("v0", 1f, 4), ("v1", 0.9f, 5));
 
-        var report = Run(folder, model, calibration, validation, "Warning");
+        // No 8-bit model meets a cosine of 0.999999; the inputs are of the calibration data's kind.
+        var report = Run(folder, model, calibration, validation, "Warning", extra: ("min-cosine-similarity", "0.999999"));
 
-        Assert.All(report.CalibrationCoverage, o => Assert.True(o.Overshoot < 0.5, $"{o}"));
+        Assert.False(report.Accuracy.Passed);
+        Assert.All(report.CalibrationCoverage, o => Assert.All(o.ClippedCosines.Values, c => Assert.True(c > 0.99999, $"{o.SampleName}: {c}")));
         Assert.DoesNotContain(report.Notes, n => n.Contains("CalibrationData", StringComparison.Ordinal));
+
+        // A passing model is not measured: the measurement only explains failures.
+        var passing = Run(folder, model, calibration, validation, "Warning");
+        Assert.True(passing.Accuracy.Passed);
+        Assert.Empty(passing.CalibrationCoverage);
     }
 
     [Fact]
@@ -75,10 +88,11 @@ public sealed class CalibrationCoverageTests
         Assert.Empty(dynamic.CalibrationCoverage);
     }
 
-    private static Reports.OptimizationReport Run(TempFolder folder, string model, string calibration, string validation, string gate, TextWriter? diagnostics = null)
+    private static Reports.OptimizationReport Run(TempFolder folder, string model, string calibration, string validation, string gate,
+        TextWriter? diagnostics = null, params (string Name, string Value)[] extra)
         => new OptimizationEngine(diagnostics ?? TextWriter.Null).Run(new OptimizationJob(model, folder.File("out.onnx"), null, null, null,
-            Options(("quantize", "Static"), ("calibration-data", calibration), ("validation-data", validation), ("accuracy-gate", gate),
-                ("accuracy-fallback", "false"), ("latency-runs", "0"))));
+            Options([("quantize", "Static"), ("calibration-data", calibration), ("validation-data", validation), ("accuracy-gate", gate),
+                ("accuracy-fallback", "false"), ("latency-runs", "0"), .. extra])));
 
     private static OptimizationOptions Options(params (string Name, string Value)[] pairs)
         => OptimizationOptions.Parse(pairs.Select(p => KeyValuePair.Create(p.Name, p.Value)), null, "test");

@@ -136,12 +136,13 @@ public sealed class RealModelQuantizationTests(ITestOutputHelper output)
             ("validation-data", faces), ("image-resize", "Crop"), ("image-mean", "0.5"), ("image-std", "0.5"), ("accuracy-fallback", "false"));
 
         // The calibration photos hold one small face; a face filling the input drives the last
-        // blocks' activations up to 0.7 of their range's width beyond it (docs/benchmarks.md), and
-        // the 8x8-anchor scores fall to a worst cosine of 0.86 (0.98 calibrated on other crops).
+        // blocks' activations up to 0.7 of their range's width beyond it, and the 8x8-anchor scores
+        // fall to a worst cosine of 0.86, 0.88 with clipping alone (docs/benchmarks.md).
         Assert.False(report.Accuracy.Passed);
         Assert.Equal(6, report.CalibrationCoverage.Count);
-        Assert.Contains(report.CalibrationCoverage, o => o.Overshoot >= 0.5);
-        Assert.Contains(report.Notes, n => n.Contains("'face-", StringComparison.Ordinal) && n.EndsWith("add such inputs to CalibrationData.", StringComparison.Ordinal));
+        Assert.Contains(report.CalibrationCoverage, o => o.Overshoot >= 0.5 && o.ClippedCosines["Identity_1:0"] < 0.95);
+        Assert.Contains(report.Notes, n => n.StartsWith("The calibrated ranges cause it", StringComparison.Ordinal) && n.Contains("'face-", StringComparison.Ordinal)
+            && n.EndsWith("add such inputs to CalibrationData.", StringComparison.Ordinal));
     }
 
     [Fact]

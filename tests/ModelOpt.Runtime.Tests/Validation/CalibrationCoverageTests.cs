@@ -55,28 +55,39 @@ public sealed class CalibrationCoverageTests : IDisposable
         Assert.Equal(5.6, outside.SeenMax, 5);
         Assert.Equal((2L, 4L), (outside.Clipped, outside.Elements));
         Assert.Equal(2.5 / 5.1, outside.Overshoot, 5);
+        // Clipping alone: y = Relu(Clip(a, -2, 3.1)) = [3.1, 0, 0, 2] against [5.6, 0, 0, 2].
+        double expected = ((3.1 * 5.6) + 4) / (Math.Sqrt((3.1 * 3.1) + 4) * Math.Sqrt((5.6 * 5.6) + 4));
+        Assert.Equal(expected, Assert.Single(outside.ClippedCosines, c => c.Key == "y").Value, 5);
         Assert.Equal(0, _sessions.OpenSessions);
     }
 
     [Fact]
-    public void The_explanation_names_the_failing_sample_that_left_its_ranges_furthest()
+    public void The_explanation_blames_the_ranges_only_where_clipping_alone_causes_most_of_a_failed_cosine()
     {
         RangeOvershoot[] coverage =
         [
-            new(0, "a.png", "conv:0", "conv", 0, 4, 0, 9, 12, 100, 1.25),
-            new(1, "b.png", "relu:0", "relu", 0, 4, 0, 7, 3, 100, 0.75),
-            new(2, "c.png", "add:0", "add", -2, 2, -2.5, 2, 1, 100, 0.125),
+            Overshoot(0, "a.png", 0.7, ("scores", 0.88), ("boxes", 0.999)),
+            Overshoot(1, "b.png", 2.0, ("scores", 0.998), ("boxes", 0.9999)),
+        ];
+        AccuracyViolation[] violations =
+        [
+            new("scores", AccuracyGate.MinCosineSimilarity, 0.86, 0.99, 0, "a.png"),
+            new("boxes", AccuracyGate.MinCosineSimilarity, 0.98, 0.99, 1, "b.png"),
         ];
 
-        string? onlyB = CalibrationCoverage.Explain(coverage, [1, 2], calibrated: true);
-        Assert.NotNull(onlyB);
-        Assert.StartsWith("Validation sample 1 'b.png' drives 'relu:0' to [0, 7], 0.75 of its calibrated range's width beyond [0, 4] (3 of 100 values clipped)", onlyB, StringComparison.Ordinal);
-        Assert.EndsWith("add such inputs to CalibrationData.", onlyB, StringComparison.Ordinal);
+        // a.png: clipping alone 0.88 of the quantized 0.86 (86% of the error); b.png reaches further but clipping is 0.5% of its error.
+        string? cause = CalibrationCoverage.Explain(coverage, violations, calibrated: true);
+        Assert.NotNull(cause);
+        Assert.StartsWith("The calibrated ranges cause it: with every quantized activation clipped to its range and nothing rounded, the float model's output 'scores' on sample 0 'a.png' has cosine 0.88 (quantized: 0.86); the sample drives 'relu:0' to [0, 6.8] against [0, 4] (3 of 100 values clipped)", cause, StringComparison.Ordinal);
+        Assert.EndsWith("add such inputs to CalibrationData.", cause, StringComparison.Ordinal);
+        Assert.Contains("give CalibrationData with inputs like it", CalibrationCoverage.Explain(coverage, violations, calibrated: false), StringComparison.Ordinal);
 
-        Assert.Contains("'a.png'", CalibrationCoverage.Explain(coverage, [0, 1, 2], calibrated: true), StringComparison.Ordinal);
-        Assert.Contains("give CalibrationData with inputs like it", CalibrationCoverage.Explain(coverage, [0], calibrated: false), StringComparison.Ordinal);
-        // A small overshoot (inputs of the same kind exceed a few calibration inputs' ranges by that much) explains nothing.
-        Assert.Null(CalibrationCoverage.Explain(coverage, [2], calibrated: true));
-        Assert.Null(CalibrationCoverage.Explain([], [0], calibrated: true));
+        Assert.Null(CalibrationCoverage.Explain(coverage, violations[1..], calibrated: true));
+        // Only cosine checks are explained, and only on a sample that left its ranges.
+        Assert.Null(CalibrationCoverage.Explain(coverage, [new("scores", AccuracyGate.MaxAbsoluteError, 3, 1, 0, "a.png")], calibrated: true));
+        Assert.Null(CalibrationCoverage.Explain([], violations, calibrated: true));
     }
+
+    private static RangeOvershoot Overshoot(int sample, string name, double overshoot, params (string Output, double Cosine)[] clipped)
+        => new(sample, name, "relu:0", "relu", 0, 4, 0, 4 + (overshoot * 4), 3, 100, overshoot, clipped.ToDictionary(c => c.Output, c => c.Cosine));
 }

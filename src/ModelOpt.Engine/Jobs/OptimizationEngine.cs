@@ -348,7 +348,6 @@ public sealed class OptimizationEngine
         _diagnostics.WriteLine($"{context.Job.DiagnosticsFile ?? context.ModelPath}: warning {DiagnosticCode.NodesLeaveTheGpu}: {context.ModelPath}: TargetExecutionProvider=\"Cuda\": {nodes.Count} node(s) of the optimized model ({chosen.Configuration}) have no CUDA kernel in ONNX Runtime and would run on the CPU ({ops}); the report lists them. Quantize=\"Float16\" (or Recommended) stays on the GPU.");
     }
 
-    /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>
     /// <summary>
     /// For a <c>Static</c> model that failed the gate on held-out ValidationData: per validation
     /// sample, the activation furthest outside its calibrated range and what clipping alone costs
@@ -365,6 +364,7 @@ public sealed class OptimizationEngine
             () => CalibrationCoverage.Measure(context.Sessions, chosen.Outcome.RescaledFloat ?? prepared.Reference, chosen.Model, inputs, context.ModelPath, AccuracyCheck.MaxSamples)) ?? [];
     }
 
+    /// <summary>The result of <paramref name="measure"/>, or null with a note when ONNX Runtime could not run it.</summary>
     private static T? Measured<T>(string what, List<string> notes, Func<T> measure) where T : class
     {
         try

@@ -19,11 +19,17 @@ internal static class ExtraOutputs
     public static byte[] Serialize(OnnxModel model, IEnumerable<string> names)
     {
         var proto = OnnxModelWriter.ToProto(model);
-        var existing = new HashSet<string>(proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        AddTo(proto.Graph, names);
+        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
+    }
+
+    /// <summary>Appends every name of <paramref name="names"/> that is not already an output of <paramref name="graph"/> as one, in order, without a type.</summary>
+    public static void AddTo(GraphProto graph, IEnumerable<string> names)
+    {
+        var existing = new HashSet<string>(graph.Output.Select(o => o.Name), StringComparer.Ordinal);
         foreach (string name in names)
         {
-            if (existing.Add(name)) proto.Graph.Output.Add(new ValueInfoProto { Name = name });
+            if (existing.Add(name)) graph.Output.Add(new ValueInfoProto { Name = name });
         }
-        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
     }
 }

@@ -221,11 +221,7 @@ public static class CalibrationCoverage
         graph.Node.Clear();
         graph.Node.AddRange(inputClips);
         graph.Node.AddRange(nodes);
-        var existing = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (string name in activations)
-        {
-            if (existing.Add(name)) graph.Output.Add(new ValueInfoProto { Name = name });
-        }
+        ExtraOutputs.AddTo(graph, activations);
         return Google.Protobuf.MessageExtensions.ToByteArray(proto);
     }
 

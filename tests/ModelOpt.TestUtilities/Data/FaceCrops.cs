@@ -21,12 +21,12 @@ public static class FaceCrops
     public static string Write(string folder)
     {
         Directory.CreateDirectory(folder);
+        using var photo = Image.Load(Path.Combine(TestData.ImagesFolder, "astronaut.png"));
         for (int i = 0; i < Framings.Length; i++)
         {
-            using var photo = Image.Load(Path.Combine(TestData.ImagesFolder, "astronaut.png"));
             var framing = Framings[i];
-            photo.Mutate(x => x.Crop(framing));
-            photo.SaveAsPng(Path.Combine(folder, $"face-{i}.png"));
+            using var face = photo.Clone(x => x.Crop(framing));
+            face.SaveAsPng(Path.Combine(folder, $"face-{i}.png"));
         }
         return folder;
     }
